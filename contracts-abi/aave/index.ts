@@ -1,0 +1,11 @@
+export { poolAbi } from "./pool.js";
+export { poolConfiguratorAbi } from "./poolConfigurator.js";
+export { poolAddressesProviderAbi } from "./poolAddressesProvider.js";
+export { aclManagerAbi } from "./aclManager.js";
+export { aaveOracleAbi } from "./aaveOracle.js";
+export { aaveProtocolDataProviderAbi } from "./aaveProtocolDataProvider.js";
+export { aTokenAbi } from "./aToken.js";
+export { variableDebtTokenAbi } from "./variableDebtToken.js";
+export { stableDebtTokenAbi } from "./stableDebtToken.js";
+export { mintableErc20Abi } from "./mintableErc20.js";
+export { uiPoolDataProviderV3Abi } from "./uiPoolDataProviderV3.js";

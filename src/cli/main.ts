@@ -1,0 +1,60 @@
+// keeper's command line: dispatches to one module per command, turns errors into one line.
+import { readFileSync } from "node:fs";
+import { sandboxCommand, SANDBOX_HELP } from "./sandboxCommand.js";
+import { UsageError } from "./usage.js";
+
+const HELP = `keeper: a liquidation keeper for Aave V3
+
+Usage: keeper <command> [options]
+
+Commands:
+  sandbox     start a local chain with a real Aave V3 market and borrowers (no RPC needed)
+  help        show this help
+
+${SANDBOX_HELP}`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+/** The error and its causes on one line: what an operator needs, without a stack trace. */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e !== undefined && parts.length < 4; e = e instanceof Error ? e.cause : undefined) {
+    const message = e instanceof Error ? ((e as { shortMessage?: string }).shortMessage ?? e.message) : String(e);
+    const first = message.split("\n")[0]!;
+    if (!parts.some((p) => p.includes(first))) parts.push(first);
+  }
+  return parts.join(": ");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "sandbox":
+      return sandboxCommand(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(HELP);
+      return 0;
+    case "--version":
+    case "-v":
+      console.log(version());
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}" (commands: sandbox, help)`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    // parseArgs reports unknown or malformed flags with ERR_PARSE_ARGS_* codes: usage errors too.
+    const usage = err instanceof UsageError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS");
+    console.error(`keeper: ${describeError(err)}`);
+    process.exit(usage ? 2 : 1);
+  },
+);

@@ -1,0 +1,275 @@
+// Creates sandbox borrowers: deterministic from a seed, each supplying 1-3 collateral assets and
+// borrowing 1-2 assets so that its health factor lands on a target drawn from a chosen
+// distribution; some borrowers use the eMode category. Planning is pure; execution sends real
+// transactions (so an indexer sees real events) from impersonated accounts, thousands per block.
+import {
+  createPublicClient,
+  encodeFunctionData,
+  encodePacked,
+  keccak256,
+  maxUint256,
+  http,
+  type Address,
+  type Hex,
+} from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import { aTokenAbi, mintableErc20Abi, poolAbi, variableDebtTokenAbi } from "../../contracts-abi/aave/index.js";
+import { rpc } from "../chain/rpc.js";
+import { rpcBatchOrThrow, type RpcCall } from "../chain/rpcBatch.js";
+import { MULTICALL3_ADDRESS, type DeployedAsset, type MarketDeployment } from "./deployMarket.js";
+import { seededRandom, type Random } from "./random.js";
+
+/** A weighted band of target health factors. */
+export interface HealthFactorBand {
+  min: number;
+  max: number;
+  weight: number;
+}
+
+/** Most accounts comfortable, a fair share close to the edge: what a price shock needs to bite. */
+export const DEFAULT_HEALTH_FACTOR_BANDS: readonly HealthFactorBand[] = [
+  { min: 1.01, max: 1.1, weight: 3 },
+  { min: 1.1, max: 1.5, weight: 4 },
+  { min: 1.5, max: 3, weight: 2 },
+  { min: 3, max: 8, weight: 1 },
+];
+
+export interface BorrowerPlanOptions {
+  count: number;
+  seed: number;
+  healthFactorBands?: readonly HealthFactorBand[];
+  /** share of borrowers in the eMode category (default 0.25) */
+  eModeShare?: number;
+  /** collateral per borrower in USD, drawn log-uniformly (default 1,000 to 500,000) */
+  minCollateralUsd?: number;
+  maxCollateralUsd?: number;
+}
+
+export interface PlannedAmount {
+  asset: Address;
+  symbol: string;
+  amount: bigint;
+}
+
+export interface BorrowerPlan {
+  index: number;
+  address: Address;
+  /** derived from the seed, so tests can sign as the borrower too */
+  privateKey: Hex;
+  eModeCategory: number;
+  collaterals: PlannedAmount[];
+  debts: PlannedAmount[];
+  /** the health factor this plan aims for, given the prices at planning time */
+  targetHealthFactor: number;
+}
+
+const PRICE_UNIT = 1e8;
+// Borrowing to exactly the LTV limit can revert on rounding; stay just inside it.
+const MAX_BORROW_SHARE_OF_LTV = 0.995;
+
+function drawHealthFactor(random: Random, bands: readonly HealthFactorBand[]): number {
+  const total = bands.reduce((sum, b) => sum + b.weight, 0);
+  let roll = random.next() * total;
+  for (const band of bands) {
+    roll -= band.weight;
+    if (roll < 0) return random.between(band.min, band.max);
+  }
+  const last = bands[bands.length - 1]!;
+  return random.between(last.min, last.max);
+}
+
+function toUnits(usd: number, asset: DeployedAsset): bigint {
+  // Number math is fine here: the plan aims for a target; exactness is checked on chain afterwards.
+  const tokens = usd / (Number(asset.spec.priceUsd) / PRICE_UNIT);
+  const [whole = "0", fraction = ""] = tokens.toFixed(asset.decimals).split(".");
+  return BigInt(whole + fraction.padEnd(asset.decimals, "0").slice(0, asset.decimals));
+}
+
+export function planBorrowers(market: MarketDeployment, options: BorrowerPlanOptions): BorrowerPlan[] {
+  const random = seededRandom(options.seed);
+  const bands = options.healthFactorBands ?? DEFAULT_HEALTH_FACTOR_BANDS;
+  const eModeShare = options.eModeShare ?? 0.25;
+  const minUsd = options.minCollateralUsd ?? 1_000;
+  const maxUsd = options.maxCollateralUsd ?? 500_000;
+  const eMode = market.eModes[0];
+  const eModeAssets = eMode ? market.assets.filter((a) => a.spec.eModeCategory === eMode.id) : [];
+
+  const plans: BorrowerPlan[] = [];
+  for (let index = 0; index < options.count; index++) {
+    const privateKey = keccak256(encodePacked(["string", "uint256", "uint256"], ["keeper-sandbox-borrower", BigInt(options.seed), BigInt(index)]));
+    const inEMode = eMode !== undefined && eModeAssets.length >= 2 && random.next() < eModeShare;
+    const collateralChoices = inEMode ? eModeAssets : market.assets;
+    const collateralAssets = random.sample(collateralChoices, random.int(1, Math.min(3, collateralChoices.length)));
+    const debtChoices = (inEMode ? eModeAssets : market.assets).filter((a) => !collateralAssets.includes(a));
+    // An eMode borrower holding every category asset as collateral borrows one of them too.
+    const debtPool = debtChoices.length > 0 ? debtChoices : collateralChoices;
+    const debtAssets = random.sample(debtPool, random.int(1, Math.min(2, debtPool.length)));
+
+    const totalUsd = Math.exp(random.between(Math.log(minUsd), Math.log(maxUsd)));
+    const weights = collateralAssets.map(() => random.between(0.2, 1));
+    const weightSum = weights.reduce((a, b) => a + b, 0);
+    let weightedLt = 0;
+    let weightedLtv = 0;
+    const collaterals = collateralAssets.map((asset, i) => {
+      const usd = (totalUsd * weights[i]!) / weightSum;
+      const lt = inEMode ? eMode!.liquidationThreshold : asset.spec.liquidationThreshold;
+      const ltv = inEMode ? eMode!.ltv : asset.spec.ltv;
+      weightedLt += (usd * lt) / 10_000;
+      weightedLtv += (usd * ltv) / 10_000;
+      return { asset: asset.address, symbol: asset.symbol, amount: toUnits(usd, asset) };
+    });
+
+    // HF = sum(collateral * LT) / debt, and the pool lets debt reach sum(collateral * LTV).
+    const lowestReachable = weightedLt / (weightedLtv * MAX_BORROW_SHARE_OF_LTV);
+    const targetHealthFactor = Math.max(drawHealthFactor(random, bands), lowestReachable);
+    const debtUsd = weightedLt / targetHealthFactor;
+    const debtWeights = debtAssets.map(() => random.between(0.2, 1));
+    const debtWeightSum = debtWeights.reduce((a, b) => a + b, 0);
+    const debts = debtAssets.map((asset, i) => ({
+      asset: asset.address,
+      symbol: asset.symbol,
+      amount: toUnits((debtUsd * debtWeights[i]!) / debtWeightSum, asset),
+    }));
+
+    plans.push({
+      index,
+      address: privateKeyToAddress(privateKey),
+      privateKey,
+      eModeCategory: inEMode ? eMode!.id : 0,
+      collaterals,
+      debts,
+      targetHealthFactor,
+    });
+  }
+  return plans;
+}
+
+// Gas limits per step, generous: the block is built with a raised gas limit, so only correctness
+// (never running out) matters.
+const GAS = { mint: 100_000n, approve: 80_000n, supply: 400_000n, eMode: 250_000n, borrow: 600_000n };
+const GWEI = 1_000_000_000n;
+
+function borrowerTransactions(plan: BorrowerPlan, pool: Address): { to: Address; data: Hex; gas: bigint }[] {
+  const txs: { to: Address; data: Hex; gas: bigint }[] = [];
+  for (const c of plan.collaterals) {
+    txs.push({ to: c.asset, gas: GAS.mint, data: encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [c.amount] }) });
+    txs.push({ to: c.asset, gas: GAS.approve, data: encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [pool, maxUint256] }) });
+    txs.push({ to: pool, gas: GAS.supply, data: encodeFunctionData({ abi: poolAbi, functionName: "supply", args: [c.asset, c.amount, plan.address, 0] }) });
+  }
+  if (plan.eModeCategory !== 0) {
+    txs.push({ to: pool, gas: GAS.eMode, data: encodeFunctionData({ abi: poolAbi, functionName: "setUserEMode", args: [plan.eModeCategory] }) });
+  }
+  for (const d of plan.debts) {
+    txs.push({ to: pool, gas: GAS.borrow, data: encodeFunctionData({ abi: poolAbi, functionName: "borrow", args: [d.asset, d.amount, 2n, 0, plan.address] }) });
+  }
+  return txs;
+}
+
+export interface CreateBorrowersOptions {
+  /** borrowers whose transactions go into one JSON-RPC batch and one mined block (default 200) */
+  borrowersPerBlock?: number;
+}
+
+/**
+ * Sends every planned borrower's transactions and mines them. Needs an anvil (impersonation and
+ * manual mining); restores automine and the block gas limit afterwards. Throws, naming the
+ * borrower and step, if any transaction reverted.
+ */
+export async function createBorrowers(
+  market: MarketDeployment,
+  plans: readonly BorrowerPlan[],
+  options: CreateBorrowersOptions = {},
+): Promise<void> {
+  const url = market.rpcUrl;
+  const perBlock = options.borrowersPerBlock ?? 200;
+  const latest = await rpc<{ gasLimit: Hex }>(url, "eth_getBlockByNumber", ["latest", false]);
+  const wasAutomine = await rpc<boolean>(url, "anvil_getAutomine");
+  await rpc(url, "evm_setAutomine", [false]);
+  await rpc(url, "evm_setBlockGasLimit", [`0x${(10n ** 12n).toString(16)}`]);
+  try {
+    for (let start = 0; start < plans.length; start += perBlock) {
+      await createChunk(market, plans.slice(start, start + perBlock));
+    }
+  } finally {
+    await rpc(url, "evm_setBlockGasLimit", [latest.gasLimit]);
+    await rpc(url, "evm_setAutomine", [wasAutomine]);
+  }
+}
+
+async function createChunk(market: MarketDeployment, plans: readonly BorrowerPlan[]): Promise<void> {
+  const url = market.rpcUrl;
+  await rpcBatchOrThrow(url, plans.flatMap((p): RpcCall[] => [
+    { method: "anvil_setBalance", params: [p.address, `0x${(10n ** 21n).toString(16)}`] },
+    { method: "anvil_impersonateAccount", params: [p.address] },
+  ]));
+  const nonces = await rpcBatchOrThrow<Hex>(url, plans.map((p) => ({ method: "eth_getTransactionCount", params: [p.address, "pending"] })));
+
+  const calls: RpcCall[] = [];
+  const stepOf: { borrower: BorrowerPlan; step: number }[] = [];
+  for (const [i, plan] of plans.entries()) {
+    let nonce = BigInt(nonces[i]!);
+    for (const [step, tx] of borrowerTransactions(plan, market.pool).entries()) {
+      calls.push({
+        method: "eth_sendTransaction",
+        params: [{ from: plan.address, to: tx.to, data: tx.data, gas: tx.gas, nonce: nonce++, maxFeePerGas: 1000n * GWEI, maxPriorityFeePerGas: GWEI }],
+      });
+      stepOf.push({ borrower: plan, step });
+    }
+  }
+  const hashes = await rpcBatchOrThrow<Hex>(url, calls);
+  const steps = calls.map((_, i) => stepOf[i]!);
+  await rpc(url, "evm_mine");
+  // Anything the block could not take stays pending; mine until the pool is empty.
+  for (let guard = 0; guard < 100; guard++) {
+    const status = await rpc<{ pending: Hex }>(url, "txpool_status");
+    if (BigInt(status.pending) === 0n) break;
+    await rpc(url, "evm_mine");
+  }
+  await verifyBorrowers(market, plans, hashes, steps);
+  await rpcBatchOrThrow(url, plans.map((p) => ({ method: "anvil_stopImpersonatingAccount", params: [p.address] })));
+}
+
+/**
+ * Checks the resulting positions rather than receipts: anvil builds receipts slowly (seconds for a
+ * block of a thousand transactions), while a multicall of balances takes milliseconds. A borrower
+ * whose position is not what was planned has its receipts read to say which step failed.
+ */
+async function verifyBorrowers(
+  market: MarketDeployment,
+  plans: readonly BorrowerPlan[],
+  hashes: readonly Hex[],
+  steps: readonly { borrower: BorrowerPlan; step: number }[],
+): Promise<void> {
+  const client = createPublicClient({ transport: http(market.rpcUrl) });
+  const byAddress = new Map(market.assets.map((a) => [a.address, a]));
+  const contracts = plans.flatMap((plan) => [
+    { address: market.pool, abi: poolAbi, functionName: "getUserEMode", args: [plan.address] } as const,
+    ...plan.collaterals.map((c) => ({ address: byAddress.get(c.asset)!.aToken, abi: aTokenAbi, functionName: "scaledBalanceOf", args: [plan.address] }) as const),
+    ...plan.debts.map((d) => ({ address: byAddress.get(d.asset)!.variableDebtToken, abi: variableDebtTokenAbi, functionName: "scaledBalanceOf", args: [plan.address] }) as const),
+  ]);
+  const results = await client.multicall({ contracts, allowFailure: false, batchSize: 100_000, multicallAddress: MULTICALL3_ADDRESS });
+  let at = 0;
+  for (const plan of plans) {
+    const eMode = results[at++] as bigint;
+    let ok = eMode === BigInt(plan.eModeCategory);
+    for (let i = 0; i < plan.collaterals.length + plan.debts.length; i++) ok = (results[at++] as bigint) > 0n && ok;
+    if (!ok) await explainFailure(market.rpcUrl, plan, hashes, steps);
+  }
+}
+
+async function explainFailure(
+  url: string,
+  plan: BorrowerPlan,
+  hashes: readonly Hex[],
+  steps: readonly { borrower: BorrowerPlan; step: number }[],
+): Promise<never> {
+  for (const [i, { borrower, step }] of steps.entries()) {
+    if (borrower !== plan) continue;
+    const receipt = await rpc<{ status: Hex } | null>(url, "eth_getTransactionReceipt", [hashes[i]]);
+    if (receipt?.status !== "0x1") {
+      const what = receipt ? "reverted" : "was not mined";
+      throw new Error(`sandbox borrower #${plan.index} (${plan.address}): transaction ${step + 1} ${what} (${hashes[i]})`);
+    }
+  }
+  throw new Error(`sandbox borrower #${plan.index} (${plan.address}): its position on chain is not the planned one`);
+}

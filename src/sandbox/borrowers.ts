@@ -16,7 +16,8 @@ import { privateKeyToAddress } from "viem/accounts";
 import { aTokenAbi, mintableErc20Abi, poolAbi, variableDebtTokenAbi } from "../../contracts-abi/aave/index.js";
 import { rpc } from "../chain/rpc.js";
 import { rpcBatchOrThrow, type RpcCall } from "../chain/rpcBatch.js";
-import { MULTICALL3_ADDRESS, type DeployedAsset, type MarketDeployment } from "./deployMarket.js";
+import { multicallOptions } from "../chain/multicall.js";
+import type { DeployedAsset, MarketDeployment } from "./deployMarket.js";
 import { seededRandom, type Random } from "./random.js";
 
 /** A weighted band of target health factors. */
@@ -247,7 +248,7 @@ async function verifyBorrowers(
     ...plan.collaterals.map((c) => ({ address: byAddress.get(c.asset)!.aToken, abi: aTokenAbi, functionName: "scaledBalanceOf", args: [plan.address] }) as const),
     ...plan.debts.map((d) => ({ address: byAddress.get(d.asset)!.variableDebtToken, abi: variableDebtTokenAbi, functionName: "scaledBalanceOf", args: [plan.address] }) as const),
   ]);
-  const results = await client.multicall({ contracts, allowFailure: false, batchSize: 100_000, multicallAddress: MULTICALL3_ADDRESS });
+  const results = await client.multicall({ contracts, allowFailure: false, ...multicallOptions });
   let at = 0;
   for (const plan of plans) {
     const eMode = results[at++] as bigint;

@@ -16,6 +16,7 @@ import {
   type PublicClient,
   type TestClient,
 } from "viem";
+import { MULTICALL3_ADDRESS } from "../chain/multicall.js";
 import { loadArtifact, linkBytecode, type ArtifactName } from "./artifacts.js";
 import { SANDBOX_ASSETS, SANDBOX_EMODES, USD_PRICE, type AssetSpec, type EModeSpec } from "./marketSpec.js";
 import {
@@ -28,7 +29,7 @@ import {
 import { sandboxPriceFeedAbi, sandboxPriceFeedBytecode } from "../../contracts-abi/sandbox/SandboxPriceFeed.js";
 import { multicall3DeployedBytecode } from "../../contracts-abi/sandbox/Multicall3.js";
 
-export const MULTICALL3_ADDRESS: Address = "0xcA11bde05977b3631167028862bE2a173976CA11";
+export { MULTICALL3_ADDRESS };
 
 /** anvil's first two dev accounts (mnemonic "test test ... junk"): unlocked on every anvil. */
 export const DEV_ACCOUNTS = {

@@ -2,7 +2,8 @@
 import { createPublicClient, http, maxUint256, type Address } from "viem";
 import { aaveOracleAbi, aTokenAbi, poolAbi, variableDebtTokenAbi } from "../../contracts-abi/aave/index.js";
 import { formatFixed, formatTable } from "../cli/table.js";
-import { MULTICALL3_ADDRESS, type MarketDeployment } from "./deployMarket.js";
+import { multicallOptions } from "../chain/multicall.js";
+import type { MarketDeployment } from "./deployMarket.js";
 
 export interface ReserveSummary {
   symbol: string;
@@ -30,7 +31,7 @@ export interface MarketSummary {
 
 export async function readMarketSummary(market: MarketDeployment, borrowers: readonly Address[]): Promise<MarketSummary> {
   const client = createPublicClient({ transport: http(market.rpcUrl) });
-  const multicall = { allowFailure: false, batchSize: 100_000, multicallAddress: MULTICALL3_ADDRESS } as const;
+  const multicall = { allowFailure: false, ...multicallOptions } as const;
   const prices = await client.readContract({
     address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetsPrices", args: [market.assets.map((a) => a.address)],
   });

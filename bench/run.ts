@@ -1,0 +1,5 @@
+// `npm run bench`: prints every benchmark's figures. Nothing here passes or fails on time.
+import { benchSandbox } from "./sandbox.js";
+
+const only = process.argv[2];
+if (!only || only === "sandbox") await benchSandbox();

@@ -1,0 +1,78 @@
+// `keeper sandbox` as a user runs it: a child process that builds the market, prints it, writes
+// the addresses file, keeps the chain up (mining blocks) and stops cleanly on Ctrl-C.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createPublicClient, http } from "viem";
+import { poolAbi } from "../../contracts-abi/aave/index.js";
+
+const KEEPER = join(import.meta.dirname, "../../bin/keeper.js");
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; output:\n${output}`)), timeoutMs);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (pattern.test(output)) {
+        clearTimeout(timer);
+        resolve(output);
+      }
+    });
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`keeper exited with ${code} before printing ${pattern}; output:\n${output}`));
+    });
+  });
+}
+
+describe("keeper sandbox (command line)", () => {
+  it("builds the market, writes the addresses, keeps mining, and stops on SIGINT", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keeper-sandbox-"));
+    dirs.push(dir);
+    const out = join(dir, "sandbox.json");
+    const child = spawn(process.execPath, [KEEPER, "sandbox", "--borrowers", "30", "--block-time", "1", "--out", out], { stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    const output = await waitForLine(child, /sandbox ready/, 90_000);
+    expect(output).toMatch(/WETH\s+18\s+3,000\.00/);
+    expect(output).toMatch(/30 borrowers, 0 with health factor below 1/);
+
+    const file = JSON.parse(readFileSync(out, "utf8"));
+    expect(file.borrowers).toHaveLength(30);
+    expect(file.rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const client = createPublicClient({ transport: http(file.rpcUrl), cacheTime: 0 });
+    const reserves = await client.readContract({ address: file.addresses.pool, abi: poolAbi, functionName: "getReservesList" });
+    expect(reserves).toEqual(file.assets.map((a: { address: string }) => a.address));
+    const first = await client.getBlockNumber();
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(await client.getBlockNumber()).toBeGreaterThan(first);
+
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    await expect(client.getBlockNumber()).rejects.toThrow();
+  });
+
+  it.each([
+    [["sandbox", "--borrowers", "many"], /--borrowers must be a whole number, got "many"/],
+    [["sandbox", "--port", "70000"], /--port must be between 1 and 65535, got 70000/],
+    [["sandbox", "--colour"], /Unknown option '--colour'/],
+    [["liquidate-everything"], /unknown command "liquidate-everything"/],
+  ])("rejects bad input %j with one line and exit code 2", (args, message) => {
+    const result = spawnSync(process.execPath, [KEEPER, ...args], { encoding: "utf8", timeout: 30_000 });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+});

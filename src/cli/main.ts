@@ -1,7 +1,10 @@
 // keeper's command line: dispatches to one module per command, turns errors into one line.
 import { readFileSync } from "node:fs";
 import { sandboxCommand, SANDBOX_HELP } from "./sandboxCommand.js";
+import { scanCommand, SCAN_HELP } from "./scanCommand.js";
+import { inspectCommand, INSPECT_HELP } from "./inspectCommand.js";
 import { UsageError } from "./usage.js";
+import { ConfigError } from "../config/index.js";
 
 const HELP = `keeper: a liquidation keeper for Aave V3
 
@@ -9,9 +12,17 @@ Usage: keeper <command> [options]
 
 Commands:
   sandbox     start a local chain with a real Aave V3 market and borrowers (no RPC needed)
+  scan        sync with the chain and list accounts by health factor, with liquidation prices
+  inspect     one account reserve by reserve, its health factor computed three ways
   help        show this help
 
-${SANDBOX_HELP}`;
+Settings come from the environment or .env (see .env.example).
+
+${SANDBOX_HELP}
+
+${SCAN_HELP}
+
+${INSPECT_HELP}`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -34,6 +45,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "sandbox":
       return sandboxCommand(rest);
+    case "scan":
+      return scanCommand(rest);
+    case "inspect":
+      return inspectCommand(rest);
     case undefined:
     case "help":
     case "--help":
@@ -45,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(version());
       return 0;
     default:
-      throw new UsageError(`unknown command "${command}" (commands: sandbox, help)`);
+      throw new UsageError(`unknown command "${command}" (commands: sandbox, scan, inspect, help)`);
   }
 }
 
@@ -53,7 +68,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     // parseArgs reports unknown or malformed flags with ERR_PARSE_ARGS_* codes: usage errors too.
-    const usage = err instanceof UsageError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS");
+    // Bad settings (ConfigError) exit 2 too: the operator must fix input, retrying will not help.
+    const usage = err instanceof UsageError || err instanceof ConfigError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS");
     console.error(`keeper: ${describeError(err)}`);
     process.exit(usage ? 2 : 1);
   },

@@ -1,0 +1,76 @@
+// Which chain and market a command talks to: RPC_URL + POOL_ADDRESSES_PROVIDER from the config, or,
+// when RPC_URL is unset, the sandbox that `keeper sandbox` is running (its .keeper/sandbox.json).
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Address, PublicClient } from "viem";
+import { createChainClient } from "../chain/client.js";
+import { redactUrl } from "../chain/rpc.js";
+import { ConfigError, requirePoolAddressesProvider, requireRpcUrl, type KeeperConfig } from "../config/index.js";
+
+export const DEFAULT_SANDBOX_FILE = ".keeper/sandbox.json";
+
+export interface ChainTarget {
+  rpcUrl: string;
+  rpcUrlFallback?: string;
+  addressesProvider: Address;
+  /** for `keeper inspect`'s cross-check with Aave's JS utilities */
+  uiPoolDataProvider?: Address;
+  startBlock: bigint;
+  /** true when START_BLOCK was neither set nor known (scan from block 0) */
+  startBlockGuessed: boolean;
+  stateDir: string;
+  /** "env": RPC_URL and friends; "sandbox": the running sandbox's file */
+  source: "env" | "sandbox";
+}
+
+export function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBOX_FILE): ChainTarget {
+  if (config.rpcUrl !== undefined) {
+    return {
+      rpcUrl: config.rpcUrl,
+      rpcUrlFallback: config.rpcUrlFallback,
+      addressesProvider: requirePoolAddressesProvider(config),
+      uiPoolDataProvider: config.uiPoolDataProvider,
+      startBlock: config.startBlock ?? 0n,
+      startBlockGuessed: config.startBlock === undefined,
+      stateDir: config.stateDir,
+      source: "env",
+    };
+  }
+  const path = resolve(sandboxFile);
+  if (!existsSync(path)) requireRpcUrl(config); // throws the one-line "RPC_URL: not set" error
+  let file: { rpcUrl?: string; deploymentBlock?: string; addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address } };
+  try {
+    file = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    throw new ConfigError("RPC_URL", `not set, and ${path} (the sandbox's addresses) is unreadable`);
+  }
+  if (!file.rpcUrl || !file.addresses?.poolAddressesProvider) {
+    throw new ConfigError("RPC_URL", `not set, and ${path} has no rpcUrl/poolAddressesProvider`);
+  }
+  return {
+    rpcUrl: file.rpcUrl,
+    addressesProvider: file.addresses.poolAddressesProvider,
+    uiPoolDataProvider: config.uiPoolDataProvider ?? file.addresses.uiPoolDataProviderV3,
+    startBlock: BigInt(file.deploymentBlock ?? 0),
+    startBlockGuessed: false,
+    // Every sandbox run is a new chain at the same addresses: keep its state apart.
+    stateDir: join(config.stateDir, "sandbox"),
+    source: "sandbox",
+  };
+}
+
+/** A client for the target, after checking that the node answers and is on CHAIN_ID. */
+export async function connectTarget(target: ChainTarget, config: KeeperConfig): Promise<PublicClient> {
+  const client = createChainClient({ rpcUrl: target.rpcUrl, rpcUrlFallback: target.rpcUrlFallback, retryCount: 1 });
+  let chainId: number;
+  try {
+    chainId = await client.getChainId();
+  } catch (err) {
+    const hint = target.source === "sandbox" ? " (is `keeper sandbox` still running? it wrote that URL)" : "";
+    throw new ConfigError("RPC_URL", `${redactUrl(target.rpcUrl)} does not answer eth_chainId${hint}: ${(err as Error).message.split("\n")[0]}`);
+  }
+  if (config.chainId !== undefined && config.chainId !== chainId) {
+    throw new ConfigError("CHAIN_ID", `is ${config.chainId} but the node at ${redactUrl(target.rpcUrl)} is on chain ${chainId}`);
+  }
+  return client;
+}

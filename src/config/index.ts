@@ -1,0 +1,275 @@
+// All of keeper's settings: read once from the environment (and .env), validated,
+// and passed down as a typed KeeperConfig. Nothing outside src/config reads
+// process.env, so this file and .env.example are the complete list of knobs.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseDotenv } from "dotenv";
+import { redactUrl } from "../chain/rpc.js";
+import { KNOWN_MARKETS, findKnownMarket, findMarketByName, type KnownMarket } from "./markets.js";
+import {
+  ConfigError,
+  parseAddress,
+  parseBlockNumber,
+  parseBoolean,
+  parseInteger,
+  parseNumber,
+  parsePrivateKey,
+  parseUrl,
+  show,
+} from "./parse.js";
+
+export { ConfigError, parseBoolean } from "./parse.js";
+export { KNOWN_MARKETS, findKnownMarket, findMarketByName, type KnownMarket } from "./markets.js";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface KeeperConfig {
+  /** RPC_URL. Optional here because the sandbox needs none; chain commands call requireRpcUrl. */
+  rpcUrl?: string;
+  rpcUrlFallback?: string;
+  wsUrl?: string;
+  /** CHAIN_ID, or the known market's chain when unset; the caller checks it against the node. */
+  chainId?: number;
+  poolAddressesProvider?: `0x${string}`;
+  /** Set when POOL_ADDRESSES_PROVIDER named a known market, or its address (and chain) identify one. */
+  market?: KnownMarket;
+  /** UI_POOL_DATA_PROVIDER: only `keeper inspect` uses it (Aave's JS utilities read through it). */
+  uiPoolDataProvider?: `0x${string}`;
+  /** START_BLOCK, or the known market's deployment block; undefined leaves the choice to the caller. */
+  startBlock?: bigint;
+  /** Absolute. */
+  stateDir: string;
+  logLevel: LogLevel;
+  privateKey?: `0x${string}`;
+  dryRun: boolean;
+  minProfitUsd: number;
+  maxFeeGwei: number;
+  priorityFeeGwei: number;
+  txTimeoutBlocks: number;
+  privateTxUrl?: string;
+  pollIntervalMs: number;
+  logChunkBlocks: number;
+}
+
+/** Every setting loadConfig reads, in the order it checks them (and .env.example lists them). */
+export const SETTING_NAMES = [
+  "RPC_URL",
+  "RPC_URL_FALLBACK",
+  "WS_URL",
+  "CHAIN_ID",
+  "POOL_ADDRESSES_PROVIDER",
+  "UI_POOL_DATA_PROVIDER",
+  "START_BLOCK",
+  "STATE_DIR",
+  "LOG_LEVEL",
+  "PRIVATE_KEY",
+  "DRY_RUN",
+  "MIN_PROFIT_USD",
+  "MAX_FEE_GWEI",
+  "PRIORITY_FEE_GWEI",
+  "TX_TIMEOUT_BLOCKS",
+  "PRIVATE_TX_URL",
+  "POLL_INTERVAL_MS",
+  "LOG_CHUNK_BLOCKS",
+] as const;
+export type SettingName = (typeof SETTING_NAMES)[number];
+
+export const DEFAULT_STATE_DIR = ".keeper/state";
+
+export interface LoadConfigOptions {
+  /** The .env file to read; relative paths resolve against cwd. Default ".env"; false skips it. */
+  dotenvPath?: string | false;
+}
+
+/**
+ * Reads .env (the environment wins over it) and validates every setting.
+ * Throws the first problem, in SETTING_NAMES order, as a ConfigError whose
+ * message is one line naming the setting — so the CLI can print just that.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): KeeperConfig {
+  const fromFile = readDotenv(options.dotenvPath ?? ".env", options.dotenvPath !== undefined);
+  // An empty variable counts as unset — also for precedence, so `RPC_URL=` in
+  // the environment does not hide the value in .env.
+  const get = (name: SettingName): string | undefined => nonEmpty(env[name]) ?? nonEmpty(fromFile[name]);
+
+  const optional = <T>(name: SettingName, parse: (name: SettingName, raw: string) => T): T | undefined => {
+    const raw = get(name);
+    return raw === undefined ? undefined : parse(name, raw);
+  };
+  const withDefault = <T>(name: SettingName, parse: (name: SettingName, raw: string) => T, fallback: T): T =>
+    optional(name, parse) ?? fallback;
+
+  const rpcUrl = optional("RPC_URL", (n, raw) => parseUrl(n, raw, "http"));
+  const rpcUrlFallback = optional("RPC_URL_FALLBACK", (n, raw) => parseUrl(n, raw, "http"));
+  if (rpcUrl !== undefined && rpcUrlFallback !== undefined && sameUrl(rpcUrl, rpcUrlFallback)) {
+    throw new ConfigError("RPC_URL_FALLBACK", "is the same as RPC_URL (a fallback must be a different endpoint)");
+  }
+  const wsUrl = optional("WS_URL", (n, raw) => parseUrl(n, raw, "ws"));
+  const configuredChainId = optional("CHAIN_ID", (n, raw) => parseInteger(n, raw, "positive"));
+
+  let poolAddressesProvider: `0x${string}` | undefined;
+  let market: KnownMarket | undefined;
+  const providerRaw = get("POOL_ADDRESSES_PROVIDER");
+  if (providerRaw !== undefined) {
+    if (/^0x/i.test(providerRaw)) {
+      poolAddressesProvider = parseAddress("POOL_ADDRESSES_PROVIDER", providerRaw);
+      market = findKnownMarket(poolAddressesProvider, configuredChainId);
+    } else {
+      market = findMarketByName(providerRaw);
+      if (market === undefined) {
+        throw new ConfigError(
+          "POOL_ADDRESSES_PROVIDER",
+          `${show(providerRaw)} is neither an address nor a known market (known: ${knownMarketNames()})`,
+        );
+      }
+      if (configuredChainId !== undefined && configuredChainId !== market.chainId) {
+        throw new ConfigError(
+          "POOL_ADDRESSES_PROVIDER",
+          `market ${market.name} is on chain ${market.chainId}, but CHAIN_ID is ${configuredChainId}`,
+        );
+      }
+      poolAddressesProvider = market.poolAddressesProvider;
+    }
+  }
+  // Defaulting CHAIN_ID to the market's chain makes the caller's check against
+  // the node catch "market ethereum, but RPC_URL points at Arbitrum".
+  const chainId = configuredChainId ?? market?.chainId;
+
+  const uiPoolDataProvider = optional("UI_POOL_DATA_PROVIDER", parseAddress);
+  const startBlock = optional("START_BLOCK", parseBlockNumber) ?? market?.deploymentBlock;
+  const stateDir = path.resolve(get("STATE_DIR") ?? DEFAULT_STATE_DIR);
+  const logLevel = withDefault("LOG_LEVEL", parseLogLevel, "info");
+
+  const privateKey = optional("PRIVATE_KEY", parsePrivateKey);
+  const dryRun = withDefault("DRY_RUN", parseBoolean, false);
+  const minProfitUsd = withDefault("MIN_PROFIT_USD", (n, raw) => parseNumber(n, raw, "non-negative"), 1);
+  const maxFeeGwei = withDefault("MAX_FEE_GWEI", (n, raw) => parseNumber(n, raw, "positive"), 200);
+  const priorityFeeGwei = withDefault("PRIORITY_FEE_GWEI", (n, raw) => parseNumber(n, raw, "non-negative"), 1);
+  if (priorityFeeGwei > maxFeeGwei) {
+    // EIP-1559 rejects maxPriorityFeePerGas > maxFeePerGas; say so now rather than at the first liquidation.
+    throw new ConfigError("PRIORITY_FEE_GWEI", `${priorityFeeGwei} is above MAX_FEE_GWEI (${maxFeeGwei})`);
+  }
+  const txTimeoutBlocks = withDefault("TX_TIMEOUT_BLOCKS", (n, raw) => parseInteger(n, raw, "positive"), 3);
+  const privateTxUrl = optional("PRIVATE_TX_URL", (n, raw) => parseUrl(n, raw, "http"));
+  const pollIntervalMs = withDefault("POLL_INTERVAL_MS", (n, raw) => parseInteger(n, raw, "positive"), 1000);
+  const logChunkBlocks = withDefault("LOG_CHUNK_BLOCKS", (n, raw) => parseInteger(n, raw, "positive"), 2000);
+
+  return {
+    ...(rpcUrl !== undefined && { rpcUrl }),
+    ...(rpcUrlFallback !== undefined && { rpcUrlFallback }),
+    ...(wsUrl !== undefined && { wsUrl }),
+    ...(chainId !== undefined && { chainId }),
+    ...(poolAddressesProvider !== undefined && { poolAddressesProvider }),
+    ...(market !== undefined && { market }),
+    ...(uiPoolDataProvider !== undefined && { uiPoolDataProvider }),
+    ...(startBlock !== undefined && { startBlock }),
+    stateDir,
+    logLevel,
+    ...(privateKey !== undefined && { privateKey }),
+    dryRun,
+    minProfitUsd,
+    maxFeeGwei,
+    priorityFeeGwei,
+    txTimeoutBlocks,
+    ...(privateTxUrl !== undefined && { privateTxUrl }),
+    pollIntervalMs,
+    logChunkBlocks,
+  };
+}
+
+export function requireRpcUrl(config: KeeperConfig): string {
+  if (config.rpcUrl === undefined) {
+    throw new ConfigError("RPC_URL", "not set (required outside the sandbox; see .env.example)");
+  }
+  return config.rpcUrl;
+}
+
+export function requirePoolAddressesProvider(config: KeeperConfig): `0x${string}` {
+  if (config.poolAddressesProvider === undefined) {
+    throw new ConfigError(
+      "POOL_ADDRESSES_PROVIDER",
+      `not set (an address or a known market: ${knownMarketNames()}; see .env.example)`,
+    );
+  }
+  return config.poolAddressesProvider;
+}
+
+/**
+ * Every setting as the start-up log line shows it, keyed by its variable name.
+ * Secrets stay out: the private key is only "set"/"unset", and URLs lose path,
+ * query and userinfo, where providers put API keys.
+ */
+export function describeConfig(config: KeeperConfig): Record<string, string> {
+  const url = (u: string | undefined) => (u === undefined ? "unset" : redactUrl(u));
+  const opt = (v: { toString(): string } | undefined) => (v === undefined ? "unset" : v.toString());
+  const provider =
+    config.poolAddressesProvider === undefined
+      ? "unset"
+      : config.market === undefined
+        ? config.poolAddressesProvider
+        : `${config.poolAddressesProvider} (${config.market.name})`;
+  const described: Record<SettingName, string> = {
+    RPC_URL: url(config.rpcUrl),
+    RPC_URL_FALLBACK: url(config.rpcUrlFallback),
+    WS_URL: url(config.wsUrl),
+    CHAIN_ID: opt(config.chainId),
+    POOL_ADDRESSES_PROVIDER: provider,
+    UI_POOL_DATA_PROVIDER: opt(config.uiPoolDataProvider),
+    START_BLOCK: opt(config.startBlock),
+    STATE_DIR: config.stateDir,
+    LOG_LEVEL: config.logLevel,
+    PRIVATE_KEY: config.privateKey === undefined ? "unset" : "set",
+    DRY_RUN: String(config.dryRun),
+    MIN_PROFIT_USD: String(config.minProfitUsd),
+    MAX_FEE_GWEI: String(config.maxFeeGwei),
+    PRIORITY_FEE_GWEI: String(config.priorityFeeGwei),
+    TX_TIMEOUT_BLOCKS: String(config.txTimeoutBlocks),
+    PRIVATE_TX_URL: url(config.privateTxUrl),
+    POLL_INTERVAL_MS: String(config.pollIntervalMs),
+    LOG_CHUNK_BLOCKS: String(config.logChunkBlocks),
+  };
+  return described;
+}
+
+function parseLogLevel(name: string, raw: string): LogLevel {
+  const level = raw.toLowerCase();
+  const known = LOG_LEVELS.find((l) => l === level);
+  if (known === undefined) throw new ConfigError(name, `${show(raw)} is not one of ${LOG_LEVELS.join(", ")}`);
+  return known;
+}
+
+function knownMarketNames(): string {
+  return KNOWN_MARKETS.map((m) => m.name).join(", ");
+}
+
+function nonEmpty(raw: string | undefined): string | undefined {
+  const trimmed = raw?.trim();
+  return trimmed === undefined || trimmed === "" ? undefined : trimmed;
+}
+
+/** Equal up to what URL parsing normalizes away (case of scheme and host, a trailing "/"). */
+function sameUrl(a: string, b: string): boolean {
+  return new URL(a).href === new URL(b).href;
+}
+
+/**
+ * The variables in a .env file. A missing default .env is normal; a missing
+ * file the caller named explicitly, or one that cannot be read, is an error.
+ * The file is parsed, not loaded into process.env: the config object is the one
+ * place settings live.
+ */
+function readDotenv(dotenvPath: string | false, explicit: boolean): Record<string, string> {
+  if (dotenvPath === false) return {};
+  const file = path.resolve(dotenvPath);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !explicit) return {};
+    const why = code === "ENOENT" ? "no such file" : (code ?? (err instanceof Error ? err.message : String(err)));
+    throw new ConfigError(".env", `cannot read ${file}: ${why}`);
+  }
+  return parseDotenv(text);
+}

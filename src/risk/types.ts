@@ -1,0 +1,85 @@
+// The contract between the watcher (which reads the chain) and the risk engine (pure math).
+// Every on-chain quantity is a bigint; small config fields (bps, ids, decimals) are numbers.
+
+export type Address = `0x${string}`;
+
+/** One per reserve, as read from Pool.getReserveData + AaveOracle each block. */
+export interface ReserveState {
+  asset: Address;
+  id: number;
+  decimals: number;
+  /** 10n ** BigInt(decimals) */
+  unit: bigint;
+  /** bps */
+  ltv: number;
+  liquidationThreshold: number;
+  liquidationBonus: number;
+  liquidationProtocolFee: number;
+  /** Reserve config bits 168-175 (V3.0/3.1). */
+  eModeCategory: number;
+  active: boolean;
+  frozen: boolean;
+  paused: boolean;
+  borrowingEnabled: boolean;
+  liquidityIndex: bigint;
+  variableBorrowIndex: bigint;
+  currentLiquidityRate: bigint;
+  currentVariableBorrowRate: bigint;
+  lastUpdateTimestamp: bigint;
+  aToken: Address;
+  variableDebtToken: Address;
+  stableDebtToken: Address;
+  /** AaveOracle.getAssetPrice(asset), base currency units (USD 8 decimals on mainnet). */
+  price: bigint;
+}
+
+export interface EModeCategoryState {
+  id: number;
+  ltv: number;
+  liquidationThreshold: number;
+  liquidationBonus: number;
+  priceSource: Address;
+  /** AaveOracle.getAssetPrice(priceSource); 0n when priceSource is the zero address. */
+  priceSourcePrice: bigint;
+  label: string;
+}
+
+export interface MarketState {
+  /** Indexed by reserve id; sparse ids (dropped reserves) allowed. */
+  reserves: (ReserveState | undefined)[];
+  eModes: Map<number, EModeCategoryState>;
+  baseCurrencyUnit: bigint;
+}
+
+export interface StableDebtPosition {
+  /** StableDebtToken.principalBalanceOf(user) */
+  principal: bigint;
+  /** StableDebtToken.getUserStableRate(user) */
+  stableRate: bigint;
+  /** StableDebtToken.getUserLastUpdated(user) */
+  lastUpdated: bigint;
+}
+
+/** What the watcher keeps per user: scaled balances, not balances. */
+export interface AccountPosition {
+  user: Address;
+  /** Pool.getUserEMode(user) */
+  eModeCategory: number;
+  /** Pool.getUserConfiguration(user).data */
+  userConfig: bigint;
+  /** reserve id -> aToken.scaledBalanceOf(user) */
+  scaledCollateral: Map<number, bigint>;
+  /** reserve id -> variableDebtToken.scaledBalanceOf(user) */
+  scaledVariableDebt: Map<number, bigint>;
+  /** V3.0/3.1 only; empty otherwise. */
+  stableDebt: Map<number, StableDebtPosition>;
+}
+
+/** Same fields and units as Pool.getUserAccountData, except `ltv`/`avgLiquidationThreshold` as bps. */
+export interface AccountHealth {
+  totalCollateralBase: bigint;
+  totalDebtBase: bigint;
+  avgLiquidationThreshold: bigint;
+  healthFactor: bigint;
+  ltv: bigint;
+}

@@ -1,0 +1,178 @@
+// Reads the market: its addresses (discovered from the PoolAddressesProvider), its version, and per
+// block every reserve's indexes, rates, configuration and price plus the eMode categories, in ONE
+// eth_call (a Multicall3 aggregate3), whatever the number of reserves.
+import { zeroAddress, type Address, type PublicClient } from "viem";
+import { aaveOracleAbi, poolAbi, poolAddressesProviderAbi } from "../../contracts-abi/aave/index.js";
+import { MULTICALL3_ADDRESS } from "../chain/multicall.js";
+import { decodeReserveConfiguration } from "../risk/reserveConfiguration.js";
+import type { EModeCategoryState, MarketState, ReserveState } from "../risk/types.js";
+
+export interface MarketAddresses {
+  addressesProvider: Address;
+  pool: Address;
+  poolConfigurator: Address;
+  oracle: Address;
+  dataProvider: Address;
+}
+
+export interface MarketInfo {
+  addresses: MarketAddresses;
+  poolRevision: bigint;
+  baseCurrencyUnit: bigint;
+  /** Pool.getReservesList(): index = reserve id for V3 (dropped reserves leave address(0)) */
+  reservesList: Address[];
+}
+
+/** A non-contract or wrong address answers garbage; say which setting is wrong. */
+export class MarketDiscoveryError extends Error {
+  override name = "MarketDiscoveryError";
+}
+
+export async function discoverMarket(client: PublicClient, addressesProvider: Address, blockNumber?: bigint): Promise<MarketInfo> {
+  const at = blockNumber === undefined ? {} : { blockNumber };
+  const code = await client.getCode({ address: addressesProvider, ...at });
+  if (!code || code === "0x") {
+    throw new MarketDiscoveryError(`POOL_ADDRESSES_PROVIDER: no contract at ${addressesProvider} on this chain`);
+  }
+  const read = <F extends "getPool" | "getPoolConfigurator" | "getPriceOracle" | "getPoolDataProvider">(functionName: F) =>
+    client.readContract({ address: addressesProvider, abi: poolAddressesProviderAbi, functionName, ...at });
+  let addresses: MarketAddresses;
+  try {
+    const [pool, poolConfigurator, oracle, dataProvider] = await Promise.all([
+      read("getPool"), read("getPoolConfigurator"), read("getPriceOracle"), read("getPoolDataProvider"),
+    ]);
+    addresses = { addressesProvider, pool, poolConfigurator, oracle, dataProvider };
+  } catch (err) {
+    throw new MarketDiscoveryError(`POOL_ADDRESSES_PROVIDER: ${addressesProvider} is not an Aave V3 PoolAddressesProvider`, { cause: err });
+  }
+  if (addresses.pool === zeroAddress) throw new MarketDiscoveryError(`POOL_ADDRESSES_PROVIDER: ${addressesProvider} has no pool set`);
+  const [poolRevision, reservesList, baseCurrencyUnit] = await Promise.all([
+    client.readContract({ address: addresses.pool, abi: poolAbi, functionName: "POOL_REVISION", ...at }),
+    client.readContract({ address: addresses.pool, abi: poolAbi, functionName: "getReservesList", ...at }),
+    client.readContract({ address: addresses.oracle, abi: aaveOracleAbi, functionName: "BASE_CURRENCY_UNIT", ...at }),
+  ]);
+  return { addresses, poolRevision, baseCurrencyUnit, reservesList: [...reservesList] };
+}
+
+/**
+ * Reads MarketState at a block. Keeps the set of eMode category ids to read: those named by
+ * reserves' configuration (V3.0/3.1 bits 168-175) and any the caller adds (users' categories).
+ */
+export class MarketReader {
+  private readonly eModeIds = new Set<number>();
+
+  constructor(
+    private readonly client: PublicClient,
+    private info: MarketInfo,
+  ) {}
+
+  get market(): MarketInfo {
+    return this.info;
+  }
+
+  reload(info: MarketInfo): void {
+    this.info = info;
+  }
+
+  /** eMode categories users are in, so their parameters are read too. */
+  addEModeCategories(ids: Iterable<number>): void {
+    for (const id of ids) if (id !== 0) this.eModeIds.add(id);
+  }
+
+  async read(blockNumber: bigint, previous?: MarketState): Promise<MarketState> {
+    const { pool, oracle } = this.info.addresses;
+    const assets = this.info.reservesList.filter((a) => a !== zeroAddress);
+    const eModeIds = [...this.eModeIds];
+    // Price sources of eMode categories (V3.0/3.1) are priced in the same call when already known.
+    const priceSources = previous ? [...previous.eModes.values()].map((e) => e.priceSource).filter((s) => s !== zeroAddress) : [];
+    // Heterogeneous calls: typed per element below, so the array itself is left untyped for viem.
+    const results = (await this.client.multicall({
+      allowFailure: false,
+      multicallAddress: MULTICALL3_ADDRESS,
+      batchSize: 0, // one eth_call, however many reserves
+      blockNumber,
+      contracts: [
+        { address: oracle, abi: aaveOracleAbi, functionName: "getAssetsPrices", args: [[...assets, ...priceSources]] },
+        ...assets.map((asset) => ({ address: pool, abi: poolAbi, functionName: "getReserveData", args: [asset] }) as const),
+        ...eModeIds.map((id) => ({ address: pool, abi: poolAbi, functionName: "getEModeCategoryData", args: [id] }) as const),
+      ] as never[],
+    })) as unknown[];
+    const prices = results[0] as readonly bigint[];
+    const reserves: (ReserveState | undefined)[] = [];
+    const namedCategories = new Set<number>();
+    assets.forEach((asset, i) => {
+      const data = results[1 + i] as {
+        configuration: { data: bigint }; liquidityIndex: bigint; currentLiquidityRate: bigint; variableBorrowIndex: bigint;
+        currentVariableBorrowRate: bigint; lastUpdateTimestamp: number; id: number; aTokenAddress: Address;
+        stableDebtTokenAddress: Address; variableDebtTokenAddress: Address;
+      };
+      const config = decodeReserveConfiguration(data.configuration.data);
+      if (config.eModeCategory !== 0) namedCategories.add(config.eModeCategory);
+      reserves[data.id] = {
+        asset, id: data.id, decimals: config.decimals, unit: 10n ** BigInt(config.decimals),
+        ltv: config.ltv, liquidationThreshold: config.liquidationThreshold, liquidationBonus: config.liquidationBonus,
+        liquidationProtocolFee: config.liquidationProtocolFee, eModeCategory: config.eModeCategory,
+        active: config.active, frozen: config.frozen, paused: config.paused, borrowingEnabled: config.borrowingEnabled,
+        liquidityIndex: data.liquidityIndex, variableBorrowIndex: data.variableBorrowIndex,
+        currentLiquidityRate: data.currentLiquidityRate, currentVariableBorrowRate: data.currentVariableBorrowRate,
+        lastUpdateTimestamp: BigInt(data.lastUpdateTimestamp),
+        aToken: data.aTokenAddress, variableDebtToken: data.variableDebtTokenAddress, stableDebtToken: data.stableDebtTokenAddress,
+        price: prices[i]!,
+      };
+    });
+    const sourcePrice = new Map(priceSources.map((s, i) => [s.toLowerCase(), prices[assets.length + i]!]));
+    const eModes = new Map<number, EModeCategoryState>();
+    eModeIds.forEach((id, i) => {
+      const c = results[1 + assets.length + i] as { ltv: number; liquidationThreshold: number; liquidationBonus: number; priceSource: Address; label: string };
+      if (c.liquidationThreshold === 0) return; // not configured
+      eModes.set(id, {
+        id, ltv: c.ltv, liquidationThreshold: c.liquidationThreshold, liquidationBonus: c.liquidationBonus,
+        priceSource: c.priceSource, priceSourcePrice: sourcePrice.get(c.priceSource.toLowerCase()) ?? 0n, label: c.label,
+      });
+    });
+    const market: MarketState = { reserves, eModes, baseCurrencyUnit: this.info.baseCurrencyUnit };
+
+    // Categories met for the first time, or a price source not priced yet: one more read, rarely.
+    const unknown = [...namedCategories].filter((id) => !this.eModeIds.has(id));
+    const unpriced = [...eModes.values()].some((e) => e.priceSource !== zeroAddress && !sourcePrice.has(e.priceSource.toLowerCase()));
+    if (unknown.length > 0 || unpriced) {
+      this.addEModeCategories(unknown);
+      return this.read(blockNumber, market);
+    }
+    return market;
+  }
+}
+
+/** Reserve ids whose price, indexes, rates or configuration differ between two reads. */
+export function changedReserves(before: MarketState, after: MarketState): number[] {
+  const changed: number[] = [];
+  const ids = Math.max(before.reserves.length, after.reserves.length);
+  for (let id = 0; id < ids; id++) {
+    const a = before.reserves[id];
+    const b = after.reserves[id];
+    if (!a || !b) {
+      if (a !== b) changed.push(id);
+      continue;
+    }
+    if (
+      a.price !== b.price || a.liquidityIndex !== b.liquidityIndex || a.variableBorrowIndex !== b.variableBorrowIndex ||
+      a.currentLiquidityRate !== b.currentLiquidityRate || a.currentVariableBorrowRate !== b.currentVariableBorrowRate ||
+      a.lastUpdateTimestamp !== b.lastUpdateTimestamp || a.liquidationThreshold !== b.liquidationThreshold ||
+      a.ltv !== b.ltv || a.eModeCategory !== b.eModeCategory || a.asset !== b.asset
+    ) {
+      changed.push(id);
+    }
+  }
+  return changed;
+}
+
+/** Whether any eMode category's parameters differ (its members must be re-evaluated). */
+export function changedEModes(before: MarketState, after: MarketState): number[] {
+  const ids = new Set([...before.eModes.keys(), ...after.eModes.keys()]);
+  return [...ids].filter((id) => {
+    const a = before.eModes.get(id);
+    const b = after.eModes.get(id);
+    return !a || !b || a.liquidationThreshold !== b.liquidationThreshold || a.ltv !== b.ltv ||
+      a.priceSourcePrice !== b.priceSourcePrice || a.liquidationBonus !== b.liquidationBonus;
+  });
+}

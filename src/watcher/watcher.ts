@@ -1,0 +1,334 @@
+// The watcher: knows every borrower and keeps the account book's health factors current.
+//  sync():  load the checkpoint, backfill eth_getLogs from START_BLOCK (or catch up from the
+//           checkpoint), read every known user's position at the head, compute every HF.
+//  poll():  per new block, a constant number of requests whatever the number of borrowers:
+//           the head's header, one eth_getLogs, one eth_call for the whole market, and, only if
+//           events touched users, their positions in batched multicalls. Recomputes the HF of
+//           touched users and of users exposed to a reserve whose price/index/rate moved.
+import { getAddress, type Address, type Hex, type PublicClient } from "viem";
+import type { Logger } from "../logging.js";
+import { AccountBook } from "../risk/accountBook.js";
+import { snapshotMarket, type MarketSnapshot } from "../risk/marketSnapshot.js";
+import { rulesForRevision, type ProtocolRules } from "../risk/rules.js";
+import type { AccountPosition, MarketState } from "../risk/types.js";
+import { CheckpointError, loadCheckpoint, saveCheckpoint, type Checkpoint, type RecentBlock } from "./checkpoint.js";
+import { interpretLog, WATCHED_TOPICS } from "./events.js";
+import { chunkSizer, fetchLogsInChunks, type ChunkSizer, type LogFilter } from "./logFetcher.js";
+import { changedEModes, changedReserves, discoverMarket, MarketReader, type MarketInfo } from "./marketReader.js";
+import { readPositions } from "./positionReader.js";
+
+export interface WatcherOptions {
+  client: PublicClient;
+  addressesProvider: Address;
+  startBlock: bigint;
+  /** where the checkpoint lives; undefined = no persistence */
+  stateDir?: string;
+  logChunkBlocks: number;
+  logger: Logger;
+  /** live-mode checkpoint cadence (default 10 s); backfill saves at most once a second */
+  checkpointIntervalMs?: number;
+  /**
+   * Every N blocks every account is re-evaluated (default 20). In between, only accounts touched by
+   * an event or exposed to a reserve whose state moved are; the others drift by interest alone,
+   * which over 20 blocks is ~1e-6 of their HF at 20% APR.
+   */
+  fullRecomputeEveryBlocks?: number;
+}
+
+export interface BlockHead {
+  number: bigint;
+  hash: Hex;
+  timestamp: bigint;
+}
+
+export interface BlockUpdate {
+  fromBlock: bigint;
+  toBlock: bigint;
+  timestamp: bigint;
+  reorgDepth: number;
+  logs: number;
+  dirtyUsers: number;
+  newUsers: number;
+  changedReserves: number[];
+  recomputed: number;
+  liquidatable: Address[];
+  ms: { fetch: number; positions: number; compute: number; total: number };
+}
+
+/** How many recent blocks are kept (with the users they touched) to undo a reorg. */
+const REORG_DEPTH = 64;
+
+export class Watcher {
+  readonly book: AccountBook;
+  rules!: ProtocolRules;
+  info!: MarketInfo;
+  market!: MarketState;
+  snapshot!: MarketSnapshot;
+  head!: BlockHead;
+  /** every address ever seen in a position-changing event */
+  readonly users = new Set<string>();
+
+  private reader!: MarketReader;
+  private filter!: LogFilter;
+  private aTokens = new Set<string>();
+  private recent: RecentBlock[] = [];
+  private readonly sizer: ChunkSizer;
+  private lastCheckpointAt = 0;
+  private blocksSinceFull = 0;
+  private chainId = 0;
+  private genesisHash: Hex = "0x";
+  private readonly log: Logger;
+
+  constructor(private readonly options: WatcherOptions) {
+    this.log = options.logger.child({ module: "watcher" });
+    this.sizer = chunkSizer(options.logChunkBlocks);
+    // The book is created once the rules are known (sync); a placeholder keeps the field readonly.
+    this.book = undefined as unknown as AccountBook;
+  }
+
+  private get client(): PublicClient {
+    return this.options.client;
+  }
+
+  /** Brings the book to the current head: from the checkpoint if there is one, else from START_BLOCK. */
+  async sync(): Promise<void> {
+    const started = performance.now();
+    const chainId = await this.client.getChainId();
+    this.chainId = chainId;
+    this.genesisHash = (await this.client.getBlock({ blockNumber: 0n })).hash;
+    await this.loadMarket();
+    (this as { book: AccountBook }).book = new AccountBook(this.rules);
+
+    const checkpoint = this.options.stateDir ? loadCheckpoint(this.options.stateDir) : undefined;
+    let last = this.options.startBlock - 1n;
+    let lastHash: Hex | undefined;
+    let phase: Checkpoint["phase"] = "backfill";
+    const dirty = new Set<string>();
+    if (checkpoint) {
+      if (
+        checkpoint.chainId !== chainId || checkpoint.genesisHash !== this.genesisHash ||
+        checkpoint.addressesProvider.toLowerCase() !== this.options.addressesProvider.toLowerCase()
+      ) {
+        throw new CheckpointError(
+          `STATE_DIR: ${this.options.stateDir} holds the checkpoint of another chain or market (chain ${checkpoint.chainId}, ` +
+            `genesis ${checkpoint.genesisHash.slice(0, 10)}, market ${checkpoint.addressesProvider}); this keeper watches chain ${chainId}, ` +
+            `genesis ${this.genesisHash.slice(0, 10)}, market ${this.options.addressesProvider}. Use another STATE_DIR or move it away`,
+        );
+      }
+      for (const u of checkpoint.users) this.users.add(u.toLowerCase());
+      for (const p of checkpoint.positions) this.upsert(p);
+      this.recent = checkpoint.recent;
+      last = checkpoint.block;
+      lastHash = checkpoint.blockHash;
+      phase = checkpoint.phase;
+      this.log.info({ block: last, phase, users: this.users.size }, "resuming from checkpoint");
+      // A reorg while we were down: undo the blocks that are no longer on the chain.
+      const onChain = await this.client.getBlock({ blockNumber: last });
+      if (onChain.hash !== lastHash) {
+        const ancestor = await this.findCommonAncestor();
+        for (const u of this.undoRecentAfter(ancestor.number)) dirty.add(u);
+        last = ancestor.number;
+        lastHash = ancestor.hash;
+      }
+    } else {
+      this.log.info({ fromBlock: this.options.startBlock }, "no checkpoint: backfilling from START_BLOCK");
+    }
+
+    const target = await this.latestHead();
+    if (target.number > last) {
+      let lastSave = performance.now();
+      for await (const chunk of fetchLogsInChunks(this.client, this.filter, last + 1n, target.number, this.sizer)) {
+        for (const log of chunk.logs) {
+          const meaning = interpretLog(log, this.aTokens);
+          if (!meaning) continue;
+          for (const u of meaning.users) {
+            this.users.add(u.toLowerCase());
+            dirty.add(u.toLowerCase());
+          }
+          if (meaning.marketShapeChanged) await this.loadMarket();
+        }
+        last = chunk.toBlock;
+        if (this.options.stateDir && phase === "backfill" && performance.now() - lastSave >= 1_000) {
+          const hash = (await this.client.getBlock({ blockNumber: last })).hash;
+          this.writeCheckpoint({ phase: "backfill", block: last, blockHash: hash });
+          lastSave = performance.now();
+          this.log.info({ block: last, target: target.number, users: this.users.size, chunk: this.sizer.size }, "backfill progress");
+        }
+      }
+    }
+
+    this.head = target;
+    this.market = await this.reader.read(target.number);
+    // In backfill every known user is read; when resuming a live checkpoint only those touched since.
+    const toRead = (phase === "backfill" ? [...this.users] : [...dirty]).map((u) => getAddress(u));
+    const positions = await readPositions(this.client, this.info.addresses.pool, this.market, this.rules, toRead, target.number);
+    for (const p of positions) this.upsert(p);
+    this.reader.addEModeCategories(positions.map((p) => p.eModeCategory));
+    this.market = await this.reader.read(target.number, this.market);
+    this.snapshot = snapshotMarket(this.market, this.rules, target.timestamp);
+    this.book.recomputeAll(this.snapshot);
+    this.remember({ number: target.number, hash: target.hash, users: [...dirty] as Address[] });
+    this.writeCheckpoint({ phase: "live", block: target.number, blockHash: target.hash });
+    this.log.info(
+      { block: target.number, users: this.users.size, accounts: this.book.size, liquidatable: this.book.liquidatable().length, ms: Math.round(performance.now() - started) },
+      "synced",
+    );
+  }
+
+  /** Processes every block since the last one; undefined when there is none. */
+  async poll(): Promise<BlockUpdate | undefined> {
+    const began = performance.now();
+    const latest = await this.client.getBlock({ blockTag: "latest" });
+    if (latest.number === null || latest.hash === null) return undefined;
+    if (latest.number <= this.head.number) {
+      if (latest.number === this.head.number && latest.hash === this.head.hash) return undefined;
+    }
+    const next = latest.number === this.head.number + 1n ? latest : await this.client.getBlock({ blockNumber: this.head.number + 1n }).catch(() => undefined);
+    const dirty = new Set<string>();
+    let reorgDepth = 0;
+    if (!next || next.parentHash !== this.head.hash) {
+      const ancestor = await this.findCommonAncestor();
+      reorgDepth = Number(this.head.number - ancestor.number);
+      for (const u of this.undoRecentAfter(ancestor.number)) dirty.add(u);
+      this.log.warn({ from: this.head.number, to: ancestor.number, depth: reorgDepth }, "reorg: rolled back");
+      this.head = { ...ancestor, timestamp: this.head.timestamp };
+    }
+    const fromBlock = this.head.number + 1n;
+    const toBlock = latest.number;
+    const head: BlockHead = { number: latest.number, hash: latest.hash, timestamp: latest.timestamp };
+
+    let logCount = 0;
+    let newUsers = 0;
+    let shapeChanged = false;
+    if (toBlock >= fromBlock) {
+      for await (const chunk of fetchLogsInChunks(this.client, this.filter, fromBlock, toBlock, this.sizer)) {
+        logCount += chunk.logs.length;
+        for (const log of chunk.logs) {
+          const meaning = interpretLog(log, this.aTokens);
+          if (!meaning) continue;
+          shapeChanged ||= meaning.marketShapeChanged;
+          for (const u of meaning.users) {
+            const key = u.toLowerCase();
+            if (!this.users.has(key)) newUsers++;
+            this.users.add(key);
+            dirty.add(key);
+          }
+        }
+      }
+    }
+    if (shapeChanged) await this.loadMarket(toBlock);
+    const previous = this.market;
+    this.market = await this.reader.read(toBlock, previous);
+    const fetched = performance.now();
+
+    const positions = dirty.size === 0 ? [] : await readPositions(this.client, this.info.addresses.pool, this.market, this.rules, [...dirty].map((u) => getAddress(u)), toBlock);
+    for (const p of positions) this.upsert(p);
+    const newCategories = positions.map((p) => p.eModeCategory).filter((id) => id !== 0 && !this.market.eModes.has(id));
+    if (newCategories.length > 0) {
+      this.reader.addEModeCategories(newCategories);
+      this.market = await this.reader.read(toBlock, this.market);
+    }
+    const positionsRead = performance.now();
+
+    this.snapshot = snapshotMarket(this.market, this.rules, head.timestamp);
+    const changed = changedReserves(previous, this.market);
+    for (const category of changedEModes(previous, this.market)) {
+      this.market.reserves.forEach((r) => r && r.eModeCategory === category && !changed.includes(r.id) && changed.push(r.id));
+    }
+    this.blocksSinceFull += Number(toBlock - this.head.number) || 1;
+    let recomputed: number;
+    const everyN = this.options.fullRecomputeEveryBlocks ?? 20;
+    if (shapeChanged || reorgDepth > 0 || this.blocksSinceFull >= everyN) {
+      recomputed = this.book.recomputeAll(this.snapshot);
+      this.blocksSinceFull = 0;
+    } else {
+      recomputed = changed.length > 0 ? this.book.recomputeForReserves(changed, this.snapshot) : 0;
+      recomputed += this.book.recompute([...dirty] as Address[], this.snapshot);
+    }
+    this.head = head;
+    this.remember({ number: head.number, hash: head.hash, users: [...dirty] as Address[] });
+    const intervalMs = this.options.checkpointIntervalMs ?? 10_000;
+    if (performance.now() - this.lastCheckpointAt >= intervalMs) {
+      this.writeCheckpoint({ phase: "live", block: head.number, blockHash: head.hash });
+    }
+    const done = performance.now();
+    return {
+      fromBlock, toBlock, timestamp: head.timestamp, reorgDepth, logs: logCount, dirtyUsers: dirty.size, newUsers,
+      changedReserves: changed, recomputed, liquidatable: this.book.liquidatable(),
+      ms: { fetch: fetched - began, positions: positionsRead - fetched, compute: done - positionsRead, total: done - began },
+    };
+  }
+
+  /** Writes the checkpoint now (on shutdown). */
+  checkpoint(): void {
+    if (this.head) this.writeCheckpoint({ phase: "live", block: this.head.number, blockHash: this.head.hash });
+  }
+
+  private async loadMarket(blockNumber?: bigint): Promise<void> {
+    this.info = await discoverMarket(this.client, this.options.addressesProvider, blockNumber);
+    if (!this.rules) {
+      this.rules = rulesForRevision(this.info.poolRevision);
+      this.log.info({ pool: this.info.addresses.pool, revision: this.info.poolRevision, rules: this.rules.version, reserves: this.info.reservesList.length }, "market discovered");
+    }
+    if (this.reader) this.reader.reload(this.info);
+    else this.reader = new MarketReader(this.client, this.info);
+    // aToken addresses come from the reserves themselves: one read at discovery time.
+    const state = await this.reader.read(blockNumber ?? (await this.client.getBlockNumber({ cacheTime: 0 })));
+    this.aTokens = new Set(state.reserves.filter((r) => r !== undefined).map((r) => r!.aToken.toLowerCase()));
+    const { pool, poolConfigurator, oracle, addressesProvider } = this.info.addresses;
+    this.filter = {
+      addresses: [pool, poolConfigurator, oracle, addressesProvider, ...state.reserves.filter((r) => r !== undefined).map((r) => r!.aToken)],
+      topics: WATCHED_TOPICS,
+    };
+  }
+
+  private upsert(position: AccountPosition): void {
+    // Accounts with nothing supplied or borrowed have no health factor to watch.
+    if (position.userConfig === 0n) this.book.remove(position.user);
+    else this.book.upsert(position);
+  }
+
+  private async latestHead(): Promise<BlockHead> {
+    const block = await this.client.getBlock({ blockTag: "latest" });
+    if (block.number === null || block.hash === null) throw new Error("the node returned a pending block as latest");
+    return { number: block.number, hash: block.hash, timestamp: block.timestamp };
+  }
+
+  private remember(block: RecentBlock): void {
+    this.recent.push(block);
+    if (this.recent.length > REORG_DEPTH) this.recent.splice(0, this.recent.length - REORG_DEPTH);
+  }
+
+  /** Deepest remembered block still on the chain. */
+  private async findCommonAncestor(): Promise<{ number: bigint; hash: Hex }> {
+    for (let i = this.recent.length - 1; i >= 0; i--) {
+      const remembered = this.recent[i]!;
+      const block = await this.client.getBlock({ blockNumber: remembered.number }).catch(() => undefined);
+      if (block?.hash === remembered.hash) return { number: remembered.number, hash: remembered.hash };
+    }
+    throw new Error(`reorg deeper than the ${REORG_DEPTH} remembered blocks; delete STATE_DIR's checkpoint to rebuild`);
+  }
+
+  /** Forgets the blocks after `ancestor` and returns the users they touched (to be re-read). */
+  private undoRecentAfter(ancestor: bigint): string[] {
+    const undone = this.recent.filter((r) => r.number > ancestor);
+    this.recent = this.recent.filter((r) => r.number <= ancestor);
+    return undone.flatMap((r) => r.users.map((u) => u.toLowerCase()));
+  }
+
+  private writeCheckpoint(at: { phase: Checkpoint["phase"]; block: bigint; blockHash: Hex }): void {
+    if (!this.options.stateDir) return;
+    const positions: AccountPosition[] = [];
+    if (at.phase === "live") for (const u of this.book.users()) positions.push(this.book.get(u)!);
+    saveCheckpoint(this.options.stateDir, {
+      chainId: this.chainId,
+      genesisHash: this.genesisHash,
+      addressesProvider: this.options.addressesProvider,
+      ...at,
+      recent: this.recent,
+      users: [...this.users] as Address[],
+      positions,
+    });
+    this.lastCheckpointAt = performance.now();
+  }
+}

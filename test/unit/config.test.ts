@@ -1,0 +1,464 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { getAddress } from "viem";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  ConfigError,
+  KNOWN_MARKETS,
+  SETTING_NAMES,
+  describeConfig,
+  findKnownMarket,
+  loadConfig,
+  requirePoolAddressesProvider,
+  requireRpcUrl,
+  type KeeperConfig,
+} from "../../src/config/index.js";
+
+// anvil's first dev account: public knowledge, but treated here as a secret that must never leak.
+const KEY = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const ETH_PROVIDER = "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e";
+const L2_PROVIDER = "0xa97684ead0e402dC232d5A977953DF7ECBaB3CDb";
+const NO_SCHEME = " (no scheme: put http:// or https:// in front)";
+
+function load(env: Record<string, string | undefined>): KeeperConfig {
+  return loadConfig(env, { dotenvPath: false });
+}
+
+/** Loads `env`, expects a ConfigError for `setting`, checks the one-line shape, and returns the message. */
+function failure(env: Record<string, string | undefined>): ConfigError {
+  try {
+    load(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    const e = err as ConfigError;
+    expect(e.message).not.toContain("\n");
+    expect(e.message.startsWith(`${e.setting}: `)).toBe(true);
+    return e;
+  }
+  throw new Error(`expected loadConfig to fail for ${JSON.stringify(env)}`);
+}
+
+function expectError(env: Record<string, string | undefined>, message: string): void {
+  const e = failure(env);
+  expect(e.message).toBe(message);
+  expect(e.setting).toBe(message.slice(0, message.indexOf(":")));
+}
+
+describe("loadConfig defaults", () => {
+  it("fills every default from an empty environment", () => {
+    expect(load({})).toEqual({
+      stateDir: path.resolve(".keeper/state"),
+      logLevel: "info",
+      dryRun: false,
+      minProfitUsd: 1,
+      maxFeeGwei: 200,
+      priorityFeeGwei: 1,
+      txTimeoutBlocks: 3,
+      pollIntervalMs: 1000,
+      logChunkBlocks: 2000,
+    });
+  });
+
+  it("treats empty and blank values as unset", () => {
+    const env = Object.fromEntries(SETTING_NAMES.map((n) => [n, n === "RPC_URL" ? " " : ""]));
+    expect(load(env)).toEqual(load({}));
+  });
+
+  it("trims values", () => {
+    const c = load({ RPC_URL: "  http://localhost:8545 \t", CHAIN_ID: " 1 ", LOG_LEVEL: " debug " });
+    expect(c.rpcUrl).toBe("http://localhost:8545");
+    expect(c.chainId).toBe(1);
+    expect(c.logLevel).toBe("debug");
+  });
+});
+
+describe("URLs", () => {
+  it("accepts http(s) for RPC_URL, RPC_URL_FALLBACK, PRIVATE_TX_URL and ws(s) for WS_URL", () => {
+    const c = load({
+      RPC_URL: "https://eth.example.com/v3/key",
+      RPC_URL_FALLBACK: "http://127.0.0.1:8545",
+      WS_URL: "wss://eth.example.com/ws/key",
+      PRIVATE_TX_URL: "https://rpc.flashbots.net",
+    });
+    expect(c.rpcUrl).toBe("https://eth.example.com/v3/key");
+    expect(c.rpcUrlFallback).toBe("http://127.0.0.1:8545");
+    expect(c.wsUrl).toBe("wss://eth.example.com/ws/key");
+    expect(c.privateTxUrl).toBe("https://rpc.flashbots.net");
+  });
+
+  it("rejects wrong protocols and non-URLs with one line", () => {
+    expectError({ RPC_URL: "htp://x" }, 'RPC_URL: "htp://x" is not an http(s) URL');
+    expectError({ RPC_URL: "ws://localhost:8546" }, 'RPC_URL: "ws://localhost:8546" is not an http(s) URL');
+    expectError(
+      { RPC_URL_FALLBACK: "localhost:8545" },
+      'RPC_URL_FALLBACK: "localhost:8545" is not an http(s) URL' + NO_SCHEME,
+    );
+    expectError({ WS_URL: "https://x.example" }, 'WS_URL: "https://x.example" is not a ws(s) URL');
+    expectError({ PRIVATE_TX_URL: "not a url" }, 'PRIVATE_TX_URL: "not a url" is not an http(s) URL' + NO_SCHEME);
+  });
+
+  it("keeps API keys in URLs out of error messages", () => {
+    expectError(
+      { RPC_URL: "ftp://host.example/v3/SECRETKEY" },
+      'RPC_URL: "ftp://host.example/…" is not an http(s) URL',
+    );
+    expectError(
+      { RPC_URL: "mainnet.example.io/v3/SECRETKEY" },
+      'RPC_URL: "mainnet.example.io…" is not an http(s) URL' + NO_SCHEME,
+    );
+    expectError({ WS_URL: "https://user:pw@host.example" }, 'WS_URL: "https://host.example/…" is not a ws(s) URL');
+  });
+
+  it("rejects a fallback equal to RPC_URL, also up to normalization", () => {
+    expectError(
+      { RPC_URL: "http://a.example/k", RPC_URL_FALLBACK: "http://a.example/k" },
+      "RPC_URL_FALLBACK: is the same as RPC_URL (a fallback must be a different endpoint)",
+    );
+    expect(failure({ RPC_URL: "HTTP://A.example", RPC_URL_FALLBACK: "http://a.example/" }).setting).toBe(
+      "RPC_URL_FALLBACK",
+    );
+  });
+
+  it("keeps a value with a newline (possible in a quoted .env value) on one line", () => {
+    expectError({ RPC_URL: "a\nb" }, 'RPC_URL: "a\\nb" is not an http(s) URL' + NO_SCHEME);
+  });
+});
+
+describe("numbers", () => {
+  it("parses good values", () => {
+    const c = load({
+      CHAIN_ID: "137",
+      MIN_PROFIT_USD: "0",
+      MAX_FEE_GWEI: "1.5e2",
+      PRIORITY_FEE_GWEI: "0.01",
+      TX_TIMEOUT_BLOCKS: "+5",
+      POLL_INTERVAL_MS: "250",
+      LOG_CHUNK_BLOCKS: "10000",
+    });
+    expect(c).toMatchObject({
+      chainId: 137,
+      minProfitUsd: 0,
+      maxFeeGwei: 150,
+      priorityFeeGwei: 0.01,
+      txTimeoutBlocks: 5,
+      pollIntervalMs: 250,
+      logChunkBlocks: 10000,
+    });
+  });
+
+  it.each([
+    [{ CHAIN_ID: "0" }, 'CHAIN_ID: "0" is not a positive integer'],
+    [{ CHAIN_ID: "1.5" }, 'CHAIN_ID: "1.5" is not a positive integer'],
+    [{ CHAIN_ID: "0x1" }, 'CHAIN_ID: "0x1" is not a positive integer'],
+    [{ CHAIN_ID: "99999999999999999999" }, 'CHAIN_ID: "99999999999999999999" is not a positive integer'],
+    [{ MIN_PROFIT_USD: "-1" }, 'MIN_PROFIT_USD: "-1" is not a non-negative number'],
+    [{ MIN_PROFIT_USD: "1e3abc" }, 'MIN_PROFIT_USD: "1e3abc" is not a non-negative number'],
+    [{ MIN_PROFIT_USD: "NaN" }, 'MIN_PROFIT_USD: "NaN" is not a non-negative number'],
+    [{ MIN_PROFIT_USD: "Infinity" }, 'MIN_PROFIT_USD: "Infinity" is not a non-negative number'],
+    [{ MAX_FEE_GWEI: "0" }, 'MAX_FEE_GWEI: "0" is not a positive number'],
+    [{ MAX_FEE_GWEI: "1,5" }, 'MAX_FEE_GWEI: "1,5" is not a positive number'],
+    [{ PRIORITY_FEE_GWEI: "-0.1" }, 'PRIORITY_FEE_GWEI: "-0.1" is not a non-negative number'],
+    [{ PRIORITY_FEE_GWEI: "300" }, "PRIORITY_FEE_GWEI: 300 is above MAX_FEE_GWEI (200)"],
+    [{ TX_TIMEOUT_BLOCKS: "0" }, 'TX_TIMEOUT_BLOCKS: "0" is not a positive integer'],
+    [{ TX_TIMEOUT_BLOCKS: "1e3" }, 'TX_TIMEOUT_BLOCKS: "1e3" is not a positive integer'],
+    [{ POLL_INTERVAL_MS: "-100" }, 'POLL_INTERVAL_MS: "-100" is not a positive integer'],
+    [{ POLL_INTERVAL_MS: "1s" }, 'POLL_INTERVAL_MS: "1s" is not a positive integer'],
+    [{ LOG_CHUNK_BLOCKS: "0" }, 'LOG_CHUNK_BLOCKS: "0" is not a positive integer'],
+  ])("rejects %j", (env, message) => {
+    expectError(env, message);
+  });
+
+  it("cuts very long values in messages", () => {
+    const e = failure({ CHAIN_ID: "9".repeat(500) });
+    expect(e.message).toBe(`CHAIN_ID: "${"9".repeat(80)}…" is not a positive integer`);
+  });
+});
+
+describe("START_BLOCK", () => {
+  it("accepts decimal and 0x hex", () => {
+    expect(load({ START_BLOCK: "0" }).startBlock).toBe(0n);
+    expect(load({ START_BLOCK: "19000000" }).startBlock).toBe(19_000_000n);
+    expect(load({ START_BLOCK: "0x10" }).startBlock).toBe(16n);
+  });
+
+  it("rejects others", () => {
+    for (const raw of ["-1", "1.0", "abc", "0x", "1e6"]) {
+      const shown = JSON.stringify(raw);
+      expectError({ START_BLOCK: raw }, `START_BLOCK: ${shown} is not a non-negative integer (decimal or 0x hex)`);
+    }
+  });
+
+  it("is undefined without a known market", () => {
+    expect(load({ POOL_ADDRESSES_PROVIDER: "0x" + "12".repeat(20) }).startBlock).toBeUndefined();
+  });
+});
+
+describe("POOL_ADDRESSES_PROVIDER", () => {
+  it.each(["ethereum", "Ethereum", "MAINNET", "aavev3ethereum", "AaveV3Ethereum"])(
+    "resolves the market name %s with its provider, chain and deployment block",
+    (name) => {
+      const c = load({ POOL_ADDRESSES_PROVIDER: name });
+      expect(c.poolAddressesProvider).toBe(ETH_PROVIDER);
+      expect(c.market?.name).toBe("ethereum");
+      expect(c.market?.pool).toBe("0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2");
+      expect(c.chainId).toBe(1);
+      expect(c.startBlock).toBe(16291127n);
+    },
+  );
+
+  it("lets an explicit START_BLOCK override the market's deployment block", () => {
+    expect(load({ POOL_ADDRESSES_PROVIDER: "ethereum", START_BLOCK: "20000000" }).startBlock).toBe(20_000_000n);
+  });
+
+  it("resolves markets without a known deployment block, leaving START_BLOCK to the caller", () => {
+    const c = load({ POOL_ADDRESSES_PROVIDER: "arbitrum" });
+    expect(c.poolAddressesProvider).toBe(L2_PROVIDER);
+    expect(c.chainId).toBe(42161);
+    expect(c.startBlock).toBeUndefined();
+  });
+
+  it("checksums a lowercase address and recognizes a known market by it", () => {
+    const c = load({ POOL_ADDRESSES_PROVIDER: ETH_PROVIDER.toLowerCase() });
+    expect(c.poolAddressesProvider).toBe(ETH_PROVIDER);
+    expect(c.market?.name).toBe("ethereum");
+    expect(c.startBlock).toBe(16291127n);
+  });
+
+  it("needs CHAIN_ID to tell apart markets that share a provider address", () => {
+    expect(load({ POOL_ADDRESSES_PROVIDER: L2_PROVIDER }).market).toBeUndefined();
+    expect(load({ POOL_ADDRESSES_PROVIDER: L2_PROVIDER, CHAIN_ID: "10" }).market?.name).toBe("optimism");
+    expect(findKnownMarket(L2_PROVIDER, 137)?.name).toBe("polygon");
+  });
+
+  it("takes an unknown address as a custom market", () => {
+    const address = getAddress("0x" + "ab".repeat(20));
+    const c = load({ POOL_ADDRESSES_PROVIDER: address, CHAIN_ID: "31337" });
+    expect(c.poolAddressesProvider).toBe(address);
+    expect(c.market).toBeUndefined();
+    expect(c.chainId).toBe(31337);
+  });
+
+  it("rejects a bad checksum, a malformed address and an unknown market name", () => {
+    const bad = "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9E"; // last digit's case flipped
+    expectError(
+      { POOL_ADDRESSES_PROVIDER: bad },
+      `POOL_ADDRESSES_PROVIDER: "${bad}" has a wrong EIP-55 checksum` +
+        ` (expected ${ETH_PROVIDER}; write it all-lowercase to skip the check)`,
+    );
+    expectError(
+      { POOL_ADDRESSES_PROVIDER: "0x1234" },
+      'POOL_ADDRESSES_PROVIDER: "0x1234" is not an address (0x and 40 hex digits)',
+    );
+    expectError(
+      { POOL_ADDRESSES_PROVIDER: "ethereum-lido" },
+      'POOL_ADDRESSES_PROVIDER: "ethereum-lido" is neither an address nor a known market' +
+        " (known: ethereum, arbitrum, optimism, polygon, avalanche, base)",
+    );
+  });
+
+  it("rejects a market name on another chain than CHAIN_ID", () => {
+    expectError(
+      { POOL_ADDRESSES_PROVIDER: "ethereum", CHAIN_ID: "42161" },
+      "POOL_ADDRESSES_PROVIDER: market ethereum is on chain 1, but CHAIN_ID is 42161",
+    );
+  });
+
+  it("KNOWN_MARKETS: checksummed addresses, unique names, ethereum as documented", () => {
+    for (const m of KNOWN_MARKETS) {
+      expect(getAddress(m.poolAddressesProvider)).toBe(m.poolAddressesProvider);
+      expect(getAddress(m.pool)).toBe(m.pool);
+    }
+    const names = KNOWN_MARKETS.flatMap((m) => [m.name, ...m.aliases].map((n) => n.toLowerCase()));
+    expect(new Set(names).size).toBe(names.length);
+    expect(KNOWN_MARKETS.find((m) => m.name === "ethereum")).toMatchObject({
+      chainId: 1,
+      poolAddressesProvider: ETH_PROVIDER,
+      deploymentBlock: 16291127n,
+    });
+  });
+});
+
+describe("other settings", () => {
+  it("resolves STATE_DIR against cwd", () => {
+    expect(load({ STATE_DIR: "data/x" }).stateDir).toBe(path.resolve("data/x"));
+    expect(load({ STATE_DIR: "/var/keeper" }).stateDir).toBe("/var/keeper");
+  });
+
+  it("LOG_LEVEL: case-insensitive; unknown values list the allowed ones", () => {
+    expect(load({ LOG_LEVEL: "WARN" }).logLevel).toBe("warn");
+    expect(load({ LOG_LEVEL: "silent" }).logLevel).toBe("silent");
+    expectError(
+      { LOG_LEVEL: "verbose" },
+      'LOG_LEVEL: "verbose" is not one of fatal, error, warn, info, debug, trace, silent',
+    );
+  });
+
+  it("DRY_RUN: true/false/1/0/yes/no", () => {
+    for (const raw of ["true", "TRUE", "1", "yes", "Yes"]) expect(load({ DRY_RUN: raw }).dryRun).toBe(true);
+    for (const raw of ["false", "0", "no", "NO"]) expect(load({ DRY_RUN: raw }).dryRun).toBe(false);
+    expectError({ DRY_RUN: "maybe" }, 'DRY_RUN: "maybe" is not a boolean (use true/false, 1/0 or yes/no)');
+  });
+
+  it("reports the first problem in table order", () => {
+    expect(failure({ LOG_CHUNK_BLOCKS: "x", LOG_LEVEL: "x", RPC_URL: "x", CHAIN_ID: "x" }).setting).toBe("RPC_URL");
+    expect(failure({ LOG_CHUNK_BLOCKS: "x", LOG_LEVEL: "x", CHAIN_ID: "x" }).setting).toBe("CHAIN_ID");
+    expect(failure({ LOG_CHUNK_BLOCKS: "x", DRY_RUN: "x", LOG_LEVEL: "x" }).setting).toBe("LOG_LEVEL");
+  });
+});
+
+describe("PRIVATE_KEY", () => {
+  it("accepts 64 hex digits with or without 0x, normalized to lowercase 0x", () => {
+    expect(load({ PRIVATE_KEY: KEY }).privateKey).toBe(`0x${KEY}`);
+    expect(load({ PRIVATE_KEY: `0x${KEY.toUpperCase()}` }).privateKey).toBe(`0x${KEY}`);
+  });
+
+  const badKeys: [string, string][] = [
+    [KEY.slice(1), "PRIVATE_KEY: has 63 hex digits, expected 64 (a 32-byte key, with or without 0x; value not shown)"],
+    [`0x${KEY}00`, "PRIVATE_KEY: has 66 hex digits, expected 64 (a 32-byte key, with or without 0x; value not shown)"],
+    [
+      `${KEY.slice(0, 63)}g`,
+      "PRIVATE_KEY: contains a non-hex character (expected 64 hex digits, with or without 0x; value not shown)",
+    ],
+    [
+      "0".repeat(64),
+      "PRIVATE_KEY: is not a valid secp256k1 private key (zero or not below the curve order; value not shown)",
+    ],
+    [
+      "f".repeat(64),
+      "PRIVATE_KEY: is not a valid secp256k1 private key (zero or not below the curve order; value not shown)",
+    ],
+  ];
+  it.each(badKeys)("rejects a bad key without showing it (%#)", (raw, message) => {
+    const e = failure({ PRIVATE_KEY: raw });
+    expect(e.message).toBe(message);
+    expect(e.message).not.toContain(KEY.slice(8, 24));
+  });
+
+  it("never appears in describeConfig", () => {
+    const d = describeConfig(load({ PRIVATE_KEY: KEY }));
+    expect(d.PRIVATE_KEY).toBe("set");
+    expect(JSON.stringify(d)).not.toContain(KEY.slice(8, 24));
+    expect(describeConfig(load({})).PRIVATE_KEY).toBe("unset");
+  });
+});
+
+describe("require*", () => {
+  it("requireRpcUrl", () => {
+    expect(requireRpcUrl(load({ RPC_URL: "http://localhost:8545" }))).toBe("http://localhost:8545");
+    expect(() => requireRpcUrl(load({}))).toThrow(
+      new ConfigError("RPC_URL", "not set (required outside the sandbox; see .env.example)"),
+    );
+    try {
+      requireRpcUrl(load({}));
+    } catch (err) {
+      expect((err as ConfigError).message).toBe("RPC_URL: not set (required outside the sandbox; see .env.example)");
+    }
+  });
+
+  it("requirePoolAddressesProvider", () => {
+    expect(requirePoolAddressesProvider(load({ POOL_ADDRESSES_PROVIDER: "base" }))).toBe(
+      "0xe20fCBdBfFC4Dd138cE8b2E6FBb6CB49777ad64D",
+    );
+    expect(() => requirePoolAddressesProvider(load({}))).toThrow(/^POOL_ADDRESSES_PROVIDER: not set \(/);
+  });
+});
+
+describe("describeConfig", () => {
+  it("lists every setting, with URLs redacted", () => {
+    const d = describeConfig(
+      load({
+        RPC_URL: "https://eth.example.com/v3/SECRET1",
+        RPC_URL_FALLBACK: "https://user:SECRET2@other.example",
+        WS_URL: "wss://eth.example.com?key=SECRET3",
+        PRIVATE_TX_URL: "https://relay.example/SECRET4",
+        POOL_ADDRESSES_PROVIDER: "ethereum",
+        PRIVATE_KEY: KEY,
+      }),
+    );
+    expect(Object.keys(d)).toEqual([...SETTING_NAMES]);
+    expect(JSON.stringify(d)).not.toMatch(/SECRET/);
+    expect(d).toMatchObject({
+      RPC_URL: "https://eth.example.com/…",
+      RPC_URL_FALLBACK: "https://other.example/…",
+      WS_URL: "wss://eth.example.com/…",
+      PRIVATE_TX_URL: "https://relay.example/…",
+      CHAIN_ID: "1",
+      POOL_ADDRESSES_PROVIDER: `${ETH_PROVIDER} (ethereum)`,
+      START_BLOCK: "16291127",
+      LOG_LEVEL: "info",
+      DRY_RUN: "false",
+      MAX_FEE_GWEI: "200",
+    });
+    expect(describeConfig(load({})).RPC_URL).toBe("unset");
+  });
+});
+
+describe(".env file", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "keeper-config-"));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reads it, with the environment taking precedence and empty env values counting as unset", () => {
+    const file = path.join(dir, ".env");
+    writeFileSync(
+      file,
+      ["# comment", "RPC_URL=http://from-file:8545", "CHAIN_ID=5", "LOG_LEVEL=debug", 'DRY_RUN="yes"', ""].join("\n"),
+    );
+    const c = loadConfig({ CHAIN_ID: "10", LOG_LEVEL: "" }, { dotenvPath: file });
+    expect(c.rpcUrl).toBe("http://from-file:8545");
+    expect(c.chainId).toBe(10);
+    expect(c.logLevel).toBe("debug");
+    expect(c.dryRun).toBe(true);
+  });
+
+  it("reports bad values from the file like any other", () => {
+    const file = path.join(dir, ".env");
+    writeFileSync(file, "MAX_FEE_GWEI=lots\n");
+    expect(() => loadConfig({}, { dotenvPath: file })).toThrow('MAX_FEE_GWEI: "lots" is not a positive number');
+  });
+
+  it("does not write into the environment object it was given", () => {
+    const file = path.join(dir, ".env");
+    writeFileSync(file, "CHAIN_ID=5\n");
+    const env: Record<string, string> = {};
+    loadConfig(env, { dotenvPath: file });
+    expect(env).toEqual({});
+  });
+
+  it("skips the file with dotenvPath: false", () => {
+    const file = path.join(dir, ".env");
+    writeFileSync(file, "CHAIN_ID=5\n");
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(loadConfig({}).chainId).toBe(5); // default path: .env in cwd
+      expect(loadConfig({}, { dotenvPath: false }).chainId).toBeUndefined();
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it("ignores a missing default .env but not a missing explicit one", () => {
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(loadConfig({}).chainId).toBeUndefined();
+    } finally {
+      process.chdir(cwd);
+    }
+    const missing = path.join(dir, "nope.env");
+    expect(() => loadConfig({}, { dotenvPath: missing })).toThrow(`.env: cannot read ${missing}: no such file`);
+  });
+});
+
+describe(".env.example", () => {
+  it("documents every setting", () => {
+    const example = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
+    for (const name of SETTING_NAMES) expect(example).toMatch(new RegExp(`^# ?${name}=`, "m"));
+  });
+});

@@ -10,7 +10,8 @@ export interface LogFilter {
 export interface ChunkSizer {
   size: bigint;
   readonly min: bigint;
-  readonly max: bigint;
+  /** grows down to below the smallest range the node refused: its limit is stable, so don't probe it again */
+  max: bigint;
 }
 
 export function chunkSizer(initial: number, max = 100_000): ChunkSizer {
@@ -55,6 +56,7 @@ export async function* fetchLogsInChunks(
       if (isRangeRefusal(err) && end > start) {
         const half = (end - start + 1n) / 2n;
         sizer.size = half > sizer.min ? half : sizer.min;
+        if (sizer.size < sizer.max) sizer.max = sizer.size;
         continue;
       }
       throw err;

@@ -1,5 +1,7 @@
 // `npm run bench`: prints every benchmark's figures. Nothing here passes or fails on time.
+import { benchRisk } from "./risk.js";
 import { benchSandbox } from "./sandbox.js";
 
 const only = process.argv[2];
 if (!only || only === "sandbox") await benchSandbox();
+if (!only || only === "risk") await benchRisk();

@@ -56,11 +56,6 @@ export interface CompiledAccount {
   readonly collateral: CollateralSlot[];
   /** Reserves with the borrowing bit set, ascending id. */
   readonly debt: DebtSlot[];
-  /**
-   * The same positions flattened for the float screen, in one contiguous array (few cache lines per
-   * account): [nCollateral, (id, Number(scaled))×nCollateral, (id, Number(scaledVariable))×nDebt].
-   */
-  readonly screen: number[];
   /** Some debt slot has a stable position (screened through the slot objects instead). */
   readonly hasStable: boolean;
   /** Snapshot of the last evaluation, exact or screened (undefined before the first). */
@@ -95,16 +90,12 @@ export function compileAccount(position: AccountPosition, rules: ProtocolRules):
       idx: NONE, ts: NONE, varBal: 0n, stableBal: 0n, price: NONE, base: 0n,
     };
   });
-  const screen: number[] = [collateral.length];
-  for (const c of collateral) screen.push(c.id, c.fScaled);
-  for (const d of debt) screen.push(d.id, d.fScaled);
   return {
     user: position.user,
     eModeCategory: position.eModeCategory,
     userConfig: position.userConfig,
     collateral,
     debt,
-    screen,
     hasStable: debt.some((d) => d.stable !== null),
     snapshot: undefined,
     exactSnapshot: undefined,

@@ -30,13 +30,13 @@ export function screenAccount(acc: CompiledAccount, snapshot: MarketSnapshot): b
   let sErr = 0;
   let tc = 0;
   let tcErr = 0;
-  const f = acc.screen;
-  const collEnd = 1 + 2 * f[0]!;
-  for (let k = 1; k < collEnd; k += 2) {
-    const id = f[k]! | 0;
+  const coll = acc.collateral;
+  for (let k = 0; k < coll.length; k++) {
+    const c = coll[k]!;
+    const id = c.id;
     const rs = reserves[id];
     if (rs === undefined || !counts[id]) continue;
-    const v = f[k + 1]! * rs.fIncome * pu[id]!;
+    const v = c.fScaled * rs.fIncome * pu[id]!;
     const e = err[id]!;
     const lt = lts[id]!;
     tc += v;
@@ -47,37 +47,26 @@ export function screenAccount(acc: CompiledAccount, snapshot: MarketSnapshot): b
   let td = 0;
   let tdErr = 0;
   let anyDebt = false;
-  if (acc.hasStable) {
-    const debt = acc.debt;
-    const t = snapshot.timestamp;
-    for (let k = 0; k < debt.length; k++) {
-      const d = debt[k]!;
-      const id = d.id;
-      const rs = reserves[id];
-      if (rs === undefined) continue;
-      anyDebt = true;
-      let bal = d.fScaled * rs.fDebtIndex;
-      if (d.stable !== null) {
-        // Stable balances depend on the user's own rate and timestamp: computed exactly (cached per timestamp).
-        if (d.ts !== t) {
-          d.stableBal = snapshot.rules.stableDebtBalance(d.stable, t);
-          d.ts = t;
-          d.price = -1n; // the exact base value must be redone too
-        }
-        bal += Number(d.stableBal);
+  const debt = acc.debt;
+  const t = snapshot.timestamp;
+  for (let k = 0; k < debt.length; k++) {
+    const d = debt[k]!;
+    const id = d.id;
+    const rs = reserves[id];
+    if (rs === undefined) continue;
+    anyDebt = true;
+    let bal = d.fScaled * rs.fDebtIndex;
+    if (d.stable !== null) {
+      // Stable balances depend on the user's own rate and timestamp: computed exactly (cached per timestamp).
+      if (d.ts !== t) {
+        d.stableBal = snapshot.rules.stableDebtBalance(d.stable, t);
+        d.ts = t;
+        d.price = -1n; // the exact base value must be redone too
       }
-      td += bal * pu[id]!;
-      tdErr += err[id]!;
+      bal += Number(d.stableBal);
     }
-  } else {
-    for (let k = collEnd; k < f.length; k += 2) {
-      const id = f[k]! | 0;
-      const rs = reserves[id];
-      if (rs === undefined) continue;
-      anyDebt = true;
-      td += f[k + 1]! * rs.fDebtIndex * pu[id]!;
-      tdErr += err[id]!;
-    }
+    td += bal * pu[id]!;
+    tdErr += err[id]!;
   }
   acc.snapshot = snapshot;
   acc.exact = undefined;

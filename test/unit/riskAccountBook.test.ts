@@ -84,6 +84,13 @@ describe.each([true, false])("AccountBook (screening=%s)", (screening) => {
     expect(book.health(replacement.user)).toBeUndefined(); // not evaluated yet
     expect(book.recompute([replacement.user], snap)).toBe(1);
     expect(book.liquidatable()).toContain(replacement.user);
+    // an account too wide for the packed layout (> 8 positions) goes through the object path
+    const wide = makeAccount(rng, market, 99_999, { hfLo: 0.99, hfHi: 1.01 });
+    for (let id = 0; id < 10; id++) { wide.scaledCollateral.set(id, 10n ** 15n); wide.userConfig |= 1n << BigInt(2 * id + 1); }
+    book.upsert(wide);
+    book.recompute([wide.user], snap);
+    expect(book.health(wide.user)).toEqual(computeAccountHealthFromSnapshot(wide, snap));
+    book.remove(wide.user);
     const low = book.lowest(25);
     const all = [...positions.slice(1), replacement].map((p) => computeAccountHealthFromSnapshot(p, snap).healthFactor).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     expect(low.map((x) => x.health.healthFactor)).toEqual(all.slice(0, 25));

@@ -27,12 +27,6 @@ export interface WatcherOptions {
   logger: Logger;
   /** live-mode checkpoint cadence (default 10 s); backfill saves at most once a second */
   checkpointIntervalMs?: number;
-  /**
-   * Every N blocks every account is re-evaluated (default 20). In between, only accounts touched by
-   * an event or exposed to a reserve whose state moved are; the others drift by interest alone,
-   * which over 20 blocks is ~1e-6 of their HF at 20% APR.
-   */
-  fullRecomputeEveryBlocks?: number;
 }
 
 export interface BlockHead {
@@ -74,7 +68,6 @@ export class Watcher {
   private recent: RecentBlock[] = [];
   private readonly sizer: ChunkSizer;
   private lastCheckpointAt = 0;
-  private blocksSinceFull = 0;
   private chainId = 0;
   private genesisHash: Hex = "0x";
   private readonly log: Logger;
@@ -230,20 +223,18 @@ export class Watcher {
     }
     const positionsRead = performance.now();
 
+    const previousSnapshot = this.snapshot;
     this.snapshot = snapshotMarket(this.market, this.rules, head.timestamp);
-    const changed = changedReserves(previous, this.market);
-    for (const category of changedEModes(previous, this.market)) {
-      this.market.reserves.forEach((r) => r && r.eModeCategory === category && !changed.includes(r.id) && changed.push(r.id));
-    }
-    this.blocksSinceFull += Number(toBlock - this.head.number) || 1;
+    // A reserve "moved" when its price or configuration changed, or when its indexes accrued to the
+    // new block's timestamp differ: time alone moves every reserve with a non-zero rate, so the HF of
+    // every borrower in it is recomputed, and the book is exact at every block.
+    const changed = movedReserves(previousSnapshot, this.snapshot, previous, this.market);
     let recomputed: number;
-    const everyN = this.options.fullRecomputeEveryBlocks ?? 20;
-    if (shapeChanged || reorgDepth > 0 || this.blocksSinceFull >= everyN) {
+    if (shapeChanged || reorgDepth > 0) {
       recomputed = this.book.recomputeAll(this.snapshot);
-      this.blocksSinceFull = 0;
     } else {
       recomputed = changed.length > 0 ? this.book.recomputeForReserves(changed, this.snapshot) : 0;
-      recomputed += this.book.recompute([...dirty] as Address[], this.snapshot);
+      recomputed += this.book.recompute([...dirty].map((u) => getAddress(u)), this.snapshot);
     }
     this.head = head;
     this.remember({ number: head.number, hash: head.hash, users: [...dirty] as Address[] });
@@ -331,4 +322,17 @@ export class Watcher {
     });
     this.lastCheckpointAt = performance.now();
   }
+}
+
+/** Reserve ids whose accrued indexes, price or configuration differ between two blocks' snapshots. */
+export function movedReserves(before: MarketSnapshot, after: MarketSnapshot, beforeMarket: MarketState, afterMarket: MarketState): number[] {
+  const moved = new Set(changedReserves(beforeMarket, afterMarket));
+  for (const category of changedEModes(beforeMarket, afterMarket)) {
+    afterMarket.reserves.forEach((r) => r && r.eModeCategory === category && moved.add(r.id));
+  }
+  after.reserves.forEach((r, id) => {
+    const b = before.reserves[id];
+    if (!r || !b || r.normalizedIncome !== b.normalizedIncome || r.normalizedDebt !== b.normalizedDebt) moved.add(id);
+  });
+  return [...moved].sort((a, b) => a - b);
 }

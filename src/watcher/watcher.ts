@@ -33,6 +33,8 @@ export interface BlockHead {
   number: bigint;
   hash: Hex;
   timestamp: bigint;
+  /** 0 on chains without EIP-1559 */
+  baseFeePerGas: bigint;
 }
 
 export interface BlockUpdate {
@@ -184,11 +186,11 @@ export class Watcher {
       reorgDepth = Number(this.head.number - ancestor.number);
       for (const u of this.undoRecentAfter(ancestor.number)) dirty.add(u);
       this.log.warn({ from: this.head.number, to: ancestor.number, depth: reorgDepth }, "reorg: rolled back");
-      this.head = { ...ancestor, timestamp: this.head.timestamp };
+      this.head = { ...this.head, ...ancestor };
     }
     const fromBlock = this.head.number + 1n;
     const toBlock = latest.number;
-    const head: BlockHead = { number: latest.number, hash: latest.hash, timestamp: latest.timestamp };
+    const head: BlockHead = { number: latest.number, hash: latest.hash, timestamp: latest.timestamp, baseFeePerGas: latest.baseFeePerGas ?? 0n };
 
     let logCount = 0;
     let newUsers = 0;
@@ -282,7 +284,7 @@ export class Watcher {
   private async latestHead(): Promise<BlockHead> {
     const block = await this.client.getBlock({ blockTag: "latest" });
     if (block.number === null || block.hash === null) throw new Error("the node returned a pending block as latest");
-    return { number: block.number, hash: block.hash, timestamp: block.timestamp };
+    return { number: block.number, hash: block.hash, timestamp: block.timestamp, baseFeePerGas: block.baseFeePerGas ?? 0n };
   }
 
   private remember(block: RecentBlock): void {

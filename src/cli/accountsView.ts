@@ -1,8 +1,6 @@
 // Turns the watcher's account book into what `keeper scan` and `keeper inspect` show: per account
 // the health factor, totals in USD and, per collateral, the price at which it becomes liquidatable.
-import type { Address, PublicClient } from "viem";
-import { mintableErc20Abi } from "../../contracts-abi/aave/index.js";
-import { multicallOptions } from "../chain/multicall.js";
+import type { Address } from "viem";
 import { healthOf } from "../risk/healthFactor.js";
 import { liquidationPrices } from "../risk/liquidationPrice.js";
 import type { MarketSnapshot } from "../risk/marketSnapshot.js";
@@ -15,14 +13,6 @@ export interface AccountView {
   health: AccountHealth;
   collateral: { reserveId: number; symbol: string; asset: Address; balance: bigint; decimals: number; valueBase: bigint; liquidationPrice?: bigint; direction?: "down" | "up" }[];
   debt: { reserveId: number; symbol: string; asset: Address; balance: bigint; decimals: number; valueBase: bigint }[];
-}
-
-export async function readSymbols(client: PublicClient, assets: readonly Address[]): Promise<string[]> {
-  const symbols = await client.multicall({
-    ...multicallOptions,
-    contracts: assets.map((address) => ({ address, abi: mintableErc20Abi, functionName: "symbol" }) as const),
-  });
-  return symbols.map((s, i) => (s.status === "success" ? (s.result as string) : assets[i]!.slice(0, 8)));
 }
 
 export function accountView(watcher: Watcher, user: Address, symbols: ReadonlyMap<number, string>): AccountView | undefined {

@@ -3,20 +3,27 @@ import { readFileSync } from "node:fs";
 import { sandboxCommand, SANDBOX_HELP } from "./sandboxCommand.js";
 import { scanCommand, SCAN_HELP } from "./scanCommand.js";
 import { inspectCommand, INSPECT_HELP } from "./inspectCommand.js";
+import { runCommand, RUN_HELP } from "./runCommand.js";
 import { UsageError } from "./usage.js";
 import { ConfigError } from "../config/index.js";
+import { UnsupportedPoolRevisionError } from "../risk/rules.js";
+import { CheckpointError } from "../watcher/checkpoint.js";
+import { MarketDiscoveryError } from "../watcher/marketReader.js";
 
 const HELP = `keeper: a liquidation keeper for Aave V3
 
 Usage: keeper <command> [options]
 
 Commands:
+  run         the daemon: follow the chain and liquidate accounts below health factor 1
   sandbox     start a local chain with a real Aave V3 market and borrowers (no RPC needed)
   scan        sync with the chain and list accounts by health factor, with liquidation prices
   inspect     one account reserve by reserve, its health factor computed three ways
   help        show this help
 
 Settings come from the environment or .env (see .env.example).
+
+${RUN_HELP}
 
 ${SANDBOX_HELP}
 
@@ -43,6 +50,8 @@ export function describeError(err: unknown): string {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case "run":
+      return runCommand(rest);
     case "sandbox":
       return sandboxCommand(rest);
     case "scan":
@@ -60,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(version());
       return 0;
     default:
-      throw new UsageError(`unknown command "${command}" (commands: sandbox, scan, inspect, help)`);
+      throw new UsageError(`unknown command "${command}" (commands: run, sandbox, scan, inspect, help)`);
   }
 }
 
@@ -69,7 +78,9 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // parseArgs reports unknown or malformed flags with ERR_PARSE_ARGS_* codes: usage errors too.
     // Bad settings (ConfigError) exit 2 too: the operator must fix input, retrying will not help.
-    const usage = err instanceof UsageError || err instanceof ConfigError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS");
+    const usage =
+      err instanceof UsageError || err instanceof ConfigError || err instanceof MarketDiscoveryError || err instanceof CheckpointError ||
+      err instanceof UnsupportedPoolRevisionError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS");
     console.error(`keeper: ${describeError(err)}`);
     process.exit(usage ? 2 : 1);
   },

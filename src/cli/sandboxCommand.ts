@@ -1,21 +1,37 @@
-// `keeper sandbox`: a local chain with a real Aave V3 market and borrowers, kept up until Ctrl-C.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+// `keeper sandbox`: a local chain with a real Aave V3 market and borrowers; then the keeper runs
+// against it, a price shock puts accounts under water, and the user watches them get liquidated.
+// The chain stays up until Ctrl-C, which prints the final summary.
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, startSandbox } from "../sandbox/sandbox.js";
+import { createChainClient } from "../chain/client.js";
+import { Keeper } from "../daemon/keeper.js";
+import { createLogger } from "../logging.js";
+import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandbox/keeperWallet.js";
+import { movedPrice, setFeedAnswer } from "../sandbox/prices.js";
+import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
+import { formatTable } from "./table.js";
 import { UsageError, parseIntegerOption } from "./usage.js";
 
 export const SANDBOX_HELP = `keeper sandbox [options]
-  Starts a local anvil chain, deploys a complete Aave V3 market on it, creates borrowers,
-  prints the market and keeps the chain running (Ctrl-C stops it).
+  Starts a local anvil chain, deploys a complete Aave V3 market on it, creates borrowers and prints
+  the market; then runs the keeper against it, shocks a price so that accounts go under water, and
+  shows them being liquidated. The chain keeps running (Ctrl-C stops it and prints the summary).
 
   --borrowers N     number of borrowers (default ${DEFAULT_SANDBOX_BORROWERS})
   --seed N          seed of the borrower generator (default ${DEFAULT_SANDBOX_SEED})
   --port N          anvil port on 127.0.0.1 (default: a free port)
   --block-time S    seconds between blocks once built (default 2; 0 = a block per transaction)
+  --shock A:P       price shock applied once the keeper runs, e.g. WETH:-20 (default), LINK:-35
+  --shock-after S   seconds between the keeper's start and the shock (default 4)
+  --no-keeper       only the chain, market and borrowers (no keeper, no shock)
   --out FILE        where to write the RPC URL and addresses (default .keeper/sandbox.json)
-  --exit            build, print, write the file, then stop (no long-running chain)`;
+  --exit            build, print, write the file, then stop (no keeper, no long-running chain)`;
+
+/** Debt tokens the sandbox keeper's wallet starts with, per reserve, in USD. */
+const KEEPER_INVENTORY_USD = 2_000_000n;
 
 export async function sandboxCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -25,6 +41,9 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
       seed: { type: "string" },
       port: { type: "string" },
       "block-time": { type: "string" },
+      shock: { type: "string" },
+      "shock-after": { type: "string" },
+      "no-keeper": { type: "boolean" },
       out: { type: "string" },
       exit: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -39,42 +58,20 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
   const seed = parseIntegerOption("--seed", values.seed, DEFAULT_SANDBOX_SEED, 0, 2 ** 32 - 1);
   const port = values.port === undefined ? undefined : parseIntegerOption("--port", values.port, 0, 1, 65_535);
   const blockTime = parseIntegerOption("--block-time", values["block-time"], 2, 0, 3600);
+  const shock = parseShock(values.shock ?? "WETH:-20");
+  const shockAfter = parseIntegerOption("--shock-after", values["shock-after"], 4, 0, 3600);
   const out = resolve(values.out ?? ".keeper/sandbox.json");
+  const withKeeper = !values["no-keeper"] && !values.exit;
 
   console.log(`Starting the sandbox: anvil, an Aave V3 market, ${borrowers} borrowers (seed ${seed})...`);
   const sandbox = await startSandbox({ borrowers, seed, port, blockTime });
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
+  if (!sandbox.market.assets.some((a) => a.symbol.toLowerCase() === shock.symbol.toLowerCase())) {
     await sandbox.stop();
-    process.exit(code);
-  };
-  process.on("SIGINT", () => void stop(0));
-  process.on("SIGTERM", () => void stop(0));
+    throw new UsageError(`--shock: no asset ${shock.symbol} in the sandbox (${sandbox.market.assets.map((a) => a.symbol).join(", ")})`);
+  }
   try {
-    const t = sandbox.timings;
-    console.log(
-      `Built in ${((t.anvilMs + t.deployMs + t.borrowersMs) / 1000).toFixed(1)} s ` +
-        `(anvil ${Math.round(t.anvilMs)} ms, market ${Math.round(t.deployMs)} ms, borrowers ${Math.round(t.borrowersMs)} ms).\n`,
-    );
-    const summary = await readMarketSummary(sandbox.market, sandbox.borrowers.map((b) => b.address));
-    console.log(formatMarketSummary(summary));
-
-    const description = describeSandbox(sandbox, seed);
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(`${out}.tmp`, JSON.stringify(description, null, 2) + "\n");
-    renameSync(`${out}.tmp`, out);
-    const m = sandbox.market;
-    console.log(`
-RPC URL                  ${m.rpcUrl}
-PoolAddressesProvider    ${m.addressesProvider}
-Pool                     ${m.pool}
-AaveOracle               ${m.oracle}
-UiPoolDataProviderV3     ${m.uiPoolDataProvider}
-deployment block         ${m.deploymentBlock}
-Addresses written to ${out}
-Point a tool at it, e.g.: RPC_URL=${m.rpcUrl} POOL_ADDRESSES_PROVIDER=${m.addressesProvider} START_BLOCK=${m.deploymentBlock}`);
+    printSandbox(sandbox, seed, out);
+    console.log(await formatSummaryOf(sandbox));
   } catch (err) {
     await sandbox.stop();
     throw err;
@@ -83,8 +80,115 @@ Point a tool at it, e.g.: RPC_URL=${m.rpcUrl} POOL_ADDRESSES_PROVIDER=${m.addres
     await sandbox.stop();
     return 0;
   }
-  console.log(`\nsandbox ready: mining a block every ${blockTime || "transaction"}${blockTime ? " s" : ""}; Ctrl-C stops it.`);
+  if (!withKeeper) {
+    const stop = async () => { await sandbox.stop(); process.exit(0); };
+    process.on("SIGINT", () => void stop());
+    process.on("SIGTERM", () => void stop());
+    console.log(`\nsandbox ready: mining a block every ${blockTime ? `${blockTime} s` : "transaction"}; Ctrl-C stops it.`);
+    await sandbox.anvil.exited;
+    return 0;
+  }
+  return runKeeperDemo(sandbox, { blockTime, shock, shockAfter });
+}
+
+function parseShock(raw: string): { symbol: string; percent: number } {
+  const match = /^([A-Za-z0-9.]+):([-+]?\d+(\.\d+)?)$/.exec(raw.trim());
+  if (!match) throw new UsageError(`--shock must look like SYMBOL:PERCENT, e.g. WETH:-20; got "${raw}"`);
+  const percent = Number(match[2]);
+  if (percent <= -100 || percent === 0) throw new UsageError(`--shock: a ${percent}% move is not a price shock`);
+  return { symbol: match[1]!, percent };
+}
+
+function printSandbox(sandbox: Sandbox, seed: number, out: string): void {
+  const t = sandbox.timings;
+  console.log(
+    `Built in ${((t.anvilMs + t.deployMs + t.borrowersMs) / 1000).toFixed(1)} s ` +
+      `(anvil ${Math.round(t.anvilMs)} ms, market ${Math.round(t.deployMs)} ms, borrowers ${Math.round(t.borrowersMs)} ms).\n`,
+  );
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(`${out}.tmp`, JSON.stringify(describeSandbox(sandbox, seed), null, 2) + "\n");
+  renameSync(`${out}.tmp`, out);
+  const m = sandbox.market;
+  console.log(`RPC URL                  ${m.rpcUrl}
+PoolAddressesProvider    ${m.addressesProvider}
+Pool                     ${m.pool}
+AaveOracle               ${m.oracle}
+UiPoolDataProviderV3     ${m.uiPoolDataProvider}
+deployment block         ${m.deploymentBlock}
+Addresses written to ${out}
+Point a tool at it, e.g.: RPC_URL=${m.rpcUrl} POOL_ADDRESSES_PROVIDER=${m.addressesProvider} START_BLOCK=${m.deploymentBlock}
+`);
+}
+
+async function formatSummaryOf(sandbox: Sandbox): Promise<string> {
+  const summary = await readMarketSummary(sandbox.market, sandbox.borrowers.map((b) => b.address));
+  return formatMarketSummary(summary);
+}
+
+async function runKeeperDemo(
+  sandbox: Sandbox,
+  options: { blockTime: number; shock: { symbol: string; percent: number }; shockAfter: number },
+): Promise<number> {
+  const stateDir = mkdtempSync(join(tmpdir(), "keeper-sandbox-state-"));
+  await fundWallet(sandbox.market, SANDBOX_KEEPER_ADDRESS, KEEPER_INVENTORY_USD);
+  const logger = createLogger("info");
+  const client = createChainClient({ rpcUrl: sandbox.market.rpcUrl });
+  const keeper = new Keeper({
+    client, rpcUrl: sandbox.market.rpcUrl, chainId: sandbox.market.chainId, addressesProvider: sandbox.market.addressesProvider,
+    startBlock: sandbox.market.deploymentBlock, stateDir, logChunkBlocks: 5_000, pollIntervalMs: 250,
+    privateKey: SANDBOX_KEEPER_KEY, dryRun: false, minProfitUsd: 1, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3, logger,
+  });
+  console.log(`Starting the keeper (wallet ${SANDBOX_KEEPER_ADDRESS}, $${KEEPER_INVENTORY_USD.toLocaleString("en-US")} of each asset)...`);
+  await keeper.start();
+  const controller = new AbortController();
+  const running = keeper.run(controller.signal);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    controller.abort();
+    await running;
+    await keeper.stop(10_000);
+    console.log(`\n${formatKeeperSummary(keeper)}`);
+    await sandbox.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+
+  await new Promise((r) => setTimeout(r, options.shockAfter * 1000));
+  const asset = sandbox.market.assets.find((a) => a.symbol.toLowerCase() === options.shock.symbol.toLowerCase())!;
+  const move = await setFeedAnswer(sandbox.market, asset.symbol, movedPrice(asset.spec.priceUsd, options.shock.percent));
+  logger.info(
+    { asset: asset.symbol, from: Number(move.oldPrice) / 1e8, to: Number(move.newPrice) / 1e8, block: Number(move.blockNumber) },
+    `price shock: ${asset.symbol} ${options.shock.percent}%`,
+  );
+  // Summarise once the keeper has nothing left to do (or after a while), then keep the chain up.
+  const startedAt = Date.now();
+  while (!stopping && Date.now() - startedAt < 120_000) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const left = keeper.watcher.book.liquidatable().length;
+    if (keeper.watcher.head.number > move.blockNumber + 2n && keeper.executor.inFlight().length === 0 && (left === 0 || Date.now() - startedAt > 20_000)) break;
+  }
+  if (!stopping) {
+    console.log(`\n${formatKeeperSummary(keeper)}`);
+    console.log(`\nsandbox and keeper running: a block every ${options.blockTime ? `${options.blockTime} s` : "transaction"}; Ctrl-C stops them.`);
+  }
   await sandbox.anvil.exited;
-  if (!stopping) throw new Error("anvil stopped unexpectedly");
   return 0;
+}
+
+export function formatKeeperSummary(keeper: Keeper): string {
+  const s = keeper.summary();
+  const left = keeper.watcher.book.liquidatable().length;
+  return formatTable(["keeper summary", ""], [
+    ["accounts liquidated", String(s.accountsLiquidated)],
+    ["liquidation transactions", String(s.liquidations)],
+    ["reverted transactions", String(s.reverted)],
+    ["debt repaid (USD)", s.debtRepaidUsd],
+    ["realized profit (USD)", s.realizedProfitUsd],
+    ["accounts still below 1", `${left}${left > 0 ? " (not coverable by the wallet or not profitable)" : ""}`],
+  ]);
 }

@@ -37,11 +37,11 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): P
 }
 
 describe("keeper sandbox (command line)", () => {
-  it("builds the market, writes the addresses, keeps mining, and stops on SIGINT", async () => {
+  it("--no-keeper: builds the market, writes the addresses, keeps mining, and stops on SIGINT", async () => {
     const dir = mkdtempSync(join(tmpdir(), "keeper-sandbox-"));
     dirs.push(dir);
     const out = join(dir, "sandbox.json");
-    const child = spawn(process.execPath, [KEEPER, "sandbox", "--borrowers", "30", "--block-time", "1", "--out", out], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [KEEPER, "sandbox", "--no-keeper", "--borrowers", "30", "--block-time", "1", "--out", out], { stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
     const output = await waitForLine(child, /sandbox ready/, 90_000);
     expect(output).toMatch(/WETH\s+18\s+3,000\.00/);
@@ -63,10 +63,33 @@ describe("keeper sandbox (command line)", () => {
     await expect(client.getBlockNumber()).rejects.toThrow();
   });
 
+  it("the README's first command: the keeper liquidates what the price shock puts under water, then a summary", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keeper-sandbox-"));
+    dirs.push(dir);
+    const out = join(dir, "sandbox.json");
+    const child = spawn(process.execPath, [KEEPER, "sandbox", "--borrowers", "150", "--block-time", "1", "--shock", "WETH:-25", "--shock-after", "1", "--out", out], { stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    const output = await waitForLine(child, /sandbox and keeper running/, 120_000);
+    expect(output).toMatch(/price shock: WETH -25%/);
+    const liquidated = Number(/accounts liquidated\s+(\d+)/.exec(output)?.[1]);
+    expect(liquidated).toBeGreaterThan(5);
+    expect(output).toMatch(/reverted transactions\s+0\b/);
+    expect(output).toMatch(/accounts still below 1\s+0\b/);
+    // The liquidations are on chain, by the sandbox keeper.
+    const file = JSON.parse(readFileSync(out, "utf8"));
+    const client = createPublicClient({ transport: http(file.rpcUrl), cacheTime: 0 });
+    const logs = await client.getContractEvents({ address: file.addresses.pool, abi: poolAbi, eventName: "LiquidationCall", fromBlock: 0n });
+    expect(new Set(logs.map((l) => l.args.user)).size).toBe(liquidated);
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+  });
+
   it.each([
     [["sandbox", "--borrowers", "many"], /--borrowers must be a whole number, got "many"/],
     [["sandbox", "--port", "70000"], /--port must be between 1 and 65535, got 70000/],
     [["sandbox", "--colour"], /Unknown option '--colour'/],
+    [["sandbox", "--shock", "WETH"], /--shock must look like SYMBOL:PERCENT/],
     [["liquidate-everything"], /unknown command "liquidate-everything"/],
   ])("rejects bad input %j with one line and exit code 2", (args, message) => {
     const result = spawnSync(process.execPath, [KEEPER, ...args], { encoding: "utf8", timeout: 30_000 });

@@ -1,0 +1,104 @@
+// `keeper run`: the daemon. Long-lived; SIGINT/SIGTERM stop it cleanly (no new work, in-flight
+// transactions waited for up to a bound, checkpoint written, exit 0). RPC outages are retried with
+// backoff, never fatal; bad settings are (one line, exit code 2).
+import { parseArgs } from "node:util";
+import type { PublicClient } from "viem";
+import { redactUrl } from "../chain/rpc.js";
+import { ConfigError, describeConfig, loadConfig } from "../config/index.js";
+import { Keeper } from "../daemon/keeper.js";
+import { createLogger, type Logger } from "../logging.js";
+import { UnsupportedPoolRevisionError } from "../risk/rules.js";
+import { CheckpointError } from "../watcher/checkpoint.js";
+import { MarketDiscoveryError } from "../watcher/marketReader.js";
+import { connectTarget, resolveTarget, type ChainTarget } from "./target.js";
+
+export const RUN_HELP = `keeper run [--dry-run]
+  The daemon: follows the chain, finds accounts with health factor below 1 and liquidates them with
+  the tokens the wallet (PRIVATE_KEY) holds. Settings from the environment or .env (.env.example).
+  --dry-run   (or DRY_RUN=true) do everything up to signing, log each opportunity, send nothing;
+              no PRIVATE_KEY needed`;
+
+/** How long shutdown waits for transactions in flight. */
+const SHUTDOWN_TIMEOUT_MS = 30_000;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { "dry-run": { type: "boolean" }, help: { type: "boolean", short: "h" } }, strict: true });
+  if (values.help) {
+    console.log(RUN_HELP);
+    return 0;
+  }
+  const config = loadConfig();
+  const dryRun = values["dry-run"] === true || config.dryRun;
+  if (!dryRun && config.privateKey === undefined) {
+    throw new ConfigError("PRIVATE_KEY", "not set (required to send liquidations; set DRY_RUN=true to only log them)");
+  }
+  const target = resolveTarget(config);
+  const logger = createLogger(config.logLevel);
+  logger.info({ settings: { ...describeConfig(config), DRY_RUN: String(dryRun) }, source: target.source }, "keeper starting");
+
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: string) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    logger.info({ signal }, "stopping: no new liquidations, waiting for those in flight");
+    controller.abort();
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+
+  const client = await connectWithRetry(target, config, logger, controller.signal);
+  if (!client) return 0;
+  const keeper = new Keeper({
+    client, rpcUrl: target.rpcUrl, chainId: await client.getChainId(), addressesProvider: target.addressesProvider,
+    startBlock: target.startBlock, stateDir: target.stateDir, logChunkBlocks: config.logChunkBlocks, pollIntervalMs: config.pollIntervalMs,
+    privateKey: config.privateKey, dryRun, minProfitUsd: config.minProfitUsd, maxFeeGwei: config.maxFeeGwei,
+    priorityFeeGwei: config.priorityFeeGwei, txTimeoutBlocks: config.txTimeoutBlocks, privateTxUrl: config.privateTxUrl, logger,
+  });
+  if (!(await startWithRetry(keeper, logger, controller.signal))) return 0;
+  logger.info({ block: keeper.watcher.head.number, accounts: keeper.watcher.book.size, dryRun }, "keeper running");
+  await keeper.run(controller.signal);
+  await keeper.stop(SHUTDOWN_TIMEOUT_MS);
+  return 0;
+}
+
+/** The node must answer before anything else; an unreachable RPC is waited for, not fatal. */
+async function connectWithRetry(target: ChainTarget, config: ReturnType<typeof loadConfig>, logger: Logger, signal: AbortSignal): Promise<PublicClient | undefined> {
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      return await connectTarget(target, config);
+    } catch (err) {
+      if (err instanceof ConfigError && err.setting !== "RPC_URL") throw err; // CHAIN_ID mismatch: a setting to fix
+      if (attempt === 1) logger.warn({ rpc: redactUrl(target.rpcUrl), err: (err as Error).message }, "RPC unreachable at start: retrying with backoff");
+      await delay(Math.min(30_000, 1_000 * 2 ** Math.min(attempt, 5)), signal);
+    }
+  }
+  return undefined;
+}
+
+/** Errors a retry cannot fix (wrong market address, foreign checkpoint, unsupported version) are fatal. */
+async function startWithRetry(keeper: Keeper, logger: Logger, signal: AbortSignal): Promise<boolean> {
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      await keeper.start();
+      return true;
+    } catch (err) {
+      if (err instanceof MarketDiscoveryError || err instanceof CheckpointError || err instanceof UnsupportedPoolRevisionError || err instanceof ConfigError) {
+        throw err;
+      }
+      if (attempt === 1) logger.warn({ err: (err as Error).message.split("\n")[0] }, "start-up failed on an RPC error: retrying with backoff");
+      await delay(Math.min(30_000, 1_000 * 2 ** Math.min(attempt, 5)), signal);
+    }
+  }
+  return false;
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}

@@ -1,0 +1,104 @@
+// Turns the revert of a liquidationCall simulation into a name a log reader understands: Aave 3.0-3.3
+// string codes ("45"), Aave 3.4+ custom errors, and the ERC-20 errors the debt transfer can hit.
+import { decodeAbiParameters, toFunctionSelector, type Hex } from "viem";
+
+/** Aave V3 string error codes that liquidationCall can revert with ([core30] Errors.sol; 97: 3.1+, 103: 3.3). */
+export const AAVE_LIQUIDATION_ERRORS: Readonly<Record<string, string>> = {
+  "26": "INVALID_AMOUNT",
+  "27": "RESERVE_INACTIVE",
+  "28": "RESERVE_FROZEN",
+  "29": "RESERVE_PAUSED",
+  "45": "HEALTH_FACTOR_NOT_BELOW_THRESHOLD",
+  "46": "COLLATERAL_CANNOT_BE_LIQUIDATED",
+  "47": "SPECIFIED_CURRENCY_NOT_BORROWED_BY_USER",
+  "59": "PRICE_ORACLE_SENTINEL_CHECK_FAILED",
+  "97": "LIQUIDATION_GRACE_SENTINEL_CHECK_FAILED",
+  "103": "MUST_NOT_LEAVE_DUST",
+};
+
+// Aave 3.4+ custom errors and OpenZeppelin 5 ERC-20 errors, by selector.
+const CUSTOM_ERRORS: ReadonlyMap<string, string> = new Map(
+  (
+    [
+      ["SelfLiquidation()", "SELF_LIQUIDATION"],
+      ["ReserveInactive()", "RESERVE_INACTIVE"],
+      ["ReservePaused()", "RESERVE_PAUSED"],
+      ["PriceOracleSentinelCheckFailed()", "PRICE_ORACLE_SENTINEL_CHECK_FAILED"],
+      ["LiquidationGraceSentinelCheckFailed()", "LIQUIDATION_GRACE_SENTINEL_CHECK_FAILED"],
+      ["HealthFactorNotBelowThreshold()", "HEALTH_FACTOR_NOT_BELOW_THRESHOLD"],
+      ["CollateralCannotBeLiquidated()", "COLLATERAL_CANNOT_BE_LIQUIDATED"],
+      ["SpecifiedCurrencyNotBorrowedByUser()", "SPECIFIED_CURRENCY_NOT_BORROWED_BY_USER"],
+      ["MustNotLeaveDust()", "MUST_NOT_LEAVE_DUST"],
+      ["ERC20InsufficientBalance(address,uint256,uint256)", "ERC20_INSUFFICIENT_BALANCE"],
+      ["ERC20InsufficientAllowance(address,uint256,uint256)", "ERC20_INSUFFICIENT_ALLOWANCE"],
+      ["SafeERC20FailedOperation(address)", "ERC20_TRANSFER_FAILED"],
+    ] as const
+  ).map(([signature, name]) => [toFunctionSelector(signature), name]),
+);
+
+const ERROR_STRING = "0x08c379a0"; // Error(string)
+const PANIC = "0x4e487b71"; // Panic(uint256)
+
+/** The names a token-transfer failure decodes to: the pool checks passed, the wallet could not pay. */
+export const TOKEN_TRANSFER_ERRORS: ReadonlySet<string> = new Set(["ERC20_INSUFFICIENT_BALANCE", "ERC20_INSUFFICIENT_ALLOWANCE", "ERC20_TRANSFER_FAILED"]);
+
+function nameErrorString(message: string): string {
+  const code = AAVE_LIQUIDATION_ERRORS[message];
+  if (code) return `${code} (${message})`;
+  if (/^\d+$/.test(message)) return `AAVE_ERROR_${message}`;
+  if (/exceeds allowance|insufficient allowance/i.test(message)) return `ERC20_INSUFFICIENT_ALLOWANCE: ${message}`;
+  if (/exceeds balance|insufficient balance/i.test(message)) return `ERC20_INSUFFICIENT_BALANCE: ${message}`;
+  if (/GPv2: failed transfer|SafeERC20/i.test(message)) return `ERC20_TRANSFER_FAILED: ${message}`;
+  return message;
+}
+
+/** A readable reason for revert data (the `data` of an eth_call / eth_estimateGas error). */
+export function decodeRevertData(data: Hex | undefined): string {
+  if (data === undefined || data === "0x" || data.length < 10) return "REVERTED_WITHOUT_REASON";
+  const selector = data.slice(0, 10).toLowerCase();
+  try {
+    if (selector === ERROR_STRING) {
+      const [message] = decodeAbiParameters([{ type: "string" }], `0x${data.slice(10)}`);
+      return nameErrorString(message);
+    }
+    if (selector === PANIC) {
+      const [code] = decodeAbiParameters([{ type: "uint256" }], `0x${data.slice(10)}`);
+      return `PANIC(0x${code.toString(16)})`;
+    }
+  } catch {
+    // malformed payload: fall through to the raw selector
+  }
+  return CUSTOM_ERRORS.get(selector) ?? `UNKNOWN_ERROR(${selector})`;
+}
+
+/** The reason names the code/name first; this extracts it ("HEALTH_FACTOR_NOT_BELOW_THRESHOLD (45)" → "HEALTH_FACTOR_NOT_BELOW_THRESHOLD"). */
+export function reasonName(reason: string): string {
+  return reason.split(/[\s:(]/, 1)[0] ?? reason;
+}
+
+/**
+ * Finds revert data in an error thrown by viem (or by src/chain/rpc.ts): walks the cause chain for a
+ * `data` field holding hex. `reverted` is false for errors that are not reverts (transport, timeouts).
+ */
+export function revertOf(err: unknown): { reverted: boolean; reason: string } {
+  let e: unknown = err;
+  let messages = "";
+  for (let depth = 0; e !== undefined && e !== null && depth < 10; depth++) {
+    if (typeof e === "object") {
+      const data = (e as { data?: unknown }).data;
+      const hex = typeof data === "string" ? data : typeof data === "object" && data !== null ? (data as { data?: unknown }).data : undefined;
+      if (typeof hex === "string" && /^0x[0-9a-fA-F]*$/.test(hex)) return { reverted: true, reason: decodeRevertData(hex as Hex) };
+      const message = (e as { shortMessage?: unknown; details?: unknown; message?: unknown });
+      messages += ` ${String(message.details ?? "")} ${String(message.message ?? "")}`;
+      e = (e as { cause?: unknown }).cause;
+    } else {
+      messages += ` ${String(e)}`;
+      break;
+    }
+  }
+  // Some nodes only put the string in the message: "execution reverted: 45".
+  const m = /execution reverted(?::\s*([^\n"]+?))?(?:\s*\(code|\n|"|$)/i.exec(messages);
+  if (m) return { reverted: true, reason: m[1] ? nameErrorString(m[1].trim()) : "REVERTED_WITHOUT_REASON" };
+  const first = err instanceof Error ? ((err as { shortMessage?: string }).shortMessage ?? err.message) : String(err);
+  return { reverted: false, reason: `simulation error: ${first.split("\n", 1)[0]}` };
+}

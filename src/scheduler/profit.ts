@@ -1,0 +1,310 @@
+// The profit model: for one account at one block, every (collateral, debt) pair a liquidationCall
+// could take, with the amounts the pool will move (bit-exact with LiquidationLogic of the deployed
+// version, through the ProtocolRules object) and what that is worth after gas and the swap.
+// Pure: bigint math on a CompiledAccount and a MarketSnapshot, no I/O.
+import { evaluateAccount, healthOf, type CompiledAccount, type DebtSlot, type CollateralSlot } from "../risk/healthFactor.js";
+import type { MarketSnapshot, ReserveSnapshot } from "../risk/marketSnapshot.js";
+import type { CollateralToLiquidate } from "../risk/liquidationAmounts.js";
+import { MathRevertError, rayDiv, rayMul, WAD } from "../risk/wadRayMath.js";
+import type { LiquidationPlan } from "./plan.js";
+
+export interface GasModel {
+  gasUnits: bigint;
+  /** wei */
+  maxFeePerGas: bigint;
+  /** base-currency price of 1e18 wei of the native token, e.g. the WETH oracle price */
+  nativePriceBase: bigint;
+}
+
+export interface PlanOptions {
+  gas: GasModel;
+  /** debt-token units the wallet holds, by reserve id; undefined = unlimited (e.g. flash loan, later) */
+  walletBalances?: ReadonlyMap<number, bigint>;
+  /** MIN_PROFIT_USD converted to base units by the caller */
+  minProfitBase: bigint;
+  /** haircut (bps) on the seized collateral's value for selling it (default 0) */
+  swapCostBps?: number;
+  /** default false */
+  receiveAToken?: boolean;
+  /** copied into the plan */
+  blockNumber: bigint;
+  /** reserve id -> token symbol, for the plan's symbol fields and the skip reasons (optional, no I/O) */
+  symbols?: ReadonlyMap<number, string>;
+}
+
+export type PairOutcome = { plan: LiquidationPlan } | { collateralReserveId: number; debtReserveId: number; skip: string };
+
+export interface PlanResult {
+  best?: LiquidationPlan;
+  pairs: PairOutcome[];
+  /** why nothing is planned, for the dry-run log */
+  skip?: string;
+}
+
+const BPS = 10_000n;
+
+const ceilDiv = (a: bigint, b: bigint): bigint => (a + b - 1n) / b;
+
+/** `x` (in units of `unit`) as a decimal string, e.g. formatUnits(123456789n, 10n ** 8n) = "1.23456789". */
+function formatUnits(x: bigint, unit: bigint): string {
+  const neg = x < 0n;
+  const a = neg ? -x : x;
+  const digits = unit.toString().length - 1;
+  const whole = a / unit;
+  const frac = (a % unit).toString().padStart(digits, "0").replace(/0+$/, "");
+  return `${neg ? "-" : ""}${whole}${frac === "" ? "" : `.${frac}`}`;
+}
+
+function formatHf(hf: bigint): string {
+  // 4 decimals, truncated: enough to see which side of 0.95 / 1.0 an account is on
+  return hf >= 2n ** 255n ? "max" : `${hf / WAD}.${((hf % WAD) / 10n ** 14n).toString().padStart(4, "0")}`;
+}
+
+function checkOptions(o: PlanOptions): number {
+  const bps = o.swapCostBps ?? 0;
+  if (!Number.isInteger(bps) || bps < 0 || bps > 10_000) throw new RangeError(`swapCostBps must be an integer in [0, 10000], got ${bps}`);
+  if (o.gas.gasUnits < 0n || o.gas.maxFeePerGas < 0n || o.gas.nativePriceBase < 0n) throw new RangeError("gas model values must be non-negative");
+  return bps;
+}
+
+/** Gas cost of one liquidation in base currency, rounded up. */
+export function gasCostBase(gas: GasModel): bigint {
+  return ceilDiv(gas.gasUnits * gas.maxFeePerGas * gas.nativePriceBase, WAD);
+}
+
+/**
+ * Protocol fee the treasury actually receives. LiquidationLogic (3.0) moves
+ * `fee.rayDiv(index)` scaled aTokens from the user after the liquidator's share has left (burned
+ * or transferred as `seized.rayDiv(index)`), and when that exceeds what is left of the user's
+ * scaled balance (a 1-wei rounding case when the whole collateral is taken) it sends the
+ * remainder `scaledLeft.rayMul(index)` instead. Not in ProtocolRules yet; the aToken rounding of
+ * later versions (3.5+ floor/ceil) would go there with it.
+ */
+export function treasuryFeeTransfer(fee: bigint, seized: bigint, userScaledCollateral: bigint, normalizedIncome: bigint): bigint {
+  if (fee === 0n) return 0n;
+  const left = userScaledCollateral - rayDiv(seized, normalizedIncome);
+  const feeScaled = rayDiv(fee, normalizedIncome);
+  return feeScaled > left ? rayMul(left > 0n ? left : 0n, normalizedIncome) : fee;
+}
+
+interface PairContext {
+  account: CompiledAccount;
+  snapshot: MarketSnapshot;
+  options: PlanOptions;
+  swapBps: bigint;
+  gasBase: bigint;
+  healthFactor: bigint;
+}
+
+type PairResult = { plan: LiquidationPlan } | { skip: string };
+
+function name(snapshot: MarketSnapshot, id: number, symbols: ReadonlyMap<number, string> | undefined): string {
+  const s = symbols?.get(id);
+  if (s !== undefined) return s;
+  const asset = snapshot.reserves[id]?.state.asset;
+  return asset === undefined ? `reserve #${id}` : `reserve #${id} (${asset})`;
+}
+
+/**
+ * One pair, in the order of Pool.liquidationCall 3.0: validateLiquidationCall's checks
+ * (active, paused, HF, collateral enabled with LT != 0, debt != 0), then _calculateDebt,
+ * _getConfigurationData, _calculateAvailableCollateralToLiquidate.
+ */
+function planOnePair(ctx: PairContext, collateralId: number, debtId: number): PairResult {
+  const { account, snapshot, options } = ctx;
+  const rules = snapshot.rules;
+  const cName = name(snapshot, collateralId, options.symbols);
+  const dName = name(snapshot, debtId, options.symbols);
+  const c = snapshot.reserves[collateralId];
+  const d = snapshot.reserves[debtId];
+  if (c === undefined) return { skip: `collateral ${cName} is not a reserve of the market` };
+  if (d === undefined) return { skip: `debt ${dName} is not a reserve of the market` };
+  const cs = c.state;
+  const ds = d.state;
+  // ValidationLogic.validateLiquidationCall: RESERVE_INACTIVE (27), then RESERVE_PAUSED (29). Frozen is fine.
+  if (!cs.active) return { skip: `collateral ${cName} is not active` };
+  if (!ds.active) return { skip: `debt ${dName} is not active` };
+  if (cs.paused) return { skip: `collateral ${cName} is paused` };
+  if (ds.paused) return { skip: `debt ${dName} is paused` };
+  // (the price-oracle sentinel, L2s only, is not modelled: no sentinel in the markets served so far)
+  if (ctx.healthFactor >= rules.liquidationThreshold) return { skip: `healthy (HF ${formatHf(ctx.healthFactor)})` };
+  // COLLATERAL_CANNOT_BE_LIQUIDATED (46): the reserve's own LT != 0 && the user's collateral bit.
+  const cSlot: CollateralSlot | undefined = account.collateral.find((s) => s.id === collateralId);
+  if (cSlot === undefined) return { skip: `${cName} is not enabled as collateral by the user` };
+  if (cs.liquidationThreshold === 0) return { skip: `collateral ${cName} has liquidation threshold 0` };
+  // SPECIFIED_CURRENCY_NOT_BORROWED_BY_USER (47): stable + variable balanceOf == 0.
+  const dSlot: DebtSlot | undefined = account.debt.find((s) => s.id === debtId);
+  const userReserveDebt = dSlot === undefined ? 0n : dSlot.varBal + dSlot.stableBal;
+  if (userReserveDebt === 0n) return { skip: `user has no ${dName} debt` };
+
+  const maxDebt = rules.maxLiquidatableDebt({ userReserveDebt, healthFactor: ctx.healthFactor });
+  const cat = account.eModeCategory === 0 ? undefined : snapshot.market.eModes.get(account.eModeCategory);
+  const { collateralPrice, debtPrice, liquidationBonus } = rules.liquidationPricesAndBonus(cs, ds, account.eModeCategory, cat);
+  const userCollateralBalance = cSlot.bal;
+  const amounts = (debtToCover: bigint): CollateralToLiquidate =>
+    rules.collateralToLiquidate({
+      collateralPrice,
+      debtAssetPrice: debtPrice,
+      collateralUnit: c.unit,
+      debtUnit: d.unit,
+      // _calculateDebt: actualDebtToLiquidate = min(debtToCover, maxLiquidatableDebt)
+      debtToCover: debtToCover > maxDebt ? maxDebt : debtToCover,
+      userCollateralBalance,
+      liquidationBonus,
+      liquidationProtocolFee: BigInt(cs.liquidationProtocolFee),
+    });
+
+  let debtToCover = maxDebt;
+  let r: CollateralToLiquidate;
+  try {
+    r = amounts(debtToCover);
+    const wallet = options.walletBalances;
+    if (wallet !== undefined) {
+      const held = wallet.get(debtId) ?? 0n;
+      if (held <= 0n) return { skip: `wallet holds no ${dName}` };
+      if (held < r.debtAmountNeeded) {
+        debtToCover = held;
+        r = amounts(held);
+        if (r.debtAmountNeeded > held) {
+          // Still in the collateral-capped branch, whose repayment does not depend on debtToCover
+          // (a rounding case a few wei wide): the largest debtToCover below the cap.
+          let lo = 0n; // amounts(0) is never capped
+          let hi = held; // capped
+          while (hi - lo > 1n) {
+            const mid = (lo + hi) / 2n;
+            if (amounts(mid).debtAmountNeeded > held) hi = mid;
+            else lo = mid;
+          }
+          debtToCover = lo;
+          r = amounts(lo);
+        }
+      }
+    }
+  } catch (err) {
+    if (err instanceof MathRevertError) return { skip: `liquidationCall would revert: ${err.message}` };
+    throw err;
+  }
+  const seized = r.collateralToLiquidator;
+  const repaid = r.debtAmountNeeded;
+  const receiveAToken = options.receiveAToken ?? false;
+  // Token burns revert with INVALID_BURN_AMOUNT when the scaled amount rounds to 0.
+  if (repaid === 0n || seized === 0n) return { skip: `amounts round to zero (repay ${repaid} ${dName}, seize ${seized} ${cName})` };
+  if (!receiveAToken && rayDiv(seized, c.normalizedIncome) === 0n) return { skip: `collateral burn of ${seized} ${cName} rounds to 0 scaled` };
+  if (dSlot !== undefined && dSlot.varBal >= repaid && rayDiv(repaid, d.normalizedDebt) === 0n) return { skip: `debt burn of ${repaid} ${dName} rounds to 0 scaled` };
+  const protocolFee = treasuryFeeTransfer(r.protocolFee, seized, cSlot.scaled, c.normalizedIncome);
+
+  return { plan: value(ctx, c, d, debtToCover, repaid, seized, protocolFee, receiveAToken) };
+}
+
+function value(
+  ctx: PairContext,
+  c: ReserveSnapshot,
+  d: ReserveSnapshot,
+  debtToCover: bigint,
+  repaid: bigint,
+  seized: bigint,
+  protocolFee: bigint,
+  receiveAToken: boolean,
+): LiquidationPlan {
+  // Valued at the assets' own oracle prices (what the collateral sells for and the debt costs),
+  // not at a V3.0 eMode priceSource price the pool may have used for the amounts.
+  const collateralValueBase = (seized * c.state.price) / c.unit;
+  const debtValueBase = ceilDiv(repaid * d.state.price, d.unit);
+  const swapCostBase = ceilDiv(collateralValueBase * ctx.swapBps, BPS);
+  const expectedProfitBase = collateralValueBase - debtValueBase - ctx.gasBase - swapCostBase;
+  const symbols = ctx.options.symbols;
+  return {
+    user: ctx.account.user,
+    collateralAsset: c.state.asset,
+    collateralReserveId: c.id,
+    collateralSymbol: symbols?.get(c.id),
+    debtAsset: d.state.asset,
+    debtReserveId: d.id,
+    debtSymbol: symbols?.get(d.id),
+    debtToCover,
+    expectedDebtRepaid: repaid,
+    expectedCollateralSeized: seized,
+    expectedProtocolFee: protocolFee,
+    receiveAToken,
+    debtValueBase,
+    collateralValueBase,
+    gasCostBase: ctx.gasBase,
+    swapCostBase,
+    expectedProfitBase,
+    healthFactor: ctx.healthFactor,
+    timestamp: ctx.snapshot.timestamp,
+    blockNumber: ctx.options.blockNumber,
+  };
+}
+
+/** Brings the account to `snapshot` (its timestamp = the block the liquidation will be mined in). */
+function ensureEvaluated(account: CompiledAccount, snapshot: MarketSnapshot): void {
+  if (account.snapshot !== snapshot || account.exactSnapshot !== snapshot) evaluateAccount(account, snapshot);
+}
+
+function context(account: CompiledAccount, snapshot: MarketSnapshot, options: PlanOptions): PairContext {
+  const swapBps = BigInt(checkOptions(options));
+  ensureEvaluated(account, snapshot);
+  return { account, snapshot, options, swapBps, gasBase: gasCostBase(options.gas), healthFactor: healthOf(account).healthFactor };
+}
+
+function profitable(ctx: PairContext, plan: LiquidationPlan): string | undefined {
+  if (plan.expectedProfitBase >= ctx.options.minProfitBase) return undefined;
+  const unit = ctx.snapshot.market.baseCurrencyUnit;
+  const f = (x: bigint) => formatUnits(x, unit);
+  return (
+    `unprofitable: profit ${f(plan.expectedProfitBase)} < MIN_PROFIT ${f(ctx.options.minProfitBase)} ` +
+    `(collateral ${f(plan.collateralValueBase)} - debt ${f(plan.debtValueBase)} - gas ${f(plan.gasCostBase)} - swap ${f(plan.swapCostBase)}; ` +
+    `repay ${plan.expectedDebtRepaid}, seize ${plan.expectedCollateralSeized})`
+  );
+}
+
+/**
+ * One explicit pair (also ones the account does not hold, which come back as skips: "not enabled
+ * as collateral", "no debt"), e.g. for `keeper liquidate --collateral X --debt Y`.
+ */
+export function planPair(account: CompiledAccount, snapshot: MarketSnapshot, collateralReserveId: number, debtReserveId: number, options: PlanOptions): PairOutcome {
+  const ctx = context(account, snapshot, options);
+  return outcome(ctx, collateralReserveId, debtReserveId);
+}
+
+function outcome(ctx: PairContext, collateralReserveId: number, debtReserveId: number): PairOutcome {
+  const r = planOnePair(ctx, collateralReserveId, debtReserveId);
+  if ("skip" in r) return { collateralReserveId, debtReserveId, skip: r.skip };
+  const why = profitable(ctx, r.plan);
+  return why === undefined ? r : { collateralReserveId, debtReserveId, skip: why };
+}
+
+/** Higher profit first; ties → more debt repaid (in base currency). */
+function better(a: LiquidationPlan, b: LiquidationPlan): boolean {
+  if (a.expectedProfitBase !== b.expectedProfitBase) return a.expectedProfitBase > b.expectedProfitBase;
+  return a.debtValueBase > b.debtValueBase;
+}
+
+/**
+ * Every (collateral, debt) pair of the account, each a plan or a skip, and the best plan: the
+ * highest expected profit at or above minProfitBase. `account` is evaluated at `snapshot` if it
+ * is not already.
+ */
+export function planLiquidation(account: CompiledAccount, snapshot: MarketSnapshot, options: PlanOptions): PlanResult {
+  const ctx = context(account, snapshot, options);
+  if (ctx.healthFactor >= snapshot.rules.liquidationThreshold) {
+    return { pairs: [], skip: `healthy (HF ${formatHf(ctx.healthFactor)})` };
+  }
+  const pairs: PairOutcome[] = [];
+  let best: LiquidationPlan | undefined;
+  for (const cSlot of account.collateral) {
+    for (const dSlot of account.debt) {
+      const o = outcome(ctx, cSlot.id, dSlot.id);
+      pairs.push(o);
+      if ("plan" in o && (best === undefined || better(o.plan, best))) best = o.plan;
+    }
+  }
+  if (best !== undefined) return { best, pairs };
+  const names = (cId: number, dId: number) => `${name(snapshot, cId, options.symbols)}/${name(snapshot, dId, options.symbols)}`;
+  const skip = pairs.length === 0
+    ? `no pair to liquidate (HF ${formatHf(ctx.healthFactor)}, ${account.collateral.length} collateral, ${account.debt.length} debt)`
+    : `no pair to liquidate (HF ${formatHf(ctx.healthFactor)}): ` +
+      pairs.map((o) => ("skip" in o ? `${names(o.collateralReserveId, o.debtReserveId)}: ${o.skip}` : "")).join("; ");
+  return { pairs, skip };
+}

@@ -1,0 +1,87 @@
+// Bad input to `keeper run`: every required setting missing or malformed stops it with one line
+// naming the setting, exit code 2, no stack trace. An unreachable RPC is not bad input: it is
+// waited for, with a clear log line.
+import { spawnSync } from "node:child_process";
+import { createServer } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SANDBOX_KEEPER_KEY } from "../../src/sandbox/keeperWallet.js";
+import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
+import { KEEPER_BIN, startKeeper } from "../helpers/keeperProcess.js";
+
+let sandbox: Sandbox;
+let cwd: string;
+beforeAll(async () => {
+  sandbox = await startSandbox({ borrowers: 5, seed: 91 });
+  // An empty working directory: no .env, no .keeper/sandbox.json to fall back on.
+  cwd = mkdtempSync(join(tmpdir(), "keeper-input-"));
+});
+afterAll(async () => {
+  await sandbox?.stop();
+  if (cwd) rmSync(cwd, { recursive: true, force: true });
+});
+
+function good(): Record<string, string> {
+  return {
+    RPC_URL: sandbox.anvil.rpcUrl, POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider, PRIVATE_KEY: SANDBOX_KEEPER_KEY,
+    START_BLOCK: "0", STATE_DIR: join(cwd, "state"),
+  };
+}
+
+function runOnce(env: Record<string, string | undefined>) {
+  const clean = Object.fromEntries(Object.entries({ PATH: process.env.PATH, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  return spawnSync(process.execPath, [KEEPER_BIN, "run"], { env: clean, cwd, encoding: "utf8", timeout: 60_000 });
+}
+
+const cases: [string, Record<string, string | undefined>, RegExp][] = [
+  ["RPC_URL missing", { RPC_URL: undefined }, /^keeper: RPC_URL: not set/],
+  ["RPC_URL empty counts as unset", { RPC_URL: "" }, /^keeper: RPC_URL: not set/],
+  ["RPC_URL malformed", { RPC_URL: "htp:/nowhere" }, /^keeper: RPC_URL: /],
+  ["POOL_ADDRESSES_PROVIDER missing", { POOL_ADDRESSES_PROVIDER: undefined }, /^keeper: POOL_ADDRESSES_PROVIDER: not set/],
+  ["POOL_ADDRESSES_PROVIDER malformed", { POOL_ADDRESSES_PROVIDER: "0x1234" }, /^keeper: POOL_ADDRESSES_PROVIDER: /],
+  ["POOL_ADDRESSES_PROVIDER not a contract", { POOL_ADDRESSES_PROVIDER: "0x000000000000000000000000000000000000dEaD" }, /^keeper: POOL_ADDRESSES_PROVIDER: no contract at/],
+  ["POOL_ADDRESSES_PROVIDER a contract but not a provider", { POOL_ADDRESSES_PROVIDER: "0xcA11bde05977b3631167028862bE2a173976CA11" }, /^keeper: POOL_ADDRESSES_PROVIDER: .* is not an Aave V3 PoolAddressesProvider/],
+  ["PRIVATE_KEY missing", { PRIVATE_KEY: undefined }, /^keeper: PRIVATE_KEY: not set/],
+  ["PRIVATE_KEY malformed", { PRIVATE_KEY: "0xnothex" }, /^keeper: PRIVATE_KEY: /],
+  ["DRY_RUN malformed", { DRY_RUN: "perhaps" }, /^keeper: DRY_RUN: /],
+  ["START_BLOCK malformed", { START_BLOCK: "-5" }, /^keeper: START_BLOCK: /],
+  ["CHAIN_ID malformed", { CHAIN_ID: "mainnet" }, /^keeper: CHAIN_ID: /],
+  ["CHAIN_ID not the node's", { CHAIN_ID: "1" }, /^keeper: CHAIN_ID: is 1 but the node .* is on chain 31337/],
+  ["LOG_LEVEL malformed", { LOG_LEVEL: "loud" }, /^keeper: LOG_LEVEL: /],
+  ["MAX_FEE_GWEI malformed", { MAX_FEE_GWEI: "lots" }, /^keeper: MAX_FEE_GWEI: /],
+  ["POLL_INTERVAL_MS malformed", { POLL_INTERVAL_MS: "0" }, /^keeper: POLL_INTERVAL_MS: /],
+];
+
+describe("keeper run: bad input", () => {
+  it.each(cases)("%s: one line naming the setting, exit code 2", (_name, change, message) => {
+    const result = runOnce({ ...good(), ...change });
+    expect(result.status, result.stdout + result.stderr).toBe(2);
+    const errorLines = result.stderr.trim().split("\n");
+    expect(errorLines).toHaveLength(1);
+    expect(errorLines[0]).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stdout + result.stderr).not.toContain(SANDBOX_KEEPER_KEY.slice(2));
+  });
+
+  it("an unreachable RPC at start is retried with a clear log line, not a crash; SIGTERM stops it", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const keeper = startKeeper(["run"], { ...good(), RPC_URL: `http://127.0.0.1:${port}` });
+    try {
+      const line = await keeper.waitFor((l) => l.msg === "RPC unreachable at start: retrying with backoff", 30_000, "the retry line");
+      expect(line.rpc).toBe(`http://127.0.0.1:${port}`);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(keeper.child.exitCode).toBe(null);
+      expect(await keeper.stop("SIGTERM")).toBe(0);
+    } finally {
+      await keeper.stop("SIGKILL");
+    }
+  });
+});

@@ -1,0 +1,86 @@
+// Runs `keeper` as a child process the way an operator does (bin/keeper.js, environment variables
+// only) and collects its JSON log lines, so tests can wait for what it says.
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+
+export const KEEPER_BIN = join(import.meta.dirname, "../../bin/keeper.js");
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+export interface KeeperProcess {
+  child: ChildProcess;
+  lines: LogLine[];
+  /** everything it printed that was not a JSON log line */
+  text: string[];
+  waitFor(predicate: (line: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine>;
+  /** sends the signal and resolves with the exit code */
+  stop(signal: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+export function startKeeper(args: string[], env: Record<string, string>): KeeperProcess {
+  const child = spawn(process.execPath, [KEEPER_BIN, ...args], {
+    // Only what the test gives (plus PATH): the keeper must not pick up this machine's settings.
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  const lines: LogLine[] = [];
+  const text: string[] = [];
+  const waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => { running.delete(child); resolve(code); }));
+  let buffer = "";
+  const onData = (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let newline: number;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const raw = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      let line: LogLine | undefined;
+      try {
+        const parsed = JSON.parse(raw);
+        if (parsed && typeof parsed === "object" && "msg" in parsed) line = parsed as LogLine;
+      } catch {
+        // not a log line
+      }
+      if (!line) {
+        text.push(raw);
+        continue;
+      }
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.predicate(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  return {
+    child, lines, text, exited,
+    waitFor(predicate, timeoutMs, what) {
+      const seen = lines.find(predicate);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`keeper did not log ${what} within ${timeoutMs} ms; last lines:\n${[...lines.slice(-15).map((l) => JSON.stringify(l)), ...text.slice(-10)].join("\n")}`)), timeoutMs);
+        waiters.push({ predicate, resolve: (line) => { clearTimeout(timer); resolve(line); } });
+        void exited.then((code) => { clearTimeout(timer); reject(new Error(`keeper exited (${code}) before logging ${what}; last lines:\n${[...lines.slice(-15).map((l) => JSON.stringify(l)), ...text.slice(-10)].join("\n")}`)); });
+      });
+    },
+    async stop(signal) {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -1,7 +1,9 @@
 // `npm run bench`: prints every benchmark's figures. Nothing here passes or fails on time.
+import { benchPipeline } from "./pipeline.js";
 import { benchRisk } from "./risk.js";
 import { benchSandbox } from "./sandbox.js";
 
 const only = process.argv[2];
 if (!only || only === "sandbox") await benchSandbox();
 if (!only || only === "risk") await benchRisk();
+if (!only || only === "pipeline") await benchPipeline();

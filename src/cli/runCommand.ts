@@ -54,7 +54,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!client) return 0;
   const keeper = new Keeper({
     client, rpcUrl: target.rpcUrl, chainId: await client.getChainId(), addressesProvider: target.addressesProvider,
-    startBlock: target.startBlock, stateDir: target.stateDir, logChunkBlocks: config.logChunkBlocks, pollIntervalMs: config.pollIntervalMs,
+    startBlock: target.startBlock, stateDir: target.stateDir, logChunkBlocks: config.logChunkBlocks, pollIntervalMs: config.pollIntervalMs, wsUrl: config.wsUrl,
     privateKey: config.privateKey, dryRun, minProfitUsd: config.minProfitUsd, maxFeeGwei: config.maxFeeGwei,
     priorityFeeGwei: config.priorityFeeGwei, txTimeoutBlocks: config.txTimeoutBlocks, privateTxUrl: config.privateTxUrl, logger,
   });

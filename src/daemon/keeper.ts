@@ -3,7 +3,8 @@
 // planned at the timestamp the next block will have (best pair, close factor, bonus, fee, gas,
 // wallet inventory); plans go through the profit-ordered queue to the executor, which simulates,
 // signs and sends (or, in dry run, logs the opportunity), and tracks what it sent.
-import type { Address, PublicClient } from "viem";
+import { createPublicClient, webSocket, type Address, type PublicClient } from "viem";
+import { redactUrl } from "../chain/rpc.js";
 import type { Logger } from "../logging.js";
 import { readSymbols } from "../chain/tokens.js";
 import { Executor, NO_WALLET_REASON, type SimulationResult, type TxOutcome } from "../executor/executor.js";
@@ -23,6 +24,8 @@ export interface KeeperOptions {
   stateDir?: string;
   logChunkBlocks: number;
   pollIntervalMs: number;
+  /** when set, new blocks are announced over this WebSocket (eth_subscribe newHeads); polling stays as the fallback */
+  wsUrl?: string;
   privateKey?: `0x${string}`;
   dryRun: boolean;
   minProfitUsd: number;
@@ -31,7 +34,7 @@ export interface KeeperOptions {
   txTimeoutBlocks: number;
   privateTxUrl?: string;
   logger: Logger;
-  /** liquidations simulated and sent at once (default 1: one wallet, one nonce sequence) */
+  /** liquidations simulated and sent at once (default 4; the executor serialises the nonces) */
   concurrency?: number;
   /** gas a 3.0 liquidationCall is planned with before simulation gives the real figure */
   plannedGasUnits?: bigint;
@@ -70,6 +73,7 @@ export class Keeper {
   private blockTimes: bigint[] = [];
   private lastTimestamp: bigint | undefined;
   private stopping = false;
+  private wake: (() => void) | undefined;
   private readonly symbols = new Map<number, string>();
 
   constructor(private readonly options: KeeperOptions) {
@@ -79,7 +83,7 @@ export class Keeper {
       stateDir: options.stateDir, logChunkBlocks: options.logChunkBlocks, logger: options.logger,
     });
     this.queue = new OpportunityQueue({
-      concurrency: options.concurrency ?? 1,
+      concurrency: options.concurrency ?? 4,
       replan: (user) => this.plan(user, this.predictedSnapshot()),
       execute: (plan) => this.execute(plan),
       onError: (err, plan) => this.log.error({ user: plan.user, err: (err as Error).message }, "liquidation failed"),
@@ -110,7 +114,7 @@ export class Keeper {
       this.log.info({ wallet: this.executor.address, assetsHeld: held.length }, "wallet ready");
     }
     this.lastTimestamp = this.watcher.head.timestamp;
-    await this.planAndQueue();
+    this.planAndQueue();
   }
 
   /** One step: new blocks → book → plans → queue; and the executor's receipts and replacements. */
@@ -124,20 +128,42 @@ export class Keeper {
     }
     this.lastTimestamp = head.timestamp;
     this.log.debug({ block: update.toBlock, logs: update.logs, dirty: update.dirtyUsers, recomputed: update.recomputed, liquidatable: update.liquidatable.length, ms: update.ms }, "block processed");
-    for (const outcome of await this.executor.onBlock(head.number, head.baseFeePerGas)) this.record(outcome);
-    if (!this.stopping) await this.planAndQueue();
+    // Liquidations first: they race other keepers for this block. Receipts, replacements and the
+    // wallet's balances come after, off the hot path (in-flight amounts stay reserved meanwhile).
+    if (!this.stopping) this.planAndQueue();
+    let settled = false;
+    for (const outcome of await this.executor.onBlock(head.number, head.baseFeePerGas)) {
+      this.record(outcome);
+      settled = true;
+    }
+    // Tokens sent to the wallet from outside are seen at the latest 20 blocks later.
+    if ((settled || head.number % 20n === 0n) && !this.options.dryRun) await this.refreshWallet();
     return true;
+  }
+
+  /** Resolves when every queued liquidation has been handed to the executor (for tests and benchmarks). */
+  queueIdle(): Promise<void> {
+    return this.queue.onIdle();
   }
 
   /** Runs until `signal` aborts; transient errors are logged once per incident and retried with backoff. */
   async run(signal: AbortSignal): Promise<void> {
+    const unsubscribe = this.options.wsUrl ? this.subscribeNewHeads(this.options.wsUrl) : undefined;
+    try {
+      await this.loop(signal);
+    } finally {
+      unsubscribe?.();
+    }
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
     let failures = 0;
     while (!signal.aborted) {
       try {
         await this.tick();
         if (failures > 0) this.log.info({ after: failures }, "RPC answers again: resumed");
         failures = 0;
-        await sleep(this.options.pollIntervalMs, signal);
+        await this.nap(this.options.pollIntervalMs, signal);
       } catch (err) {
         failures++;
         const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.8 + Math.random() * 0.4);
@@ -146,6 +172,43 @@ export class Keeper {
         await sleep(delay, signal);
       }
     }
+  }
+
+  /** Waits for the poll interval, or less when a new head is announced over the WebSocket. */
+  private nap(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+      if (signal.aborted) done();
+      else signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  private subscribeNewHeads(wsUrl: string): () => void {
+    const ws = createPublicClient({ transport: webSocket(wsUrl, { reconnect: true }) });
+    let failing = false;
+    const unwatch = ws.watchBlockNumber({
+      emitOnBegin: false,
+      onBlockNumber: () => {
+        if (failing) this.log.info("WS_URL delivers new heads again");
+        failing = false;
+        this.wake?.();
+      },
+      onError: (err) => {
+        if (!failing) this.log.warn({ err: firstLine(err) }, "WS_URL subscription failed: polling meanwhile");
+        failing = true;
+      },
+    });
+    this.log.info({ ws: redactUrl(wsUrl) }, "following new heads over WS_URL");
+    return () => {
+      unwatch();
+      void (ws.transport as { getRpcClient?: () => Promise<{ close: () => void }> }).getRpcClient?.().then((c) => c.close()).catch(() => undefined);
+    };
   }
 
   /** Stops taking work, waits up to `timeoutMs` for transactions in flight, writes the checkpoint. */
@@ -169,13 +232,12 @@ export class Keeper {
     };
   }
 
-  private async planAndQueue(): Promise<void> {
+  private planAndQueue(): void {
     const candidates = this.watcher.book.liquidatable();
     for (const user of this.loggedOpportunities.keys()) {
       if (!candidates.some((c) => c.toLowerCase() === user)) this.loggedOpportunities.delete(user);
     }
     if (candidates.length === 0) return;
-    if (!this.options.dryRun) await this.refreshWallet();
     const snapshot = this.predictedSnapshot();
     for (const user of candidates) {
       if (this.executor.hasInFlight(user) || this.queue.has(user)) continue;
@@ -209,8 +271,23 @@ export class Keeper {
 
   private async execute(plan: LiquidationPlan): Promise<void> {
     const head = this.watcher.head;
-    if (!this.options.dryRun) await this.executor.ensureApprovals([plan.debtAsset]);
-    const result = await this.executor.submit(plan, head.number, head.baseFeePerGas);
+    // Reserve the debt tokens before the first await: liquidations run concurrently, and two plans
+    // must never count on the same balance (the second would revert on the token transfer).
+    const debtId = plan.debtReserveId;
+    const reserve = (sign: bigint) => this.wallet?.set(debtId, (this.wallet.get(debtId) ?? 0n) - sign * plan.expectedDebtRepaid);
+    reserve(1n);
+    let sent = false;
+    try {
+      if (!this.options.dryRun) await this.executor.ensureApprovals([plan.debtAsset]);
+      sent = await this.submit(plan, head.number, head.baseFeePerGas);
+    } finally {
+      if (!sent) reserve(-1n);
+    }
+  }
+
+  /** Hands the plan to the executor and logs what became of it; true when a transaction went out. */
+  private async submit(plan: LiquidationPlan, blockNumber: bigint, baseFeePerGas: bigint): Promise<boolean> {
+    const result = await this.executor.submit(plan, blockNumber, baseFeePerGas);
     if (result.kind === "dry-run") {
       this.loggedOpportunities.set(plan.user.toLowerCase(), opportunityKey(plan));
       this.log.info({
@@ -219,15 +296,14 @@ export class Keeper {
         expectedProfitUsd: usd(plan.expectedProfitBase), healthFactor: formatWad(plan.healthFactor),
         simulation: describeSimulation(result.simulation),
       }, "opportunity");
-      return;
+      return false;
     }
     if (result.kind === "skipped") {
       this.log.info({ user: plan.user, reason: result.reason }, "liquidation skipped");
-      return;
+      return false;
     }
     this.stats.sent++;
-    const debtId = plan.debtReserveId;
-    if (this.wallet) this.wallet.set(debtId, (this.wallet.get(debtId) ?? 0n) - plan.expectedDebtRepaid);
+    return true;
   }
 
   private record(outcome: TxOutcome): void {

@@ -153,7 +153,7 @@ export class Watcher {
     }
 
     this.head = target;
-    this.market = await this.reader.read(target.number);
+    this.market = await this.readMarketConsistent(target.number, target.timestamp);
     // In backfill every known user is read; when resuming a live checkpoint only those touched since.
     const toRead = (phase === "backfill" ? [...this.users] : [...dirty]).map((u) => getAddress(u));
     const positions = await readPositions(this.client, this.info.addresses.pool, this.market, this.rules, toRead, target.number);
@@ -213,7 +213,7 @@ export class Watcher {
     }
     if (shapeChanged) await this.loadMarket(toBlock);
     const previous = this.market;
-    this.market = await this.reader.read(toBlock, previous);
+    this.market = await this.readMarketConsistent(toBlock, head.timestamp, previous);
     const fetched = performance.now();
 
     const positions = dirty.size === 0 ? [] : await readPositions(this.client, this.info.addresses.pool, this.market, this.rules, [...dirty].map((u) => getAddress(u)), toBlock);
@@ -250,6 +250,24 @@ export class Watcher {
       changedReserves: changed, recomputed, liquidatable: this.book.liquidatable(),
       ms: { fetch: fetched - began, positions: positionsRead - fetched, compute: done - positionsRead, total: done - began },
     };
+  }
+
+  /**
+   * The market at `blockNumber`, checked against that block's timestamp: a reserve updated after it
+   * means the node answered from a later state (anvil does so, rarely, while it mines the next block).
+   * Such an answer is read again; a node that keeps doing it fails this block (the caller retries).
+   */
+  private async readMarketConsistent(blockNumber: bigint, timestamp: bigint, previous?: MarketState): Promise<MarketState> {
+    for (let attempt = 0; ; attempt++) {
+      const market = await this.reader.read(blockNumber, previous);
+      const newer = market.reserves.find((r) => r !== undefined && r.lastUpdateTimestamp > timestamp);
+      if (!newer) return market;
+      if (attempt >= 3) {
+        throw new Error(`the node answered block ${blockNumber} with state from after it (reserve ${newer.asset} updated at ${newer.lastUpdateTimestamp} > ${timestamp})`);
+      }
+      this.log.debug({ block: blockNumber, attempt }, "node answered with a later state: reading again");
+      await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+    }
   }
 
   /** Writes the checkpoint now (on shutdown). */

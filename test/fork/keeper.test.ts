@@ -87,6 +87,17 @@ describe("keeper run", () => {
     expect(stopped.accountsLiquidated).toBeGreaterThanOrEqual(underWater.length);
   });
 
+  it("follows new heads over WS_URL (polling every 20 s would be far too slow to pass)", async () => {
+    const sandbox = await sandboxWithKeeperWallet(120, 85);
+    await rpc(sandbox.anvil.rpcUrl, "evm_setIntervalMining", [1]);
+    const client = createPublicClient({ transport: http(sandbox.anvil.rpcUrl), cacheTime: 0 });
+    const keeper = run(keeperEnv(sandbox.market, sandbox.anvil.rpcUrl, { WS_URL: sandbox.anvil.wsUrl, POLL_INTERVAL_MS: "20000" }));
+    await keeper.waitFor((l) => l.msg === "keeper running", 60_000, "keeper running");
+    await keeper.waitFor((l) => l.msg === "following new heads over WS_URL", 5_000, "the WS subscription");
+    await shockAndCheck(client, sandbox.market, sandbox.borrowers.map((b) => b.address), -25);
+    expect(await keeper.stop("SIGTERM")).toBe(0);
+  });
+
   it("does the same through a forked anvil", async () => {
     const sandbox = await sandboxWithKeeperWallet(200, 82);
     let fork: AnvilInstance | undefined = await startForkedAnvil(sandbox.anvil.rpcUrl, { blockTime: 1 });

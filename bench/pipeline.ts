@@ -1,13 +1,16 @@
 // Time from a new block's arrival (the keeper's eth_getBlockByNumber answer naming it) to the
 // signed liquidation handed to the RPC (the eth_sendRawTransaction request leaving), with 2,000
-// and 20,000 tracked accounts, on the sandbox chain. Small price steps put a few accounts under
-// water per block, as on a real chain; every step is one block the keeper processes.
+// and 20,000 tracked accounts, on the sandbox chain. Small price steps put accounts under water
+// block after block. Mining is manual, as on a real chain: a block with the price move arrives,
+// the keeper reacts and its transactions wait in the mempool; the next block includes them.
 import { createChainClient } from "../src/chain/client.js";
 import { formatTable } from "../src/cli/table.js";
 import { Keeper } from "../src/daemon/keeper.js";
 import { silentLogger } from "../src/logging.js";
 import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../src/sandbox/keeperWallet.js";
-import { setFeedAnswer } from "../src/sandbox/prices.js";
+import { encodeFunctionData } from "viem";
+import { sandboxPriceFeedAbi } from "../contracts-abi/sandbox/SandboxPriceFeed.js";
+import { rpc } from "../src/chain/rpc.js";
 import { startSandbox } from "../src/sandbox/sandbox.js";
 
 interface Timing {
@@ -63,7 +66,8 @@ async function measure(borrowers: number, steps: number) {
     const timing: Timing = { arrivedAt: undefined, sends: [] };
     const firstPerBlock: number[] = [];
     const all: number[] = [];
-    const tickMs: number[] = [];
+    const url = sandbox.market.rpcUrl;
+    await rpc(url, "evm_setAutomine", [false]);
     const restore = instrumentFetch(timing);
     try {
       const assets = sandbox.market.assets.filter((a) => a.spec.eModeCategory === 0);
@@ -72,21 +76,19 @@ async function measure(borrowers: number, steps: number) {
         const asset = assets[step % assets.length]!;
         const price = (prices.get(asset.symbol)! * 985n) / 1000n; // -1.5% a step
         prices.set(asset.symbol, price);
-        await setFeedAnswer(sandbox.market, asset.symbol, price); // mined: the block the keeper reacts to
+        const data = encodeFunctionData({ abi: sandboxPriceFeedAbi, functionName: "setAnswer", args: [price] });
+        await rpc(url, "eth_sendTransaction", [{ from: sandbox.market.deployer, to: asset.priceFeed, data, gas: "0x989680" }]);
         timing.sends = [];
         timing.arrivedAt = undefined;
-        began = performance.now();
+        await rpc(url, "evm_mine"); // the block the keeper reacts to (with last step's liquidations)
         await keeper.tick();
         await keeper.queueIdle();
-        await keeper.executor.drain(5_000, async () => {
-          await keeper.tick();
-          await keeper.queueIdle();
-        });
-        tickMs.push(performance.now() - began);
         if (step % 10 === 9) progress(`${borrowers} borrowers: ${step + 1}/${steps} blocks, ${all.length} liquidations sent`);
         if (timing.sends.length > 0) firstPerBlock.push(timing.sends[0]!);
         all.push(...timing.sends);
       }
+      await rpc(url, "evm_mine");
+      await keeper.tick();
     } finally {
       restore();
     }
@@ -99,7 +101,7 @@ async function measure(borrowers: number, steps: number) {
 export async function benchPipeline(): Promise<void> {
   const rows: string[][] = [];
   for (const borrowers of (process.env.BENCH_BORROWERS ?? "2000,20000").split(",").map(Number)) {
-    const r = await measure(borrowers, 40);
+    const r = await measure(borrowers, Number(process.env.BENCH_BLOCKS ?? 40));
     const f = (x: number) => `${x.toFixed(1)} ms`;
     rows.push([
       r.tracked.toLocaleString("en-US"), String(r.blocks), String(r.all.length), String(r.reverted),

@@ -3,7 +3,7 @@
 // scaled balances (rather than replaying event amounts) is exact under every version's rounding.
 import type { Address, PublicClient } from "viem";
 import { aTokenAbi, poolAbi, stableDebtTokenAbi, variableDebtTokenAbi } from "../../contracts-abi/aave/index.js";
-import { multicallOptions } from "../chain/multicall.js";
+import { cheapMulticallOptions } from "../chain/multicall.js";
 import type { ProtocolRules } from "../risk/rules.js";
 import type { AccountPosition, MarketState, StableDebtPosition } from "../risk/types.js";
 import { userReserveIds } from "../risk/userConfiguration.js";
@@ -35,7 +35,7 @@ async function readRound(
   blockNumber: bigint,
 ): Promise<AccountPosition[]> {
   const heads = await client.multicall({
-    ...multicallOptions,
+    ...cheapMulticallOptions,
     allowFailure: false,
     blockNumber,
     contracts: users.flatMap((user) => [
@@ -75,7 +75,7 @@ async function readRound(
   });
 
   const balances = (await client.multicall({
-    ...multicallOptions,
+    ...cheapMulticallOptions,
     allowFailure: false,
     blockNumber,
     contracts: contracts as never[],

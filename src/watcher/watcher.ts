@@ -133,6 +133,7 @@ export class Watcher {
     if (target.number > last) {
       let lastSave = performance.now();
       for await (const chunk of fetchLogsInChunks(this.client, this.filter, last + 1n, target.number, this.sizer)) {
+        let shapeChanged = false;
         for (const log of chunk.logs) {
           const meaning = interpretLog(log, this.aTokens);
           if (!meaning) continue;
@@ -140,7 +141,15 @@ export class Watcher {
             this.users.add(u.toLowerCase());
             dirty.add(u.toLowerCase());
           }
-          if (meaning.marketShapeChanged) await this.loadMarket();
+          shapeChanged ||= meaning.marketShapeChanged;
+        }
+        // New reserves bring new aTokens to watch: reload once per chunk, not once per event.
+        if (shapeChanged) {
+          // At the latest block: mid-backfill, the market may not be fully wired at the chunk's end.
+          for (const u of await this.reloadMarketAndRescan(chunk.fromBlock, chunk.toBlock, undefined)) {
+            this.users.add(u);
+            dirty.add(u);
+          }
         }
         last = chunk.toBlock;
         if (this.options.stateDir && phase === "backfill" && performance.now() - lastSave >= 1_000) {
@@ -211,7 +220,13 @@ export class Watcher {
         }
       }
     }
-    if (shapeChanged) await this.loadMarket(toBlock);
+    if (shapeChanged) {
+      for (const u of await this.reloadMarketAndRescan(fromBlock, toBlock, toBlock)) {
+        if (!this.users.has(u)) newUsers++;
+        this.users.add(u);
+        dirty.add(u);
+      }
+    }
     const previous = this.market;
     this.market = await this.readMarketConsistent(toBlock, head.timestamp, previous);
     const fetched = performance.now();
@@ -291,6 +306,23 @@ export class Watcher {
       addresses: [pool, poolConfigurator, oracle, addressesProvider, ...state.reserves.filter((r) => r !== undefined).map((r) => r!.aToken)],
       topics: WATCHED_TOPICS,
     };
+  }
+
+  /**
+   * Reloads the market after a reserve was added (or contracts moved) and fetches, for the range
+   * just processed, the logs of the aTokens that were not watched yet: transfers of a new aToken in
+   * the same range as its listing would otherwise be missed. Returns the users they touch.
+   */
+  private async reloadMarketAndRescan(fromBlock: bigint, toBlock: bigint, at: bigint | undefined): Promise<string[]> {
+    const watched = new Set(this.filter.addresses.map((a) => a.toLowerCase()));
+    await this.loadMarket(at);
+    const added = this.filter.addresses.filter((a) => !watched.has(a.toLowerCase()));
+    if (added.length === 0) return [];
+    const users: string[] = [];
+    for await (const chunk of fetchLogsInChunks(this.client, { addresses: added, topics: WATCHED_TOPICS }, fromBlock, toBlock, this.sizer)) {
+      for (const log of chunk.logs) for (const u of interpretLog(log, this.aTokens)?.users ?? []) users.push(u.toLowerCase());
+    }
+    return users;
   }
 
   private upsert(position: AccountPosition): void {

@@ -12,7 +12,7 @@ import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandb
 import { movedPrice, setFeedAnswer } from "../sandbox/prices.js";
 import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
-import { formatTable } from "./table.js";
+import { formatFixed, formatTable } from "./table.js";
 import { UsageError, parseIntegerOption } from "./usage.js";
 
 export const SANDBOX_HELP = `keeper sandbox [options]
@@ -182,13 +182,17 @@ async function runKeeperDemo(
 
 export function formatKeeperSummary(keeper: Keeper): string {
   const s = keeper.summary();
-  const left = keeper.watcher.book.liquidatable().length;
+  const below = keeper.watcher.book.liquidatable();
+  // An account with debt and no collateral left cannot be liquidated: V3.0 leaves it as bad debt.
+  const badDebt = below.filter((u) => keeper.watcher.book.health(u)?.totalCollateralBase === 0n).length;
+  const left = below.length - badDebt;
   return formatTable(["keeper summary", ""], [
     ["accounts liquidated", String(s.accountsLiquidated)],
     ["liquidation transactions", String(s.liquidations)],
     ["reverted transactions", String(s.reverted)],
-    ["debt repaid (USD)", s.debtRepaidUsd],
-    ["realized profit (USD)", s.realizedProfitUsd],
+    ["debt repaid (USD)", formatFixed(keeper.stats.debtRepaidBase, 8, 2)],
+    ["realized profit (USD)", formatFixed(keeper.stats.realizedProfitBase, 8, 2)],
     ["accounts still below 1", `${left}${left > 0 ? " (not coverable by the wallet or not profitable)" : ""}`],
+    ["bad debt left (no collateral to seize)", String(badDebt)],
   ]);
 }

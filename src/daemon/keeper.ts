@@ -179,6 +179,7 @@ export class Keeper {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
+        signal.removeEventListener("abort", done);
         this.wake = undefined;
         resolve();
       };
@@ -407,7 +408,13 @@ function firstLine(err: unknown): string {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+    // The listener is removed when the timer fires: a long-running loop must not pile them up.
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
 }

@@ -60,7 +60,7 @@ async function measure(borrowers: number, steps: number) {
       pollIntervalMs: 100, privateKey: SANDBOX_KEEPER_KEY, dryRun: false, minProfitUsd: 1, maxFeeGwei: 500, priorityFeeGwei: 1,
       txTimeoutBlocks: 3, logger: silentLogger,
     });
-    let began = performance.now();
+    const began = performance.now();
     await keeper.start();
     progress(`${borrowers} borrowers: keeper synced ${keeper.watcher.book.size} accounts in ${Math.round(performance.now() - began)} ms`);
     const timing: Timing = { arrivedAt: undefined, sends: [] };

@@ -2,7 +2,7 @@
 // ways at the same block: keeper's engine, Pool.getUserAccountData, and Aave's own JS utilities
 // (@aave/contract-helpers + @aave/math-utils, loaded only here). Any disagreement is printed.
 import { parseArgs } from "node:util";
-import { getAddress, isAddress, type Address } from "viem";
+import { getAddress, isAddress } from "viem";
 import { poolAbi } from "../../contracts-abi/aave/index.js";
 import { loadConfig } from "../config/index.js";
 import { createLogger } from "../logging.js";

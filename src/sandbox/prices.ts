@@ -5,6 +5,7 @@ import { createPublicClient, encodeDeployData, encodeFunctionData, getAddress, h
 import { aaveOracleAbi } from "../../contracts-abi/aave/index.js";
 import { sandboxPriceFeedAbi, sandboxPriceFeedBytecode } from "../../contracts-abi/sandbox/SandboxPriceFeed.js";
 import type { DeployedAsset, MarketDeployment } from "./deployMarket.js";
+import { sendUnlocked } from "./sendUnlocked.js";
 
 export interface PriceMove {
   asset: Address;
@@ -27,14 +28,7 @@ function findAsset(market: MarketDeployment, symbolOrAddress: string): DeployedA
 }
 
 async function send(market: MarketDeployment, tx: { to?: Address; data: Hex }) {
-  const client = createPublicClient({ transport: http(market.rpcUrl), pollingInterval: 20 });
-  const hash = (await client.request({
-    method: "eth_sendTransaction",
-    params: [{ from: market.deployer, ...tx, gas: "0x989680" }],
-  } as never)) as Hex;
-  const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
-  if (receipt.status !== "success") throw new Error(`sandbox price move reverted (tx ${hash})`);
-  return { client, receipt };
+  return { receipt: await sendUnlocked(market.rpcUrl, market.deployer, tx, "price move") };
 }
 
 async function currentPrice(market: MarketDeployment, asset: DeployedAsset): Promise<bigint> {

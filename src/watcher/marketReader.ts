@@ -66,10 +66,6 @@ export class MarketReader {
     private info: MarketInfo,
   ) {}
 
-  get market(): MarketInfo {
-    return this.info;
-  }
-
   reload(info: MarketInfo): void {
     this.info = info;
   }

@@ -9,18 +9,27 @@ export const CLOSE_FACTOR_HF_THRESHOLD = 95n * 10n ** 16n;
 /** ValidationLogic.HEALTH_FACTOR_LIQUIDATION_THRESHOLD: liquidatable iff HF < this (strict). */
 export const HEALTH_FACTOR_LIQUIDATION_THRESHOLD = WAD;
 
-/** What the debt side of the close factor needs; later versions (3.3+) also use the whole-position fields. */
+/** What the close factor needs. V3.0-3.2 look at the debt reserve and HF only; 3.3+ at the whole position. */
 export interface MaxLiquidatableDebtParams {
-  /** Stable + variable debt of the debt reserve, as the tokens' balanceOf (half-up on V3.0). */
+  /** Stable + variable debt of the debt reserve, as the tokens' balanceOf (half-up on V3.0, ceil on 3.5+). */
   userReserveDebt: bigint;
   healthFactor: bigint;
+  /** 3.3+: GenericLogic's total debt of the account in base currency (the 50% applies to it). */
+  totalDebtBase: bigint;
+  /** 3.3+: aToken balance of the pair's collateral reserve (floor on 3.5+). */
+  userCollateralBalance: bigint;
+  /** 3.3+: getAssetPrice of the collateral and the debt, and their 10^decimals. */
+  collateralPrice: bigint;
+  collateralUnit: bigint;
+  debtPrice: bigint;
+  debtUnit: bigint;
 }
 
 /**
  * LiquidationLogic._calculateDebt (V3.0-3.2): 50% of the user's debt in this reserve, 100% once
  * HF <= 0.95 (the contract tests `healthFactor > CLOSE_FACTOR_HF_THRESHOLD` for the 50% case).
  */
-export function maxLiquidatableDebtV30(p: MaxLiquidatableDebtParams): bigint {
+export function maxLiquidatableDebtV30(p: Pick<MaxLiquidatableDebtParams, "userReserveDebt" | "healthFactor">): bigint {
   const closeFactor = p.healthFactor > CLOSE_FACTOR_HF_THRESHOLD ? DEFAULT_LIQUIDATION_CLOSE_FACTOR : MAX_LIQUIDATION_CLOSE_FACTOR;
   return percentMul(p.userReserveDebt, closeFactor);
 }

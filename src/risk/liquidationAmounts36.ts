@@ -1,9 +1,15 @@
 // Amounts of a liquidationCall under Aave 3.6 (aave-v3-origin 3.6.0, POOL_REVISION 10):
 // LiquidationLogic.executeLiquidationCall and _calculateAvailableCollateralToLiquidate, with the
 // 3.5 token rounding (TokenMath) and the 3.3 close factor, dust and deficit rules.
-import type { CollateralToLiquidate, CollateralToLiquidateParams, MaxLiquidatableDebtParams } from "./liquidationAmounts.js";
+import type {
+  CollateralToLiquidate,
+  CollateralToLiquidateParams,
+  LiquidationLeftoverParams,
+  LiquidationRules,
+  MaxLiquidatableDebtParams,
+} from "./liquidationAmounts.js";
 import { CLOSE_FACTOR_HF_THRESHOLD, DEFAULT_LIQUIDATION_CLOSE_FACTOR } from "./liquidationAmounts.js";
-import { checkedUint256, MathRevertError, mulDivCeil, percentDiv, percentDivCeil, percentMul } from "./wadRayMath.js";
+import { checkedUint256, MathRevertError, mulDivCeil, percentDiv, percentDivCeil, percentMul, rayDivCeil, rayDivFloor } from "./wadRayMath.js";
 
 /**
  * LiquidationLogic.MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD = 2000e8 and MIN_LEFTOVER_BASE = 1000e8.
@@ -70,22 +76,6 @@ export function collateralToLiquidateV36(p: CollateralToLiquidateParams): Collat
   return { collateralToLiquidator: collateralAmount, debtAmountNeeded, protocolFee: 0n };
 }
 
-/** What the post-conditions of executeLiquidationCall look at. */
-export interface LiquidationLeftoverParams {
-  /** borrowerReserveDebt: the debt reserve's vToken balance (ceil on 3.5+) */
-  userReserveDebt: bigint;
-  /** actualDebtToLiquidate, after the collateral cap */
-  debtRepaid: bigint;
-  /** borrowerCollateralBalance: the collateral reserve's aToken balance (floor on 3.5+) */
-  userCollateralBalance: bigint;
-  /** actualCollateralToLiquidate + liquidationProtocolFeeAmount (before the treasury's 1-wei clamp) */
-  collateralTaken: bigint;
-  debtPrice: bigint;
-  debtUnit: bigint;
-  collateralPrice: bigint;
-  collateralUnit: bigint;
-}
-
 /**
  * MustNotLeaveDust (3.3+): a liquidation that neither repays the whole debt reserve nor takes the
  * whole collateral reserve must leave >= MIN_LEFTOVER_BASE of both (debt leftover rounded up,
@@ -106,3 +96,20 @@ export function leavesDustV36(p: LiquidationLeftoverParams): boolean {
 export function hasNoCollateralLeftV36(totalCollateralBase: bigint, collateralTaken: bigint, collateralPrice: bigint, collateralUnit: bigint): boolean {
   return totalCollateralBase === checkedUint256("_calculateAvailableCollateralToLiquidate", collateralTaken * collateralPrice) / collateralUnit;
 }
+
+/** Aave 3.6 (POOL_REVISION 10). */
+export const LIQUIDATION_RULES_V3_6: LiquidationRules = Object.freeze<LiquidationRules>({
+  selfLiquidationAllowed: false,
+  // 3.6 ValidationLogic: only `borrowerConfig.isUsingAsCollateral(collateralReserve.id)`; an LT-0 reserve
+  // whose bit is set (e.g. through an eMode that gives it an LT) can be seized.
+  collateralLiquidatable: () => true,
+  maxLiquidatableDebt: maxLiquidatableDebtV36,
+  collateralToLiquidate: collateralToLiquidateV36,
+  minLeftoverBase: MIN_LEFTOVER_BASE,
+  leavesDust: leavesDustV36,
+  hasNoCollateralLeft: hasNoCollateralLeftV36,
+  // TokenMath: getATokenBurnScaledAmount and getATokenTransferScaledAmount both rayDivCeil.
+  aTokenLiquidationScaled: rayDivCeil,
+  // TokenMath.getVTokenBurnScaledAmount: rayDivFloor ("as vDebt.burn rounds down").
+  vTokenBurnScaled: rayDivFloor,
+});

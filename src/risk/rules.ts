@@ -5,14 +5,7 @@ import {
   calculateLinearInterest,
   type CompoundedInterestFn,
 } from "./interest.js";
-import {
-  collateralToLiquidateV30,
-  HEALTH_FACTOR_LIQUIDATION_THRESHOLD,
-  maxLiquidatableDebtV30,
-  type CollateralToLiquidate,
-  type CollateralToLiquidateParams,
-  type MaxLiquidatableDebtParams,
-} from "./liquidationAmounts.js";
+import { HEALTH_FACTOR_LIQUIDATION_THRESHOLD, LIQUIDATION_RULES_V3_0, type LiquidationRules } from "./liquidationAmounts.js";
 import type { Address, EModeCategoryState, ReserveState, StableDebtPosition } from "./types.js";
 import { MathRevertError, MAX_UINT256, percentMul, rayMul, wadDiv } from "./wadRayMath.js";
 
@@ -21,7 +14,7 @@ export interface HealthFactorResult {
   healthFactor: bigint;
 }
 
-export interface ProtocolRules {
+export interface ProtocolRules extends LiquidationRules {
   /** Human label, e.g. "Aave V3.0". */
   readonly version: string;
   readonly poolRevision: number;
@@ -63,10 +56,6 @@ export interface ProtocolRules {
   healthFactor(totalCollateralBase: bigint, weightedLiquidationThreshold: bigint, totalDebtBase: bigint): HealthFactorResult;
   /** Liquidatable iff healthFactor < this. */
   readonly liquidationThreshold: bigint;
-  /** Maximum debt of one debt reserve a single liquidationCall can repay. */
-  maxLiquidatableDebt(p: MaxLiquidatableDebtParams): bigint;
-  /** Collateral seized / debt repaid / protocol fee for a (capped) debtToCover. */
-  collateralToLiquidate(p: CollateralToLiquidateParams): CollateralToLiquidate;
   /**
    * Prices and bonus a liquidationCall uses (LiquidationLogic._getConfigurationData on V3.0:
    * eMode bonus for member collateral; priceSource price for member collateral and — whenever the
@@ -132,8 +121,7 @@ export const RULES_V3_0: ProtocolRules = Object.freeze<ProtocolRules>({
     return { avgLiquidationThreshold, healthFactor };
   },
   liquidationThreshold: HEALTH_FACTOR_LIQUIDATION_THRESHOLD,
-  maxLiquidatableDebt: maxLiquidatableDebtV30,
-  collateralToLiquidate: collateralToLiquidateV30,
+  ...LIQUIDATION_RULES_V3_0,
   liquidationPricesAndBonus: (collateral, debt, userEModeCategory, category) => {
     let collateralPrice = collateral.price;
     let debtPrice = debt.price;

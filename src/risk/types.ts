@@ -31,6 +31,11 @@ export interface ReserveState {
   stableDebtToken: Address;
   /** AaveOracle.getAssetPrice(asset), base currency units (USD 8 decimals on mainnet). */
   price: bigint;
+  /**
+   * Pool.getLiquidationGracePeriod(asset) (3.1+; 0n before): liquidations with this reserve as collateral
+   * or debt revert while block.timestamp <= this (ValidationLogic: `liquidationGracePeriodUntil < block.timestamp`).
+   */
+  liquidationGracePeriodUntil: bigint;
 }
 
 export interface EModeCategoryState {

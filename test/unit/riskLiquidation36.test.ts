@@ -1,7 +1,7 @@
 // Aave 3.6 liquidation amounts (aave-v3-origin 3.6.0 LiquidationLogic) against numbers worked out by
 // hand. USDC: 6 decimals, $1 (1e8); DAI: 18 decimals; WETH: 18 decimals, $2,000 (2000e8).
 import { describe, expect, it } from "vitest";
-import { collateralToLiquidateV30, type MaxLiquidatableDebtParams } from "../../src/risk/liquidationAmounts.js";
+import { collateralToLiquidateV30, type LiquidationLeftoverParams, type MaxLiquidatableDebtParams } from "../../src/risk/liquidationAmounts.js";
 import {
   collateralToLiquidateV36,
   hasNoCollateralLeftV36,
@@ -9,7 +9,6 @@ import {
   maxLiquidatableDebtV36,
   MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD,
   MIN_LEFTOVER_BASE,
-  type LiquidationLeftoverParams,
 } from "../../src/risk/liquidationAmounts36.js";
 import { MathRevertError, percentDiv, percentMul } from "../../src/risk/wadRayMath.js";
 

@@ -27,7 +27,7 @@ import { evaluateAccount, healthOf, type CompiledAccount } from "../../src/risk/
 import { MIN_LEFTOVER_BASE } from "../../src/risk/liquidationAmounts36.js";
 import { snapshotMarket, type MarketSnapshot } from "../../src/risk/marketSnapshot.js";
 import { RULES_V3_6 } from "../../src/risk/rules.js";
-import { MAX_UINT256, mulDivCeil, percentMul } from "../../src/risk/wadRayMath.js";
+import { MAX_UINT256, mulDivCeil, percentDivCeil, percentMul } from "../../src/risk/wadRayMath.js";
 import { deployMarket, type MarketDeployment } from "../../src/sandbox/deployMarket.js";
 import { setFeedAnswer } from "../../src/sandbox/prices.js";
 import { sendUnlocked } from "../../src/sandbox/sendUnlocked.js";
@@ -293,14 +293,17 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
   });
 
   it("collateral-capped: all of the small collateral, the debt needed rounded up", async () => {
-    const user = await open({ supply: [["WETH", 1_000], ["LINK", 8_000]], borrow: [["USDC", 6_000]] });
-    await setPrice("LINK", (0.97 * 6_000 - 830) / (8_000 * 0.68));
+    // borrowing power 1000·0.805 + 8000·0.53 = $5045; HF 0.97 after LINK falls
+    const user = await open({ supply: [["WETH", 1_000], ["LINK", 8_000]], borrow: [["USDC", 5_000]] });
+    await setPrice("LINK", (0.97 * 5_000 - 830) / (8_000 * 0.68));
     const { snap, ts } = await nextBlock();
     const acc = compiledAt(user, snap);
     const p = planOf(pairPlan(user, snap, "WETH", "USDC"));
     const wethBal = acc.collateral.find((s) => s.id === id("WETH"))!.bal;
     expect(p.expectedCollateralSeized + p.expectedProtocolFee).toBe(wethBal);
     expect(p.expectedDebtRepaid < acc.debt[0]!.varBal).toBe(true);
+    const c = reserve("WETH"), d = reserve("USDC");
+    expect(p.expectedDebtRepaid).toBe(percentDivCeil((c.price * wethBal * d.unit) / (d.price * c.unit), BigInt(c.liquidationBonus)));
     expect(p.debtToCover).toBe(MAX_UINT256);
     expect(p.expectedDeficits).toBeUndefined();
     await execute("collateral-capped", p, ts);
@@ -330,6 +333,10 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
     const { snap, ts } = await nextBlock();
     const p = planOf(pairPlan(user, snap, "wstETH", "WETH"));
     expect(p.healthFactor < WAD).toBe(true);
+    // the category's bonus (the reserve's own is 0): seized + fee = percentMul(base, eMode LB)
+    const c = reserve("wstETH"), d = reserve("WETH");
+    const base = (d.price * p.expectedDebtRepaid * c.unit) / (c.price * d.unit);
+    expect(p.expectedCollateralSeized + p.expectedProtocolFee).toBe(percentMul(base, BigInt(w.market.eModes.get(2)!.liquidationBonus)));
     await execute("LT-0 collateral", p, ts);
     await restorePrice("wstETH");
   });

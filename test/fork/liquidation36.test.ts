@@ -10,15 +10,19 @@ import {
   BaseError,
   ContractFunctionRevertedError,
   createPublicClient,
+  encodeAbiParameters,
   encodeFunctionData,
   getAddress,
+  hexToBigInt,
   http,
+  keccak256,
   maxUint256,
   parseEventLogs,
   type Abi,
   type Address,
   type Hex,
   type PublicClient,
+  toHex,
 } from "viem";
 import { aaveV36ErrorsAbi, aTokenV36Abi, mintableErc20V36Abi, poolConfiguratorV36Abi, poolV36Abi } from "../../contracts-abi/aave-v3.6/index.js";
 import { rpc } from "../../src/chain/rpc.js";
@@ -143,6 +147,20 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
   const pairPlan = (user: Address, snap: MarketSnapshot, c: string, d: string, o: Partial<PlanOptions> = {}) =>
     planPair(compiledAt(user, snap), snap, id(c), id(d), options(o));
 
+  /** Storage slot of `_reserves[asset].configuration` in the pool (found by matching getConfiguration). */
+  async function configurationSlot(assetAddress: Address): Promise<Hex> {
+    const { data } = await client.readContract({ address: market.pool, abi: poolV36Abi, functionName: "getConfiguration", args: [assetAddress] });
+    for (let s = 0n; s < 200n; s++) {
+      const slot = keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [assetAddress, s]));
+      if (hexToBigInt((await client.getStorageAt({ address: market.pool, slot }))!) === data) return slot;
+    }
+    throw new Error("reserve configuration slot not found");
+  }
+  async function setStorage(slot: Hex, value: bigint) {
+    await rpc(url, "anvil_setStorageAt", [market.pool, slot, toHex(value, { size: 32 })]);
+    await rpc(url, "evm_mine", []);
+  }
+
   /** The error the pool reverts with for this call from `from` (undefined when it would succeed). */
   async function revertOf(user: Address, c: string, d: string, debtToCover: bigint, from: Address = LIQUIDATOR): Promise<string | undefined> {
     try {
@@ -234,6 +252,17 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
       pairs: [], skip: "self-liquidation: the liquidator is the borrower (SelfLiquidation, Aave 3.4+)",
     });
     expect(await revertOf(user, "WETH", "USDC", maxUint256, user)).toBe("SelfLiquidation");
+
+    // USDC inactive: the configurator refuses setReserveActive(false) while anyone supplies, so the
+    // pool's stored configuration gets its active bit (56) cleared directly, then restored
+    const usdcConfigSlot = await configurationSlot(asset("USDC").address);
+    const usdcConfig = hexToBigInt((await client.getStorageAt({ address: market.pool, slot: usdcConfigSlot }))!);
+    await setStorage(usdcConfigSlot, usdcConfig & ~(1n << 56n));
+    ({ snap } = await nextBlock());
+    expect(reserve("USDC").active).toBe(false);
+    expect(skipOf(pairPlan(user, snap, "WETH", "USDC"))).toBe("debt USDC is not active");
+    expect(await revertOf(user, "WETH", "USDC", maxUint256)).toBe("ReserveInactive");
+    await setStorage(usdcConfigSlot, usdcConfig);
 
     // USDC paused
     const configurator = (fn: "setReservePause" | "disableLiquidationGracePeriod", args: readonly unknown[]) =>

@@ -2,7 +2,7 @@
 // The objects themselves live beside this file, one per version: rulesV30.ts (POOL_REVISION 1) and
 // rulesV36.ts (POOL_REVISION 10). A revision without tested rules is refused at start.
 import type { CompoundedInterestFn } from "./interest.js";
-import type { CollateralToLiquidate, CollateralToLiquidateParams, MaxLiquidatableDebtParams } from "./liquidationAmounts.js";
+import type { LiquidationRules } from "./liquidationAmounts.js";
 import type { Address, EModeCategoryState, ReserveState, StableDebtPosition } from "./types.js";
 import { RULES_V3_0 } from "./rulesV30.js";
 import { RULES_V3_6 } from "./rulesV36.js";
@@ -27,7 +27,8 @@ export interface HealthFactorSlack {
   readonly highSlack: number;
 }
 
-export interface ProtocolRules {
+/** The liquidation members (close factor, amounts, dust, deficit, token rounding) are in LiquidationRules. */
+export interface ProtocolRules extends LiquidationRules {
   /** Human label, e.g. "Aave V3.0". */
   readonly version: string;
   readonly poolRevision: number;
@@ -74,10 +75,6 @@ export interface ProtocolRules {
   readonly healthFactorSlack: HealthFactorSlack;
   /** Liquidatable iff healthFactor < this. */
   readonly liquidationThreshold: bigint;
-  /** Maximum debt of one debt reserve a single liquidationCall can repay. */
-  maxLiquidatableDebt(p: MaxLiquidatableDebtParams): bigint;
-  /** Collateral seized / debt repaid / protocol fee for a (capped) debtToCover. */
-  collateralToLiquidate(p: CollateralToLiquidateParams): CollateralToLiquidate;
   /**
    * Prices and bonus a liquidationCall uses (LiquidationLogic._getConfigurationData on V3.0:
    * eMode bonus for member collateral; priceSource price for member collateral and — whenever the

@@ -1,7 +1,7 @@
 // Aave V3.0 rules (core-v3 1.19.3, POOL_REVISION 1): the contracts the `--aave 3.0` sandbox deploys.
 // The interface and the choice by revision are in rules.ts.
 import { calculateCompoundedInterestV30, calculateLinearInterest } from "./interest.js";
-import { collateralToLiquidateV30, HEALTH_FACTOR_LIQUIDATION_THRESHOLD, maxLiquidatableDebtV30 } from "./liquidationAmounts.js";
+import { HEALTH_FACTOR_LIQUIDATION_THRESHOLD, LIQUIDATION_RULES_V3_0 } from "./liquidationAmounts.js";
 import type { HealthFactorResult, ProtocolRules } from "./rules.js";
 import type { EModeCategoryState, ReserveState, StableDebtPosition } from "./types.js";
 import { checkedUint256, MAX_UINT256, percentMul, rayMul, wadDiv } from "./wadRayMath.js";
@@ -53,8 +53,8 @@ export const RULES_V3_0: ProtocolRules = Object.freeze<ProtocolRules>({
   // TC·⌊S/TC⌋ ∈ (S − TC, S], then percentMul's half-up: HF·1e4·TD ∈ [S − TC − 1e4, S + 5e3].
   healthFactorSlack: { tcSlack: 1, lowSlack: 1e4, highSlack: 5e3 },
   liquidationThreshold: HEALTH_FACTOR_LIQUIDATION_THRESHOLD,
-  maxLiquidatableDebt: maxLiquidatableDebtV30,
-  collateralToLiquidate: collateralToLiquidateV30,
+  // Close factor, amounts, token rounding; no dust rule, deficit or self-liquidation check (liquidationAmounts.ts).
+  ...LIQUIDATION_RULES_V3_0,
   liquidationPricesAndBonus: (collateral, debt, userEModeCategory, category) => {
     let collateralPrice = collateral.price;
     let debtPrice = debt.price;

@@ -4,6 +4,7 @@
 // math/MathUtils.sol}. The interface and the choice by revision are in rules.ts.
 import { calculateCompoundedInterestV34, calculateLinearInterest } from "./interest.js";
 import { HEALTH_FACTOR_LIQUIDATION_THRESHOLD } from "./liquidationAmounts.js";
+import { LIQUIDATION_RULES_V3_6 } from "./liquidationAmounts36.js";
 import type { HealthFactorResult, ProtocolRules } from "./rules.js";
 import type { EModeCategoryState, ReserveState } from "./types.js";
 import { checkedUint256, MAX_UINT256, mulDivCeil, rayMulCeil, rayMulFloor, wadDiv } from "./wadRayMath.js";
@@ -20,11 +21,6 @@ function onBitmap(bitmap: bigint, id: number): boolean {
  */
 function member(reserve: ReserveState, userEModeCategory: number, category: EModeCategoryState | undefined): boolean {
   return userEModeCategory !== 0 && category !== undefined && onBitmap(category.collateralBitmap, reserve.id);
-}
-
-/** Placeholder until the liq36 branch adds the 3.6 close factor and collateral seized (LiquidationLogic 3.6). */
-function liquidationAmountsNotYetImplemented(): never {
-  throw new Error("Aave V3.6 liquidation amounts are not implemented yet (the liq36 branch adds them)");
 }
 
 export const RULES_V3_6: ProtocolRules = Object.freeze<ProtocolRules>({
@@ -68,8 +64,9 @@ export const RULES_V3_6: ProtocolRules = Object.freeze<ProtocolRules>({
   // / 1e4), which the bracket's absolute margin (1e-15) covers.
   healthFactorSlack: { tcSlack: 0, lowSlack: 0, highSlack: 0 },
   liquidationThreshold: HEALTH_FACTOR_LIQUIDATION_THRESHOLD,
-  maxLiquidatableDebt: liquidationAmountsNotYetImplemented,
-  collateralToLiquidate: liquidationAmountsNotYetImplemented,
+  // Whole-position close factor, ceil debt in the capped branch, MustNotLeaveDust, deficit, no
+  // self-liquidation, LT-0 collateral seizable, TokenMath scaled amounts (liquidationAmounts36.ts).
+  ...LIQUIDATION_RULES_V3_6,
   // LiquidationLogic.executeLiquidationCall: eMode bonus iff the collateral is in the user's category's
   // collateralBitmap; both prices are getAssetPrice(asset).
   liquidationPricesAndBonus: (collateral, debt, userEModeCategory, category) => ({

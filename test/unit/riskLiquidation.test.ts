@@ -15,7 +15,9 @@ describe("close factor (LiquidationLogic._calculateDebt, V3.0)", () => {
     expect(maxLiquidatableDebtV30({ userReserveDebt: debt, healthFactor: CLOSE_FACTOR_HF_THRESHOLD })).toBe(1001n);
     expect(maxLiquidatableDebtV30({ userReserveDebt: debt, healthFactor: CLOSE_FACTOR_HF_THRESHOLD - 1n })).toBe(1001n);
     expect(maxLiquidatableDebtV30({ userReserveDebt: debt, healthFactor: WAD - 1n })).toBe(501n);
-    expect(RULES_V3_0.maxLiquidatableDebt({ userReserveDebt: 10n ** 20n, healthFactor: 96n * 10n ** 16n })).toBe(5n * 10n ** 19n);
+    // V3.0 ignores the whole-position fields 3.3+ uses
+    const position = { totalDebtBase: 1n, userCollateralBalance: 1n, collateralPrice: 1n, collateralUnit: 1n, debtPrice: 1n, debtUnit: 1n };
+    expect(RULES_V3_0.maxLiquidatableDebt({ userReserveDebt: 10n ** 20n, healthFactor: 96n * 10n ** 16n, ...position })).toBe(5n * 10n ** 19n);
   });
 });
 

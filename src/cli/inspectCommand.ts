@@ -77,7 +77,9 @@ export async function inspectCommand(argv: string[]): Promise<number> {
       });
       utilities = { healthFactor: result.healthFactor === null ? null : decimalToWad(result.healthFactor) };
     } catch (err) {
-      utilities = { healthFactor: null, error: (err as Error).message.split("\n")[0] };
+      // ethers puts the whole returned data in its message: one short line is enough here.
+      const line = (err as Error).message.split("\n")[0]!;
+      utilities = { healthFactor: null, error: line.length > 200 ? `${line.slice(0, 200)}…` : line };
     }
   }
 

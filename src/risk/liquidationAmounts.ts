@@ -1,5 +1,7 @@
-// Amounts of a liquidationCall under the V3.0 rules (core-v3 1.19.3 LiquidationLogic.sol).
-import { checkedUint256, MathRevertError, percentDiv, percentMul, WAD } from "./wadRayMath.js";
+// Amounts of a liquidationCall under the V3.0 rules (core-v3 1.19.3 LiquidationLogic.sol), and the
+// liquidation part of ProtocolRules every version fills in (3.6: liquidationAmounts36.ts).
+import type { ReserveState } from "./types.js";
+import { checkedUint256, MathRevertError, percentDiv, percentMul, rayDiv, WAD } from "./wadRayMath.js";
 
 /** LiquidationLogic.DEFAULT_LIQUIDATION_CLOSE_FACTOR / MAX_LIQUIDATION_CLOSE_FACTOR (bps). */
 export const DEFAULT_LIQUIDATION_CLOSE_FACTOR = 5_000n;
@@ -9,18 +11,27 @@ export const CLOSE_FACTOR_HF_THRESHOLD = 95n * 10n ** 16n;
 /** ValidationLogic.HEALTH_FACTOR_LIQUIDATION_THRESHOLD: liquidatable iff HF < this (strict). */
 export const HEALTH_FACTOR_LIQUIDATION_THRESHOLD = WAD;
 
-/** What the debt side of the close factor needs; later versions (3.3+) also use the whole-position fields. */
+/** What the close factor needs. V3.0-3.2 look at the debt reserve and HF only; 3.3+ at the whole position. */
 export interface MaxLiquidatableDebtParams {
-  /** Stable + variable debt of the debt reserve, as the tokens' balanceOf (half-up on V3.0). */
+  /** Stable + variable debt of the debt reserve, as the tokens' balanceOf (half-up on V3.0, ceil on 3.5+). */
   userReserveDebt: bigint;
   healthFactor: bigint;
+  /** 3.3+: GenericLogic's total debt of the account in base currency (the 50% applies to it). */
+  totalDebtBase: bigint;
+  /** 3.3+: aToken balance of the pair's collateral reserve (floor on 3.5+). */
+  userCollateralBalance: bigint;
+  /** 3.3+: getAssetPrice of the collateral and the debt, and their 10^decimals. */
+  collateralPrice: bigint;
+  collateralUnit: bigint;
+  debtPrice: bigint;
+  debtUnit: bigint;
 }
 
 /**
  * LiquidationLogic._calculateDebt (V3.0-3.2): 50% of the user's debt in this reserve, 100% once
  * HF <= 0.95 (the contract tests `healthFactor > CLOSE_FACTOR_HF_THRESHOLD` for the 50% case).
  */
-export function maxLiquidatableDebtV30(p: MaxLiquidatableDebtParams): bigint {
+export function maxLiquidatableDebtV30(p: Pick<MaxLiquidatableDebtParams, "userReserveDebt" | "healthFactor">): bigint {
   const closeFactor = p.healthFactor > CLOSE_FACTOR_HF_THRESHOLD ? DEFAULT_LIQUIDATION_CLOSE_FACTOR : MAX_LIQUIDATION_CLOSE_FACTOR;
   return percentMul(p.userReserveDebt, closeFactor);
 }
@@ -76,3 +87,56 @@ export function collateralToLiquidateV30(p: CollateralToLiquidateParams): Collat
   }
   return { collateralToLiquidator: collateralAmount, debtAmountNeeded, protocolFee: 0n };
 }
+
+/** What the post-conditions of executeLiquidationCall look at. */
+export interface LiquidationLeftoverParams {
+  /** borrowerReserveDebt: the debt reserve's vToken balance (ceil on 3.5+) */
+  userReserveDebt: bigint;
+  /** actualDebtToLiquidate, after the collateral cap */
+  debtRepaid: bigint;
+  /** borrowerCollateralBalance: the collateral reserve's aToken balance (floor on 3.5+) */
+  userCollateralBalance: bigint;
+  /** actualCollateralToLiquidate + liquidationProtocolFeeAmount (before the treasury's 1-wei clamp) */
+  collateralTaken: bigint;
+  debtPrice: bigint;
+  debtUnit: bigint;
+  collateralPrice: bigint;
+  collateralUnit: bigint;
+}
+
+/** The version-specific parts of Pool.liquidationCall (ProtocolRules extends this). */
+export interface LiquidationRules {
+  /** ValidationLogic: false from 3.4 (`borrower != liquidator`, else SelfLiquidation). */
+  readonly selfLiquidationAllowed: boolean;
+  /** CollateralCannotBeLiquidated beyond the user's collateral bit: ≤3.5 also the reserve's own LT != 0; 3.6 none. */
+  collateralLiquidatable(reserve: ReserveState): boolean;
+  /** Maximum debt of one debt reserve a single liquidationCall can repay (the close factor). */
+  maxLiquidatableDebt(p: MaxLiquidatableDebtParams): bigint;
+  /** Collateral seized / debt repaid / protocol fee for a (capped) debtToCover. */
+  collateralToLiquidate(p: CollateralToLiquidateParams): CollateralToLiquidate;
+  /** 3.3+: MIN_LEFTOVER_BASE of the dust rule; undefined where there is no such rule. */
+  readonly minLeftoverBase: bigint | undefined;
+  /** 3.3+: the amounts would revert MustNotLeaveDust (always false before). */
+  leavesDust(p: LiquidationLeftoverParams): boolean;
+  /** 3.3+: the liquidation takes all the account's collateral, so its debts are burned as deficit (always false before). */
+  hasNoCollateralLeft(totalCollateralBase: bigint, collateralTaken: bigint, collateralPrice: bigint, collateralUnit: bigint): boolean;
+  /** Scaled aTokens the pool moves out of the borrower for `amount` (liquidator's burn or transfer, treasury's fee). */
+  aTokenLiquidationScaled(amount: bigint, normalizedIncome: bigint): bigint;
+  /** Scaled variable-debt tokens burned for `amount` of debt. */
+  vTokenBurnScaled(amount: bigint, normalizedDebt: bigint): bigint;
+}
+
+/** V3.0 (core-v3 1.19.3): no dust rule, no deficit, self-liquidation allowed, half-up token rounding. */
+export const LIQUIDATION_RULES_V3_0: LiquidationRules = Object.freeze<LiquidationRules>({
+  selfLiquidationAllowed: true,
+  // ValidationLogic: `isCollateralEnabled = reserve LT != 0 && isUsingAsCollateral(user, id)`.
+  collateralLiquidatable: (reserve: ReserveState) => reserve.liquidationThreshold !== 0,
+  maxLiquidatableDebt: maxLiquidatableDebtV30,
+  collateralToLiquidate: collateralToLiquidateV30,
+  minLeftoverBase: undefined,
+  leavesDust: () => false,
+  hasNoCollateralLeft: () => false,
+  // AToken.burn / transferOnLiquidation: amount.rayDiv(index); VariableDebtToken.burn: amount.rayDiv(index).
+  aTokenLiquidationScaled: (amount: bigint, index: bigint) => rayDiv(amount, index),
+  vTokenBurnScaled: (amount: bigint, index: bigint) => rayDiv(amount, index),
+});

@@ -2,6 +2,14 @@
 // sends it): one liquidationCall, with what the profit model expects it to do.
 import type { Address } from "viem";
 
+/** Debt the pool will burn as bad debt (a DeficitCreated event): the borrower keeps no collateral. */
+export interface ExpectedDeficit {
+  reserveId: number;
+  asset: Address;
+  /** debt-token units written off (not paid by the liquidator) */
+  amount: bigint;
+}
+
 export interface LiquidationPlan {
   user: Address;
   collateralAsset: Address;
@@ -10,7 +18,11 @@ export interface LiquidationPlan {
   debtAsset: Address;
   debtReserveId: number;
   debtSymbol?: string;
-  /** the amount passed to liquidationCall, in debt-token units */
+  /**
+   * the amount passed to liquidationCall, in debt-token units; 2^256-1 (Aave 3.3+) when the plan
+   * repays the whole debt reserve or takes the whole collateral reserve, so interest accrued
+   * before it is mined cannot leave a MustNotLeaveDust remainder (expectedDebtRepaid is the amount)
+   */
   debtToCover: bigint;
   /** debt the pool will actually take (smaller than debtToCover in the collateral-capped branch) */
   expectedDebtRepaid: bigint;
@@ -31,4 +43,8 @@ export interface LiquidationPlan {
   timestamp: bigint;
   /** block the plan was made from */
   blockNumber: bigint;
+  /** gas units gasCostBase was computed with, when more than the gas model's (bad-debt burns of other reserves) */
+  gasUnits?: bigint;
+  /** Aave 3.3+: the liquidation takes the last collateral, so these debts are burned as deficit */
+  expectedDeficits?: ExpectedDeficit[];
 }

@@ -5,8 +5,10 @@
 import { evaluateAccount, healthOf, type CompiledAccount, type DebtSlot, type CollateralSlot } from "../risk/healthFactor.js";
 import type { MarketSnapshot, ReserveSnapshot } from "../risk/marketSnapshot.js";
 import type { CollateralToLiquidate } from "../risk/liquidationAmounts.js";
-import { MathRevertError, rayDiv, rayMul, WAD } from "../risk/wadRayMath.js";
-import type { LiquidationPlan } from "./plan.js";
+import { RULES_V3_0, type ProtocolRules } from "../risk/rules.js";
+import type { Address } from "../risk/types.js";
+import { MathRevertError, MAX_UINT256, WAD } from "../risk/wadRayMath.js";
+import type { ExpectedDeficit, LiquidationPlan } from "./plan.js";
 
 export interface GasModel {
   gasUnits: bigint;
@@ -30,6 +32,12 @@ export interface PlanOptions {
   blockNumber: bigint;
   /** reserve id -> token symbol, for the plan's symbol fields and the skip reasons (optional, no I/O) */
   symbols?: ReadonlyMap<number, string>;
+  /**
+   * The address that will call Pool.liquidationCall (the wallet, or the liquidator contract that
+   * calls the pool). From Aave 3.4 the pool reverts SelfLiquidation when it is the borrower, so such
+   * pairs are skipped; undefined = not checked.
+   */
+  liquidator?: Address;
 }
 
 export type PairOutcome = { plan: LiquidationPlan } | { collateralReserveId: number; debtReserveId: number; skip: string };
@@ -42,6 +50,11 @@ export interface PlanResult {
 }
 
 const BPS = 10_000n;
+/**
+ * Extra gas of a liquidation that burns bad debt, per other debt reserve burned: "Each additional
+ * debt asset already adds around ~75k gas to the liquidation" (LiquidationLogic 3.6, _burnBadDebt).
+ */
+export const BAD_DEBT_GAS_PER_DEBT_RESERVE = 75_000n;
 
 const ceilDiv = (a: bigint, b: bigint): bigint => (a + b - 1n) / b;
 
@@ -73,18 +86,24 @@ export function gasCostBase(gas: GasModel): bigint {
 }
 
 /**
- * Protocol fee the treasury actually receives. LiquidationLogic (3.0) moves
- * `fee.rayDiv(index)` scaled aTokens from the user after the liquidator's share has left (burned
- * or transferred as `seized.rayDiv(index)`), and when that exceeds what is left of the user's
- * scaled balance (a 1-wei rounding case when the whole collateral is taken) it sends the
- * remainder `scaledLeft.rayMul(index)` instead. Not in ProtocolRules yet; the aToken rounding of
- * later versions (3.5+ floor/ceil) would go there with it.
+ * Protocol fee the treasury actually receives. LiquidationLogic moves the fee's scaled aTokens from
+ * the user after the liquidator's share has left (burned or transferred), and when that exceeds
+ * what is left of the user's scaled balance (a 1-wei rounding case when the whole collateral is
+ * taken) it sends the remainder's balance instead. The scaled conversions are the version's:
+ * V3.0 `rayDiv` / `rayMul` (half-up); 3.5+ TokenMath getATokenTransferScaledAmount /
+ * getATokenBurnScaledAmount (ceil) and getATokenBalance (floor).
  */
-export function treasuryFeeTransfer(fee: bigint, seized: bigint, userScaledCollateral: bigint, normalizedIncome: bigint): bigint {
+export function treasuryFeeTransfer(
+  fee: bigint,
+  seized: bigint,
+  userScaledCollateral: bigint,
+  normalizedIncome: bigint,
+  rules: ProtocolRules = RULES_V3_0,
+): bigint {
   if (fee === 0n) return 0n;
-  const left = userScaledCollateral - rayDiv(seized, normalizedIncome);
-  const feeScaled = rayDiv(fee, normalizedIncome);
-  return feeScaled > left ? rayMul(left > 0n ? left : 0n, normalizedIncome) : fee;
+  const left = userScaledCollateral - rules.aTokenLiquidationScaled(seized, normalizedIncome);
+  const feeScaled = rules.aTokenLiquidationScaled(fee, normalizedIncome);
+  return feeScaled > left ? rules.collateralBalance(left > 0n ? left : 0n, normalizedIncome) : fee;
 }
 
 interface PairContext {
@@ -105,10 +124,21 @@ function name(snapshot: MarketSnapshot, id: number, symbols: ReadonlyMap<number,
   return asset === undefined ? `reserve #${id}` : `reserve #${id} (${asset})`;
 }
 
+function formatBase(snapshot: MarketSnapshot, x: bigint): string {
+  return formatUnits(x, snapshot.market.baseCurrencyUnit);
+}
+
+function isSelfLiquidation(ctx: PairContext): boolean {
+  const l = ctx.options.liquidator;
+  return !ctx.snapshot.rules.selfLiquidationAllowed && l !== undefined && l.toLowerCase() === ctx.account.user.toLowerCase();
+}
+const SELF_LIQUIDATION = "self-liquidation: the liquidator is the borrower (SelfLiquidation, Aave 3.4+)";
+
 /**
- * One pair, in the order of Pool.liquidationCall 3.0: validateLiquidationCall's checks
- * (active, paused, HF, collateral enabled with LT != 0, debt != 0), then _calculateDebt,
- * _getConfigurationData, _calculateAvailableCollateralToLiquidate.
+ * One pair, in the order of Pool.liquidationCall: validateLiquidationCall's checks (3.4+ not the
+ * liquidator itself; active, paused; 3.1+ grace period; HF; collateral enabled, with LT != 0 up to
+ * 3.5; debt != 0), then the close factor, prices and bonus, the collateral seized, and (3.3+) the
+ * MustNotLeaveDust and bad-debt post-conditions.
  */
 function planOnePair(ctx: PairContext, collateralId: number, debtId: number): PairResult {
   const { account, snapshot, options } = ctx;
@@ -121,37 +151,72 @@ function planOnePair(ctx: PairContext, collateralId: number, debtId: number): Pa
   if (d === undefined) return { skip: `debt ${dName} is not a reserve of the market` };
   const cs = c.state;
   const ds = d.state;
-  // ValidationLogic.validateLiquidationCall: RESERVE_INACTIVE (27), then RESERVE_PAUSED (29). Frozen is fine.
+  // ValidationLogic.validateLiquidationCall 3.4+: `borrower != liquidator` comes first.
+  if (isSelfLiquidation(ctx)) return { skip: SELF_LIQUIDATION };
+  // RESERVE_INACTIVE (27) / ReserveInactive, then RESERVE_PAUSED (29) / ReservePaused. Frozen is fine.
   if (!cs.active) return { skip: `collateral ${cName} is not active` };
   if (!ds.active) return { skip: `debt ${dName} is not active` };
   if (cs.paused) return { skip: `collateral ${cName} is paused` };
   if (ds.paused) return { skip: `debt ${dName} is paused` };
   // (the price-oracle sentinel, L2s only, is not modelled: no sentinel in the markets served so far)
+  // 3.1+ LiquidationGraceSentinelCheckFailed: both reserves need `liquidationGracePeriodUntil < block.timestamp`.
+  if (cs.liquidationGracePeriodUntil >= snapshot.timestamp) {
+    return { skip: `collateral ${cName} is in its liquidation grace period until ${cs.liquidationGracePeriodUntil}` };
+  }
+  if (ds.liquidationGracePeriodUntil >= snapshot.timestamp) {
+    return { skip: `debt ${dName} is in its liquidation grace period until ${ds.liquidationGracePeriodUntil}` };
+  }
   if (ctx.healthFactor >= rules.liquidationThreshold) return { skip: `healthy (HF ${formatHf(ctx.healthFactor)})` };
-  // COLLATERAL_CANNOT_BE_LIQUIDATED (46): the reserve's own LT != 0 && the user's collateral bit.
+  // COLLATERAL_CANNOT_BE_LIQUIDATED (46): the user's collateral bit, and up to 3.5 the reserve's own LT != 0.
   const cSlot: CollateralSlot | undefined = account.collateral.find((s) => s.id === collateralId);
   if (cSlot === undefined) return { skip: `${cName} is not enabled as collateral by the user` };
-  if (cs.liquidationThreshold === 0) return { skip: `collateral ${cName} has liquidation threshold 0` };
+  if (!rules.collateralLiquidatable(cs)) return { skip: `collateral ${cName} has liquidation threshold 0` };
   // SPECIFIED_CURRENCY_NOT_BORROWED_BY_USER (47): stable + variable balanceOf == 0.
   const dSlot: DebtSlot | undefined = account.debt.find((s) => s.id === debtId);
   const userReserveDebt = dSlot === undefined ? 0n : dSlot.varBal + dSlot.stableBal;
   if (userReserveDebt === 0n) return { skip: `user has no ${dName} debt` };
 
-  const maxDebt = rules.maxLiquidatableDebt({ userReserveDebt, healthFactor: ctx.healthFactor });
   const cat = account.eModeCategory === 0 ? undefined : snapshot.market.eModes.get(account.eModeCategory);
   const { collateralPrice, debtPrice, liquidationBonus } = rules.liquidationPricesAndBonus(cs, ds, account.eModeCategory, cat);
   const userCollateralBalance = cSlot.bal;
+  let maxDebt: bigint;
+  try {
+    maxDebt = rules.maxLiquidatableDebt({
+      userReserveDebt,
+      healthFactor: ctx.healthFactor,
+      totalDebtBase: account.totalDebtBase,
+      userCollateralBalance,
+      collateralPrice,
+      collateralUnit: c.unit,
+      debtPrice,
+      debtUnit: d.unit,
+    });
+  } catch (err) {
+    if (err instanceof MathRevertError) return { skip: `liquidationCall would revert: ${err.message}` };
+    throw err;
+  }
   const amounts = (debtToCover: bigint): CollateralToLiquidate =>
     rules.collateralToLiquidate({
       collateralPrice,
       debtAssetPrice: debtPrice,
       collateralUnit: c.unit,
       debtUnit: d.unit,
-      // _calculateDebt: actualDebtToLiquidate = min(debtToCover, maxLiquidatableDebt)
+      // actualDebtToLiquidate = min(debtToCover, maxLiquidatableDebt)
       debtToCover: debtToCover > maxDebt ? maxDebt : debtToCover,
       userCollateralBalance,
       liquidationBonus,
       liquidationProtocolFee: BigInt(cs.liquidationProtocolFee),
+    });
+  const leavesDust = (r: CollateralToLiquidate): boolean =>
+    rules.leavesDust({
+      userReserveDebt,
+      debtRepaid: r.debtAmountNeeded,
+      userCollateralBalance,
+      collateralTaken: r.collateralToLiquidator + r.protocolFee,
+      debtPrice,
+      debtUnit: d.unit,
+      collateralPrice,
+      collateralUnit: c.unit,
     });
 
   let debtToCover = maxDebt;
@@ -180,20 +245,99 @@ function planOnePair(ctx: PairContext, collateralId: number, debtId: number): Pa
         }
       }
     }
+    // 3.3+ MustNotLeaveDust: an amount that neither repays the whole debt reserve nor takes the
+    // whole collateral must leave >= MIN_LEFTOVER_BASE of both. `r` is already the most the close
+    // factor and the wallet allow, so the only way out is less: both leftovers shrink as the amount
+    // grows (this is the uncapped branch), so the amounts that pass are exactly [1, x*].
+    if (leavesDust(r)) {
+      const tried = r;
+      if (leavesDust(amounts(1n))) return { skip: dustSkip(ctx, rules, c, d, cName, dName, userReserveDebt, userCollateralBalance, tried) };
+      let lo = 1n; // passes
+      let hi = debtToCover; // leaves dust
+      while (hi - lo > 1n) {
+        const mid = (lo + hi) / 2n;
+        if (leavesDust(amounts(mid))) hi = mid;
+        else lo = mid;
+      }
+      debtToCover = lo;
+      r = amounts(lo);
+    }
   } catch (err) {
     if (err instanceof MathRevertError) return { skip: `liquidationCall would revert: ${err.message}` };
     throw err;
   }
   const seized = r.collateralToLiquidator;
   const repaid = r.debtAmountNeeded;
+  const taken = seized + r.protocolFee;
   const receiveAToken = options.receiveAToken ?? false;
-  // Token burns revert with INVALID_BURN_AMOUNT when the scaled amount rounds to 0.
-  if (repaid === 0n || seized === 0n) return { skip: `amounts round to zero (repay ${repaid} ${dName}, seize ${seized} ${cName})` };
-  if (!receiveAToken && rayDiv(seized, c.normalizedIncome) === 0n) return { skip: `collateral burn of ${seized} ${cName} rounds to 0 scaled` };
-  if (dSlot !== undefined && dSlot.varBal >= repaid && rayDiv(repaid, d.normalizedDebt) === 0n) return { skip: `debt burn of ${repaid} ${dName} rounds to 0 scaled` };
-  const protocolFee = treasuryFeeTransfer(r.protocolFee, seized, cSlot.scaled, c.normalizedIncome);
 
-  return { plan: value(ctx, c, d, debtToCover, repaid, seized, protocolFee, receiveAToken) };
+  // 3.3+ bad debt: when the collateral taken is all the account's collateral (in base currency), the
+  // rest of this debt and every other active debt reserve are burned as deficit. The liquidator
+  // still pays only `repaid`; the burns cost gas.
+  const deficits: ExpectedDeficit[] = [];
+  let otherDebtsBurned = 0n;
+  const noCollateralLeft = rules.hasNoCollateralLeft(account.totalCollateralBase, taken, collateralPrice, c.unit);
+  if (noCollateralLeft) {
+    if (userReserveDebt > repaid) deficits.push({ reserveId: debtId, asset: ds.asset, amount: userReserveDebt - repaid });
+    for (const other of account.debt) {
+      const o = snapshot.reserves[other.id];
+      // _burnBadDebt: every borrowed reserve still flagged, skipping address(0) and inactive reserves.
+      if (other.id === debtId || o === undefined || !o.state.active) continue;
+      otherDebtsBurned++;
+      const bal = other.varBal + other.stableBal;
+      if (bal > 0n) deficits.push({ reserveId: other.id, asset: o.state.asset, amount: bal });
+    }
+  }
+  // _burnDebtTokens: `hasNoCollateralLeft ? borrowerReserveDebt : actualDebtToLiquidate`
+  const debtBurned = noCollateralLeft ? userReserveDebt : repaid;
+
+  // Token burns revert (INVALID_BURN_AMOUNT / InvalidBurnAmount) when the scaled amount is 0.
+  if (repaid === 0n || seized === 0n) return { skip: `amounts round to zero (repay ${repaid} ${dName}, seize ${seized} ${cName})` };
+  if (!receiveAToken && rules.aTokenLiquidationScaled(seized, c.normalizedIncome) === 0n) {
+    return { skip: `collateral burn of ${seized} ${cName} rounds to 0 scaled` };
+  }
+  if (dSlot !== undefined && dSlot.varBal >= debtBurned && rules.vTokenBurnScaled(debtBurned, d.normalizedDebt) === 0n) {
+    return { skip: `debt burn of ${debtBurned} ${dName} rounds to 0 scaled` };
+  }
+  const protocolFee = treasuryFeeTransfer(r.protocolFee, seized, cSlot.scaled, c.normalizedIncome, rules);
+
+  // Where the dust rule exists, an amount that clears the debt or the collateral reserve is sent as
+  // 2^256-1: the pool then takes whatever the reserve holds in the block it is mined in, while an
+  // exact amount a few wei short (interest accrued since the plan) would revert MustNotLeaveDust.
+  // Only when the pool would compute the same amounts from "as much as allowed".
+  if (rules.minLeftoverBase !== undefined && (repaid === userReserveDebt || taken === userCollateralBalance)) {
+    const atMax = amounts(maxDebt);
+    if (atMax.debtAmountNeeded === repaid && atMax.collateralToLiquidator === seized && atMax.protocolFee === r.protocolFee) debtToCover = MAX_UINT256;
+  }
+
+  const gasUnits = options.gas.gasUnits + BAD_DEBT_GAS_PER_DEBT_RESERVE * otherDebtsBurned;
+  const gasBase = otherDebtsBurned === 0n ? ctx.gasBase : gasCostBase({ ...options.gas, gasUnits });
+  const plan = value(ctx, c, d, debtToCover, repaid, seized, protocolFee, receiveAToken, gasBase);
+  if (otherDebtsBurned !== 0n) plan.gasUnits = gasUnits;
+  if (deficits.length > 0) plan.expectedDeficits = deficits;
+  return { plan };
+}
+
+/** Why no amount of this pair passes MustNotLeaveDust (the debt or collateral reserve is under the minimum). */
+function dustSkip(
+  ctx: PairContext,
+  rules: ProtocolRules,
+  c: ReserveSnapshot,
+  d: ReserveSnapshot,
+  cName: string,
+  dName: string,
+  userReserveDebt: bigint,
+  userCollateralBalance: bigint,
+  tried: CollateralToLiquidate,
+): string {
+  const f = (x: bigint) => formatBase(ctx.snapshot, x);
+  const debtBase = rules.debtInBase(userReserveDebt, d.state.price, d.unit);
+  const collBase = rules.collateralInBase(userCollateralBalance, c.state.price, c.unit);
+  return (
+    `every amount leaves dust (MustNotLeaveDust): the most allowed repays ${tried.debtAmountNeeded} of ${userReserveDebt} ${dName} ` +
+    `and takes ${tried.collateralToLiquidator + tried.protocolFee} of ${userCollateralBalance} ${cName}, and a smaller one ` +
+    `cannot leave ${f(rules.minLeftoverBase ?? 0n)} of both (debt ${f(debtBase)}, collateral ${f(collBase)})`
+  );
 }
 
 function value(
@@ -205,13 +349,14 @@ function value(
   seized: bigint,
   protocolFee: bigint,
   receiveAToken: boolean,
+  gasBase: bigint,
 ): LiquidationPlan {
   // Valued at the assets' own oracle prices (what the collateral sells for and the debt costs),
   // not at a V3.0 eMode priceSource price the pool may have used for the amounts.
   const collateralValueBase = (seized * c.state.price) / c.unit;
   const debtValueBase = ceilDiv(repaid * d.state.price, d.unit);
   const swapCostBase = ceilDiv(collateralValueBase * ctx.swapBps, BPS);
-  const expectedProfitBase = collateralValueBase - debtValueBase - ctx.gasBase - swapCostBase;
+  const expectedProfitBase = collateralValueBase - debtValueBase - gasBase - swapCostBase;
   const symbols = ctx.options.symbols;
   return {
     user: ctx.account.user,
@@ -228,7 +373,7 @@ function value(
     receiveAToken,
     debtValueBase,
     collateralValueBase,
-    gasCostBase: ctx.gasBase,
+    gasCostBase: gasBase,
     swapCostBase,
     expectedProfitBase,
     healthFactor: ctx.healthFactor,
@@ -288,6 +433,7 @@ function better(a: LiquidationPlan, b: LiquidationPlan): boolean {
  */
 export function planLiquidation(account: CompiledAccount, snapshot: MarketSnapshot, options: PlanOptions): PlanResult {
   const ctx = context(account, snapshot, options);
+  if (isSelfLiquidation(ctx)) return { pairs: [], skip: SELF_LIQUIDATION };
   if (ctx.healthFactor >= snapshot.rules.liquidationThreshold) {
     return { pairs: [], skip: `healthy (HF ${formatHf(ctx.healthFactor)})` };
   }

@@ -167,7 +167,7 @@ export class Watcher {
     const toRead = (phase === "backfill" ? [...this.users] : [...dirty]).map((u) => getAddress(u));
     const positions = await readPositions(this.client, this.info.addresses.pool, this.market, this.rules, toRead, target.number);
     for (const p of positions) this.upsert(p);
-    this.reader.addEModeCategories(positions.map((p) => p.eModeCategory));
+    // The eMode categories of every account (read now or restored from the checkpoint) are read with the market.
     this.market = await this.reader.read(target.number, this.market);
     this.snapshot = snapshotMarket(this.market, this.rules, target.timestamp);
     this.book.recomputeAll(this.snapshot);
@@ -328,7 +328,11 @@ export class Watcher {
   private upsert(position: AccountPosition): void {
     // Accounts with nothing supplied or borrowed have no health factor to watch.
     if (position.userConfig === 0n) this.book.remove(position.user);
-    else this.book.upsert(position);
+    else {
+      this.book.upsert(position);
+      // On 3.2+ a category is only met through its users: every account's category must be read.
+      this.reader.addEModeCategories([position.eModeCategory]);
+    }
   }
 
   private async latestHead(): Promise<BlockHead> {
@@ -379,8 +383,12 @@ export class Watcher {
 /** Reserve ids whose accrued indexes, price or configuration differ between two blocks' snapshots. */
 export function movedReserves(before: MarketSnapshot, after: MarketSnapshot, beforeMarket: MarketState, afterMarket: MarketState): number[] {
   const moved = new Set(changedReserves(beforeMarket, afterMarket));
+  // A category whose parameters or members changed moves its members, before and after (the version's rule).
+  const rules = after.rules;
   for (const category of changedEModes(beforeMarket, afterMarket)) {
-    afterMarket.reserves.forEach((r) => r && r.eModeCategory === category && moved.add(r.id));
+    const was = beforeMarket.eModes.get(category);
+    const is = afterMarket.eModes.get(category);
+    afterMarket.reserves.forEach((r) => r && (rules.inEMode(r, category, was) || rules.inEMode(r, category, is)) && moved.add(r.id));
   }
   after.reserves.forEach((r, id) => {
     const b = before.reserves[id];

@@ -1,6 +1,6 @@
 // The indexer finds every borrower (before and after it starts), follows aToken transfers and
 // collateral toggles, survives restarts from its checkpoint and undoes reorgs; its account book
-// always equals the chain's view.
+// always equals the chain's view. On both sandbox markets: Aave 3.0 and Aave 3.6.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { multicallOptions } from "../../src/chain/multicall.js";
 import { rpc } from "../../src/chain/rpc.js";
 import { silentLogger } from "../../src/logging.js";
 import { createBorrowers, planBorrowers } from "../../src/sandbox/borrowers.js";
+import { AAVE_VERSIONS } from "../../src/sandbox/marketSpec.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { Watcher } from "../../src/watcher/watcher.js";
 
@@ -39,14 +40,14 @@ async function sendAs(url: string, from: Address, to: Address, data: Hex): Promi
   expect(receipt?.status, `transaction from ${from} succeeded`).toBe("0x1");
 }
 
-describe("indexer", () => {
+describe.each(AAVE_VERSIONS)("indexer on Aave %s", (aave) => {
   let sandbox: Sandbox;
   let client: PublicClient;
   let stateDir: string;
   let url: string;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ borrowers: 120, seed: 31 });
+    sandbox = await startSandbox({ aave, borrowers: 120, seed: 31 });
     url = sandbox.anvil.rpcUrl;
     client = createPublicClient({ transport: http(url), cacheTime: 0 });
     stateDir = mkdtempSync(join(tmpdir(), "keeper-state-"));
@@ -70,12 +71,20 @@ describe("indexer", () => {
     expect(update?.newUsers).toBe(40);
     await expectBookMatchesChain(watcher, client, sandbox.market.pool, later.map((b) => b.address));
 
-    // aToken transfer: collateral moves with no Pool event; the receiver becomes an account.
-    const rich = sandbox.borrowers.find((b) => b.collaterals.length >= 2 && b.targetHealthFactor > 2.5)!;
+    // aToken transfer: collateral moves with no Pool event; the receiver becomes an account. (Outside
+    // eMode: on 3.6 a holder of an LTV-zero collateral may only move that one first.)
+    expect(watcher.rules.version).toBe(`Aave V${aave}`);
+    const rich = sandbox.borrowers.find((b) => b.collaterals.length >= 2 && b.targetHealthFactor > 2.5 && b.eModeCategory === 0)!;
     const asset = sandbox.market.assets.find((a) => a.address === rich.collaterals[0]!.asset)!;
     const receiver: Address = "0x00000000000000000000000000000000000b0b0b";
     const before = watcher.book.get(rich.address)!.scaledCollateral.get(sandbox.market.assets.indexOf(asset))!;
     await sendAs(url, rich.address, asset.aToken, encodeFunctionData({ abi: aTokenAbi, functionName: "transfer", args: [receiver, rich.collaterals[0]!.amount / 10n] }));
+    await watcher.poll();
+    expect(watcher.users.has(receiver.toLowerCase())).toBe(true);
+    // 3.0 enables a received aToken as collateral when the receiver held none; 3.6 does not
+    // (SupplyLogic.executeFinalizeTransfer): there the receiver has no position until it enables it.
+    expect(watcher.book.has(receiver)).toBe(aave === "3.0");
+    await sendAs(url, receiver, sandbox.market.pool, encodeFunctionData({ abi: poolAbi, functionName: "setUserUseReserveAsCollateral", args: [asset.address, true] }));
     await watcher.poll();
     expect(watcher.book.has(receiver)).toBe(true);
     expect(watcher.book.get(rich.address)!.scaledCollateral.get(sandbox.market.assets.indexOf(asset))!).toBeLessThan(before);

@@ -16,8 +16,8 @@ beforeAll(async () => {
   abi = compiled.abi;
   const anvil = await useAnvil();
   client = createPublicClient({ transport: http(anvil.rpcUrl) });
-  const wallet = createWalletClient({ transport: http(anvil.rpcUrl), account: DEV_ACCOUNTS.deployer, chain: null });
-  const hash = await wallet.deployContract({ abi, bytecode: compiled.bytecode });
+  const wallet = createWalletClient({ transport: http(anvil.rpcUrl), account: DEV_ACCOUNTS.deployer });
+  const hash = await wallet.deployContract({ abi, bytecode: compiled.bytecode, chain: null });
   thrower = (await client.waitForTransactionReceipt({ hash })).contractAddress!;
 }, 120_000);
 

@@ -190,14 +190,16 @@ export function evaluateAccount(acc: CompiledAccount, snapshot: MarketSnapshot):
     acc.hfLo = Infinity;
     acc.hfHi = Infinity;
   } else {
-    // V3.0: HF = wadDiv(percentMul(TC, floor(S/TC)), TD). With TC·floor(S/TC) in (S-TC, S] and the
-    // two half-up roundings, HF/1e18 lies in [(S-TC-1e4)/(1e4·TD) - 1e-18, (S+5e3)/(1e4·TD) + 1e-18].
-    // The float margins (1e-12 relative, far above the few ulps of error) keep the bracket rigorous.
+    // HF·1e4·TD lies in [S − a·TC − b, S + c] before the final wadDiv (±0.5 wei), with the version's
+    // slack (rules.healthFactorSlack: V3.0 truncates avgLT = ⌊S/TC⌋ and rounds percentMul half-up; 3.5+
+    // divides S directly). The float margins (1e-12 relative, far above the few ulps of error, and 1e-15
+    // absolute, above the ±1e-18 of the last divisions) keep the bracket rigorous.
+    const slack = rules.healthFactorSlack;
     const s = Number(sLt);
     const c = Number(tc);
     const d = 1e4 * Number(td);
-    acc.hfLo = ((s - c - 2e4 - 1e-12 * (s + c)) / d) * (1 - 1e-12) - 1e-15;
-    acc.hfHi = ((s + 2e4 + 1e-12 * s) / d) * (1 + 1e-12) + 1e-15;
+    acc.hfLo = ((s - slack.tcSlack * c - slack.lowSlack - 1e-12 * (s + c)) / d) * (1 - 1e-12) - 1e-15;
+    acc.hfHi = ((s + slack.highSlack + 1e-12 * s) / d) * (1 + 1e-12) + 1e-15;
   }
 }
 

@@ -6,10 +6,12 @@
 // - balance = scaled·index/RAY off by ≤ 1 token unit, base = balance·P/U off by ≤ 1 base unit,
 //   so |exact base − real value| ≤ P/U + 1 (EModeView.fBaseError, rounded up);
 // - float products/sums carry ≤ ~10 ulp (≈1e-15) relative error; we allow 1e-12;
-// - HF/1e18 ∈ [(S − TC − 1e4)/(1e4·TD) − 1e-18, (S + 5e3)/(1e4·TD) + 1e-18] for the V3.0 formula
-//   wadDiv(percentMul(TC, ⌊S/TC⌋), TD) (and a fortiori for 3.5+'s wadDiv(S, TD)/1e4).
+// - HF/1e18 ∈ [(S − a·TC − b)/(1e4·TD) − 1e-18, (S + c)/(1e4·TD) + 1e-18] with the version's slack
+//   (rules.healthFactorSlack): V3.0's wadDiv(percentMul(TC, ⌊S/TC⌋), TD) has a = 1, b = 1e4, c = 5e3;
+//   3.5+'s wadDiv(S, TD)/1e4 has none (a = b = c = 0), so its bracket is ~TC/S (about 1e-4) tighter.
 import type { CompiledAccount } from "./healthFactor.js";
 import { eModeView, type MarketSnapshot } from "./marketSnapshot.js";
+import type { HealthFactorSlack } from "./rules.js";
 
 const REL = 1e-12;
 /** Beyond this the bigint path must run: it alone reproduces uint256 overflow reverts. */
@@ -70,7 +72,7 @@ export function screenAccount(acc: CompiledAccount, snapshot: MarketSnapshot): b
   }
   acc.snapshot = snapshot;
   acc.exact = undefined;
-  const decided = bracket(s, sErr, tc, tcErr, td, tdErr, anyDebt, BRACKET, 0);
+  const decided = bracket(s, sErr, tc, tcErr, td, tdErr, anyDebt, snapshot.rules.healthFactorSlack, BRACKET, 0);
   acc.hfLo = BRACKET[0]!;
   acc.hfHi = BRACKET[1]!;
   return decided;
@@ -82,7 +84,10 @@ const BRACKET = new Float64Array(2);
  * Writes [hfLo, hfHi] to out[o], out[o+1] from float totals and their error bounds; returns whether
  * the bracket decides HF < 1e18. Without any debt read, HF = type(uint256).max exactly.
  */
-function bracket(s: number, sErr: number, tc: number, tcErr: number, td: number, tdErr: number, anyDebt: boolean, out: Float64Array, o: number): boolean {
+function bracket(
+  s: number, sErr: number, tc: number, tcErr: number, td: number, tdErr: number, anyDebt: boolean,
+  slack: HealthFactorSlack, out: Float64Array, o: number,
+): boolean {
   if (!anyDebt) {
     out[o] = Infinity;
     out[o + 1] = Infinity;
@@ -98,9 +103,9 @@ function bracket(s: number, sErr: number, tc: number, tcErr: number, td: number,
   const tcHi = tc * (1 + REL) + tcErr;
   const tdLo = td * (1 - REL) - tdErr;
   const tdHi = td * (1 + REL) + tdErr;
-  const num = sLo - tcHi - 1e4;
+  const num = sLo - slack.tcSlack * tcHi - slack.lowSlack;
   const lo = num > 0 ? (num / (1e4 * tdHi)) * (1 - REL) - 1e-15 : 0;
-  const hi = tdLo > 0 ? ((sHi + 5e3) / (1e4 * tdLo)) * (1 + REL) + 1e-15 : Infinity;
+  const hi = tdLo > 0 ? ((sHi + slack.highSlack) / (1e4 * tdLo)) * (1 + REL) + 1e-15 : Infinity;
   out[o] = lo;
   out[o + 1] = hi;
   return hi < 1 || lo >= 1;
@@ -170,5 +175,5 @@ export function screenPacked(out: Float64Array, o: number, eModeCategory: number
     td += out[k + 1]! * rs.fDebtIndex * pu[id]!;
     tdErr += err[id]!;
   }
-  return bracket(s, sErr, tc, tcErr, td, tdErr, anyDebt, out, o);
+  return bracket(s, sErr, tc, tcErr, td, tdErr, anyDebt, snapshot.rules.healthFactorSlack, out, o);
 }

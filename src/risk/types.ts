@@ -15,7 +15,7 @@ export interface ReserveState {
   liquidationThreshold: number;
   liquidationBonus: number;
   liquidationProtocolFee: number;
-  /** Reserve config bits 168-175 (V3.0/3.1). */
+  /** Reserve config bits 168-175 (V3.0/3.1); 0 from 3.2 on (membership is the category's bitmaps). */
   eModeCategory: number;
   active: boolean;
   frozen: boolean;
@@ -31,6 +31,11 @@ export interface ReserveState {
   stableDebtToken: Address;
   /** AaveOracle.getAssetPrice(asset), base currency units (USD 8 decimals on mainnet). */
   price: bigint;
+  /**
+   * Pool.getLiquidationGracePeriod(asset) (3.1+; 0n before): liquidations with this reserve as collateral
+   * or debt revert while block.timestamp <= this (ValidationLogic: `liquidationGracePeriodUntil < block.timestamp`).
+   */
+  liquidationGracePeriodUntil: bigint;
 }
 
 export interface EModeCategoryState {
@@ -42,6 +47,15 @@ export interface EModeCategoryState {
   /** AaveOracle.getAssetPrice(priceSource); 0n when priceSource is the zero address. */
   priceSourcePrice: bigint;
   label: string;
+  /**
+   * 3.2+: bit i set = reserve id i takes the category's LT, LTV and bonus (EModeConfiguration bitmaps,
+   * Pool.getEModeCategoryCollateralBitmap). 0n on V3.0/3.1, whose members are named by the reserves' config.
+   */
+  collateralBitmap: bigint;
+  /** 3.2+: bit i set = reserve id i may be borrowed in the category (gates new borrows only). 0n on V3.0/3.1. */
+  borrowableBitmap: bigint;
+  /** 3.6+: bit i set = a member collateral whose LTV is 0 in the category (LTV only, not LT). 0n before. */
+  ltvzeroBitmap: bigint;
 }
 
 export interface MarketState {
@@ -49,6 +63,8 @@ export interface MarketState {
   reserves: (ReserveState | undefined)[];
   eModes: Map<number, EModeCategoryState>;
   baseCurrencyUnit: bigint;
+  /** Pool.FLASHLOAN_PREMIUM_TOTAL() in bps (the premium a flash loan pays; 3.6 sends all of it to the protocol). */
+  flashLoanPremiumTotal: bigint;
 }
 
 export interface StableDebtPosition {

@@ -33,7 +33,7 @@ function reserve(id: number, decimals: number, price: bigint, lt: number, lb: nu
     eModeCategory: eMode, active: true, frozen: false, paused: false, borrowingEnabled: true,
     liquidityIndex: RAY, variableBorrowIndex: RAY, currentLiquidityRate: 0n, currentVariableBorrowRate: 0n,
     lastUpdateTimestamp: T, aToken: addr(0xa1, id), variableDebtToken: addr(0xd1, id), stableDebtToken: addr(0x51, id),
-    price,
+    price, liquidationGracePeriodUntil: 0n,
   };
 }
 
@@ -48,8 +48,9 @@ function market(patch: (m: MarketState) => void = () => {}): MarketState {
       reserve(DAI, 18, E8, 7700, 10400, 1000, 1),
       reserve(LTZ, 18, 5n * E8, 0, 0, 0, 0),
     ],
-    eModes: new Map([[1, { id: 1, ltv: 9300, liquidationThreshold: 9500, liquidationBonus: 10100, priceSource: ZERO, priceSourcePrice: 0n, label: "Stablecoins" }]]),
-    baseCurrencyUnit: E8,
+    eModes: new Map([[1, { id: 1, ltv: 9300, liquidationThreshold: 9500, liquidationBonus: 10100, priceSource: ZERO, priceSourcePrice: 0n, label: "Stablecoins",
+      collateralBitmap: 0n, borrowableBitmap: 0n, ltvzeroBitmap: 0n }]]),
+    baseCurrencyUnit: E8, flashLoanPremiumTotal: 5n,
   };
   patch(m);
   return m;

@@ -3,35 +3,57 @@
 // and whether the market's shape changed (new reserve, eMode category, moved contracts).
 import { decodeEventLog, toEventSelector, type AbiEvent, type Address, type Hex, type Log } from "viem";
 import { aaveOracleAbi, aTokenAbi, poolAbi, poolAddressesProviderAbi, poolConfiguratorAbi } from "../../contracts-abi/aave/index.js";
+import { poolConfiguratorV36Abi, poolV36Abi } from "../../contracts-abi/aave-v3.6/index.js";
 
-const eventsOf = (abi: readonly unknown[], names: readonly string[]): AbiEvent[] =>
+/** Each event from the first ABI that has it: the watched set is the union of 3.0's and 3.6's events. */
+const eventsOf = (abis: readonly (readonly unknown[])[], names: readonly string[]): AbiEvent[] =>
   names.map((name) => {
-    const item = (abi as AbiEvent[]).find((x) => x.type === "event" && x.name === name);
-    if (!item) throw new Error(`event ${name} is not in the ABI`);
-    return item;
+    for (const abi of abis) {
+      const item = (abi as AbiEvent[]).find((x) => x.type === "event" && x.name === name);
+      if (item) return item;
+    }
+    throw new Error(`event ${name} is not in the ABIs`);
   });
+const POOL = [poolAbi, poolV36Abi];
+const CONFIGURATOR = [poolConfiguratorAbi, poolConfiguratorV36Abi];
 
-/** Pool events that change a user's position; see AAVE-V3.md §4. */
-const POOL_USER_EVENTS = eventsOf(poolAbi, [
+/**
+ * Pool events that change a user's position; see AAVE-V3.md §4. One list for every version: an event a
+ * version does not have is never emitted there (SwapBorrowRateMode, RebalanceStableBorrowRate and
+ * MintUnbacked are ≤3.1-3.3; DeficitCreated and DeficitCovered are 3.3+). DeficitCreated is also emitted
+ * by the bad-debt burn of a liquidation for the user's other debt reserves (no other user event there).
+ */
+const POOL_USER_EVENTS = eventsOf(POOL, [
   "Supply", "Withdraw", "Borrow", "Repay", "LiquidationCall", "ReserveUsedAsCollateralEnabled",
   "ReserveUsedAsCollateralDisabled", "UserEModeSet", "SwapBorrowRateMode", "RebalanceStableBorrowRate", "MintUnbacked",
+  "DeficitCreated", "DeficitCovered",
 ]);
 /** aToken transfers move collateral with no Pool event. */
-const ATOKEN_EVENTS = eventsOf(aTokenAbi, ["BalanceTransfer"]);
-/** Reserve set, eMode categories or contract addresses changed: reload the market's shape. */
+const ATOKEN_EVENTS = eventsOf([aTokenAbi], ["BalanceTransfer"]);
+/**
+ * Reserve set, eMode categories or contract addresses changed: reload the market's shape and recompute
+ * every account. eMode membership (3.0: the reserve's category bits; 3.2+: the category's bitmaps) is
+ * rare admin work, so a full recompute is the simple exact answer.
+ */
 const MARKET_SHAPE_EVENTS = [
-  ...eventsOf(poolConfiguratorAbi, ["ReserveInitialized", "ReserveDropped", "EModeCategoryAdded", "EModeAssetCategoryChanged"]),
-  ...eventsOf(poolAddressesProviderAbi, ["PoolUpdated", "PriceOracleUpdated", "PoolConfiguratorUpdated"]),
+  ...eventsOf(CONFIGURATOR, [
+    "ReserveInitialized", "ReserveDropped", "EModeCategoryAdded", "EModeAssetCategoryChanged",
+    "AssetCollateralInEModeChanged", "AssetLtvzeroInEModeChanged",
+  ]),
+  ...eventsOf([poolAddressesProviderAbi], ["PoolUpdated", "PriceOracleUpdated", "PoolConfiguratorUpdated"]),
 ];
 /**
- * Configuration and price-source changes. The reserve reader reads every reserve's configuration
- * and every price each block anyway; these are logged so an operator sees why numbers moved.
+ * Configuration, grace period, premium and price-source changes. The market reader reads every
+ * reserve's configuration and grace period, the premium and every price each block anyway; these are
+ * logged so an operator sees why numbers moved.
  */
 const MARKET_INFO_EVENTS = [
-  ...eventsOf(poolConfiguratorAbi, [
+  ...eventsOf(CONFIGURATOR, [
     "CollateralConfigurationChanged", "LiquidationProtocolFeeChanged", "ReserveActive", "ReserveFrozen", "ReservePaused",
+    "LiquidationGracePeriodChanged", "LiquidationGracePeriodDisabled", "AssetBorrowableInEModeChanged", "PendingLtvChanged",
+    "FlashloanPremiumTotalUpdated",
   ]),
-  ...eventsOf(aaveOracleAbi, ["AssetSourceUpdated", "FallbackOracleUpdated"]),
+  ...eventsOf([aaveOracleAbi], ["AssetSourceUpdated", "FallbackOracleUpdated"]),
 ];
 
 const ALL_EVENTS = [...POOL_USER_EVENTS, ...ATOKEN_EVENTS, ...MARKET_SHAPE_EVENTS, ...MARKET_INFO_EVENTS];
@@ -79,6 +101,11 @@ export function interpretLog(log: Log, aTokens: ReadonlySet<string>): LogMeaning
     case "SwapBorrowRateMode":
     case "RebalanceStableBorrowRate":
       return meaning(abiEvent.name, args.user);
+    case "DeficitCreated":
+      return meaning(abiEvent.name, args.user);
+    case "DeficitCovered":
+      // eliminateReserveDeficit burns the caller's aTokens (Burn, which is not watched).
+      return meaning(abiEvent.name, args.caller);
     case "LiquidationCall":
       // The liquidator's own position changes too when it takes aTokens.
       return meaning(abiEvent.name, args.user, args.receiveAToken ? args.liquidator : undefined);

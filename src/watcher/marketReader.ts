@@ -4,8 +4,8 @@
 import { zeroAddress, type Address, type PublicClient } from "viem";
 import { aaveOracleAbi, poolAbi, poolAddressesProviderAbi } from "../../contracts-abi/aave/index.js";
 import { MULTICALL3_ADDRESS } from "../chain/multicall.js";
-import { decodeReserveConfiguration } from "../risk/reserveConfiguration.js";
 import type { EModeCategoryState, MarketState, ReserveState } from "../risk/types.js";
+import { marketReadingFor, type MarketReading } from "./marketReading.js";
 
 export interface MarketAddresses {
   addressesProvider: Address;
@@ -55,19 +55,25 @@ export async function discoverMarket(client: PublicClient, addressesProvider: Ad
 }
 
 /**
- * Reads MarketState at a block. Keeps the set of eMode category ids to read: those named by
- * reserves' configuration (V3.0/3.1 bits 168-175) and any the caller adds (users' categories).
+ * Reads MarketState at a block in ONE eth_call: every reserve (getReserveData, and on 3.1+ its grace
+ * period), every price, the flash-loan premium and the eMode categories to know. Those are the ones named
+ * by reserves' configuration (V3.0/3.1 bits 168-175) and any the caller adds (users' categories; on 3.2+
+ * the only way a category is met). What is read per version is in marketReading.ts.
  */
 export class MarketReader {
   private readonly eModeIds = new Set<number>();
+  private reading: MarketReading;
 
   constructor(
     private readonly client: PublicClient,
     private info: MarketInfo,
-  ) {}
+  ) {
+    this.reading = marketReadingFor(info.poolRevision);
+  }
 
   reload(info: MarketInfo): void {
     this.info = info;
+    this.reading = marketReadingFor(info.poolRevision);
   }
 
   /** eMode categories users are in, so their parameters are read too. */
@@ -77,60 +83,55 @@ export class MarketReader {
 
   async read(blockNumber: bigint, previous?: MarketState): Promise<MarketState> {
     const { pool, oracle } = this.info.addresses;
+    const reading = this.reading;
     const assets = this.info.reservesList.filter((a) => a !== zeroAddress);
     const eModeIds = [...this.eModeIds];
     // Price sources of eMode categories (V3.0/3.1) are priced in the same call when already known.
     const priceSources = previous ? [...previous.eModes.values()].map((e) => e.priceSource).filter((s) => s !== zeroAddress) : [];
-    // Heterogeneous calls: typed per element below, so the array itself is left untyped for viem.
+    const reserveCalls = assets.map((asset) => reading.reserveCalls(pool, asset));
+    const eModeCalls = eModeIds.map((id) => reading.eModeCalls(pool, id));
     const results = (await this.client.multicall({
       allowFailure: false,
       multicallAddress: MULTICALL3_ADDRESS,
       batchSize: 0, // one eth_call, however many reserves
       blockNumber,
+      // Heterogeneous calls, decoded per element by the version's reading.
       contracts: [
         { address: oracle, abi: aaveOracleAbi, functionName: "getAssetsPrices", args: [[...assets, ...priceSources]] },
-        ...assets.map((asset) => ({ address: pool, abi: poolAbi, functionName: "getReserveData", args: [asset] }) as const),
-        ...eModeIds.map((id) => ({ address: pool, abi: poolAbi, functionName: "getEModeCategoryData", args: [id] }) as const),
+        { address: pool, abi: poolAbi, functionName: "FLASHLOAN_PREMIUM_TOTAL", args: [] },
+        ...reserveCalls.flat(),
+        ...eModeCalls.flat(),
       ] as never[],
     })) as unknown[];
     const prices = results[0] as readonly bigint[];
+    const flashLoanPremiumTotal = BigInt(results[1] as bigint);
+    let k = 2;
     const reserves: (ReserveState | undefined)[] = [];
     const namedCategories = new Set<number>();
     assets.forEach((asset, i) => {
-      const data = results[1 + i] as {
-        configuration: { data: bigint }; liquidityIndex: bigint; currentLiquidityRate: bigint; variableBorrowIndex: bigint;
-        currentVariableBorrowRate: bigint; lastUpdateTimestamp: number; id: number; aTokenAddress: Address;
-        stableDebtTokenAddress: Address; variableDebtTokenAddress: Address;
-      };
-      const config = decodeReserveConfiguration(data.configuration.data);
-      if (config.eModeCategory !== 0) namedCategories.add(config.eModeCategory);
-      reserves[data.id] = {
-        asset, id: data.id, decimals: config.decimals, unit: 10n ** BigInt(config.decimals),
-        ltv: config.ltv, liquidationThreshold: config.liquidationThreshold, liquidationBonus: config.liquidationBonus,
-        liquidationProtocolFee: config.liquidationProtocolFee, eModeCategory: config.eModeCategory,
-        active: config.active, frozen: config.frozen, paused: config.paused, borrowingEnabled: config.borrowingEnabled,
-        liquidityIndex: data.liquidityIndex, variableBorrowIndex: data.variableBorrowIndex,
-        currentLiquidityRate: data.currentLiquidityRate, currentVariableBorrowRate: data.currentVariableBorrowRate,
-        lastUpdateTimestamp: BigInt(data.lastUpdateTimestamp),
-        aToken: data.aTokenAddress, variableDebtToken: data.variableDebtTokenAddress, stableDebtToken: data.stableDebtTokenAddress,
-        price: prices[i]!,
-      };
+      const n = reserveCalls[i]!.length;
+      const r = reading.decodeReserve(asset, results.slice(k, k + n), prices[i]!);
+      k += n;
+      if (r.eModeCategory !== 0) namedCategories.add(r.eModeCategory);
+      reserves[r.id] = r;
     });
     const sourcePrice = new Map(priceSources.map((s, i) => [s.toLowerCase(), prices[assets.length + i]!]));
     const eModes = new Map<number, EModeCategoryState>();
+    let unpriced = false;
     eModeIds.forEach((id, i) => {
-      const c = results[1 + assets.length + i] as { ltv: number; liquidationThreshold: number; liquidationBonus: number; priceSource: Address; label: string };
-      if (c.liquidationThreshold === 0) return; // not configured
-      eModes.set(id, {
-        id, ltv: c.ltv, liquidationThreshold: c.liquidationThreshold, liquidationBonus: c.liquidationBonus,
-        priceSource: c.priceSource, priceSourcePrice: sourcePrice.get(c.priceSource.toLowerCase()) ?? 0n, label: c.label,
+      const n = eModeCalls[i]!.length;
+      const category = reading.decodeEMode(id, results.slice(k, k + n), (source) => {
+        const price = sourcePrice.get(source.toLowerCase());
+        if (price === undefined) unpriced = true;
+        return price ?? 0n;
       });
+      k += n;
+      if (category !== undefined) eModes.set(id, category);
     });
-    const market: MarketState = { reserves, eModes, baseCurrencyUnit: this.info.baseCurrencyUnit };
+    const market: MarketState = { reserves, eModes, baseCurrencyUnit: this.info.baseCurrencyUnit, flashLoanPremiumTotal };
 
     // Categories met for the first time, or a price source not priced yet: one more read, rarely.
     const unknown = [...namedCategories].filter((id) => !this.eModeIds.has(id));
-    const unpriced = [...eModes.values()].some((e) => e.priceSource !== zeroAddress && !sourcePrice.has(e.priceSource.toLowerCase()));
     if (unknown.length > 0 || unpriced) {
       this.addEModeCategories(unknown);
       return this.read(blockNumber, market);
@@ -169,6 +170,7 @@ export function changedEModes(before: MarketState, after: MarketState): number[]
     const a = before.eModes.get(id);
     const b = after.eModes.get(id);
     return !a || !b || a.liquidationThreshold !== b.liquidationThreshold || a.ltv !== b.ltv ||
-      a.priceSourcePrice !== b.priceSourcePrice || a.liquidationBonus !== b.liquidationBonus;
+      a.priceSourcePrice !== b.priceSourcePrice || a.liquidationBonus !== b.liquidationBonus ||
+      a.collateralBitmap !== b.collateralBitmap || a.ltvzeroBitmap !== b.ltvzeroBitmap;
   });
 }

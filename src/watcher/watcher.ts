@@ -379,8 +379,12 @@ export class Watcher {
 /** Reserve ids whose accrued indexes, price or configuration differ between two blocks' snapshots. */
 export function movedReserves(before: MarketSnapshot, after: MarketSnapshot, beforeMarket: MarketState, afterMarket: MarketState): number[] {
   const moved = new Set(changedReserves(beforeMarket, afterMarket));
+  // A category whose parameters or members changed moves its members, before and after (the version's rule).
+  const rules = after.rules;
   for (const category of changedEModes(beforeMarket, afterMarket)) {
-    afterMarket.reserves.forEach((r) => r && r.eModeCategory === category && moved.add(r.id));
+    const was = beforeMarket.eModes.get(category);
+    const is = afterMarket.eModes.get(category);
+    afterMarket.reserves.forEach((r) => r && (rules.inEMode(r, category, was) || rules.inEMode(r, category, is)) && moved.add(r.id));
   }
   after.reserves.forEach((r, id) => {
     const b = before.reserves[id];

@@ -3,20 +3,10 @@ import { collateralToLiquidateV30, maxLiquidatableDebtV30, CLOSE_FACTOR_HF_THRES
 import { liquidationPriceFor, liquidationPrices } from "../../src/risk/liquidationPrice.js";
 import { computeAccountHealth } from "../../src/risk/healthFactor.js";
 import { snapshotMarket } from "../../src/risk/marketSnapshot.js";
-import { RULES_V3_0, UnsupportedPoolRevisionError, rulesForRevision } from "../../src/risk/rules.js";
+import { RULES_V3_0 } from "../../src/risk/rules.js";
 import type { MarketState } from "../../src/risk/types.js";
 import { MathRevertError, WAD, percentDiv, percentMul } from "../../src/risk/wadRayMath.js";
 import { Rng, ZERO, makeAccount, makeMarket } from "./riskSynthetic.js";
-
-describe("rulesForRevision", () => {
-  it("revision 1 (and 2-4) are V3.0 rules; later revisions throw a clear error", () => {
-    expect(rulesForRevision(1n)).toBe(RULES_V3_0);
-    expect(rulesForRevision(4).version).toBe("Aave V3.1");
-    expect(rulesForRevision(4).healthFactor).toBe(RULES_V3_0.healthFactor);
-    expect(() => rulesForRevision(9n)).toThrow(UnsupportedPoolRevisionError);
-    expect(() => rulesForRevision(10)).toThrow(/Aave pool revision 10 is not supported yet \(supported: 1, 2, 3, 4/);
-  });
-});
 
 describe("close factor (LiquidationLogic._calculateDebt, V3.0)", () => {
   it("50% above HF 0.95, 100% at or below", () => {

@@ -40,8 +40,20 @@ export interface MarketOptions {
   timestamp?: bigint;
   /** eMode category 2 has a priceSource (V3.0 feature). */
   eModePriceSource?: boolean;
-  /** The last reserve has LT = 0 (enabled collateral that does not count). */
+  /** The last reserve has LT = 0 (enabled collateral that does not count on V3.0, counts in TC on 3.6). */
   ltZeroReserve?: boolean;
+  /**
+   * 3.2+ layout: eMode membership by the categories' bitmaps (reserves' category bits 0, no priceSource);
+   * in category 2 the second member is LTV-zero (ltvzeroBitmap) and the LT-0 reserve, if any, is a member.
+   */
+  bitmaps?: boolean;
+}
+
+/** Whether reserve `r` takes category `eMode`'s parameters, in either layout (for building accounts). */
+export function isEModeMember(market: MarketState, r: ReserveState, eMode: number): boolean {
+  if (eMode === 0) return false;
+  const c = market.eModes.get(eMode);
+  return r.eModeCategory === eMode || (c !== undefined && ((c.collateralBitmap >> BigInt(r.id)) & 1n) === 1n);
 }
 
 /**
@@ -69,7 +81,7 @@ export function makeMarket(rng: Rng, opts: MarketOptions = {}): MarketState {
       liquidationThreshold: lt,
       liquidationBonus: lt === 0 ? 0 : rng.int(10_100, 11_500),
       liquidationProtocolFee: rng.pick([0, 1000, 2000]),
-      eModeCategory: cat,
+      eModeCategory: opts.bitmaps ? 0 : cat,
       active: true, frozen: false, paused: false, borrowingEnabled: true,
       liquidityIndex: RAY + rng.range(0n, RAY / 5n),
       variableBorrowIndex: RAY + rng.range(0n, RAY / 3n),
@@ -77,18 +89,27 @@ export function makeMarket(rng: Rng, opts: MarketOptions = {}): MarketState {
       currentVariableBorrowRate: rng.range(0n, RAY / 4n),
       lastUpdateTimestamp: ts - BigInt(rng.int(0, 7200)),
       aToken: addr(0xa1, id), variableDebtToken: addr(0xd1, id), stableDebtToken: addr(0x51, id),
-      price,
+      price, liquidationGracePeriodUntil: 0n,
     });
   }
+  const bitmap = (ids: number[]) => ids.reduce((b, id) => b | (1n << BigInt(id)), 0n);
+  const members = (cat: number) => reserves.filter((r) => r.id % 5 === (cat === 1 ? 0 : 1)).map((r) => r.id);
+  const ltZero = opts.ltZeroReserve ? [n - 1] : [];
+  const eth = [...members(2), ...ltZero];
   const eModes = new Map<number, EModeCategoryState>();
-  eModes.set(1, { id: 1, ltv: 9300, liquidationThreshold: 9500, liquidationBonus: 10100, priceSource: ZERO, priceSourcePrice: 0n, label: "Stablecoins" });
+  eModes.set(1, {
+    id: 1, ltv: 9300, liquidationThreshold: 9500, liquidationBonus: 10100, priceSource: ZERO, priceSourcePrice: 0n, label: "Stablecoins",
+    collateralBitmap: opts.bitmaps ? bitmap(members(1)) : 0n, borrowableBitmap: opts.bitmaps ? bitmap(members(1)) : 0n, ltvzeroBitmap: 0n,
+  });
   eModes.set(2, {
     id: 2, ltv: 9000, liquidationThreshold: 9300, liquidationBonus: 10100,
-    priceSource: opts.eModePriceSource ? addr(0xee, 2) : ZERO,
-    priceSourcePrice: opts.eModePriceSource ? rng.range(2_000n * 10n ** 8n, 4_000n * 10n ** 8n) : 0n,
+    priceSource: opts.eModePriceSource && !opts.bitmaps ? addr(0xee, 2) : ZERO,
+    priceSourcePrice: opts.eModePriceSource && !opts.bitmaps ? rng.range(2_000n * 10n ** 8n, 4_000n * 10n ** 8n) : 0n,
     label: "ETH correlated",
+    collateralBitmap: opts.bitmaps ? bitmap(eth) : 0n, borrowableBitmap: opts.bitmaps ? bitmap(members(2)) : 0n,
+    ltvzeroBitmap: opts.bitmaps && eth.length > 1 ? bitmap([eth[1]!]) : 0n,
   });
-  return { reserves, eModes, baseCurrencyUnit: 10n ** 8n };
+  return { reserves, eModes, baseCurrencyUnit: 10n ** 8n, flashLoanPremiumTotal: 5n };
 }
 
 export interface AccountOptions {
@@ -113,8 +134,10 @@ export function makeAccount(rng: Rng, market: MarketState, i: number, opts: Acco
   const nDebt = rng.int(1, 2);
   const coll = new Set<number>();
   while (coll.size < nColl) coll.add(rng.pick(reserves).id);
-  // V3.0 only lets an eMode user borrow assets of the category.
-  const borrowable = eMode === 0 ? reserves : reserves.filter((r) => r.eModeCategory === eMode);
+  // An eMode user may only borrow assets of the category (V3.0: its members; 3.2+: its borrowable bitmap).
+  const cat = market.eModes.get(eMode);
+  const borrowable = eMode === 0 ? reserves
+    : reserves.filter((r) => r.eModeCategory === eMode || (cat !== undefined && ((cat.borrowableBitmap >> BigInt(r.id)) & 1n) === 1n));
   const debt = new Set<number>();
   while (debt.size < Math.min(nDebt, borrowable.length)) debt.add(rng.pick(borrowable).id);
 
@@ -126,7 +149,7 @@ export function makeAccount(rng: Rng, market: MarketState, i: number, opts: Acco
     const v = Math.exp(rng.next() * Math.log(1e6 / 100)) * 100; // $100 .. $1M, log-uniform
     scaledCollateral.set(id, scaledFor(v, r, r.liquidityIndex));
     collValue += v;
-    const lt = eMode !== 0 && r.eModeCategory === eMode ? market.eModes.get(eMode)!.liquidationThreshold : r.liquidationThreshold;
+    const lt = isEModeMember(market, r, eMode) ? market.eModes.get(eMode)!.liquidationThreshold : r.liquidationThreshold;
     weighted += v * lt / 1e4;
   }
   const hf = (opts.hfLo ?? 0.7) + rng.next() * ((opts.hfHi ?? 2.5) - (opts.hfLo ?? 0.7));

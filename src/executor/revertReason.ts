@@ -1,6 +1,7 @@
 // Turns the revert of a liquidationCall simulation into a name a log reader understands: Aave 3.0-3.3
 // string codes ("45"), Aave 3.4+ custom errors, and the ERC-20 errors the debt transfer can hit.
 import { decodeAbiParameters, parseAbi, toFunctionSelector, type AbiParameter, type Hex } from "viem";
+import { aaveV36ErrorsAbi } from "../../contracts-abi/aave-v3.6/errors.js";
 import { aaveErrorsAbi } from "../../contracts-abi/aaveErrors.js";
 
 /** Aave V3 string error codes that liquidationCall can revert with ([core30] Errors.sol; 97: 3.1+, 103: 3.3). */
@@ -35,11 +36,12 @@ interface CustomError {
   name: string;
 }
 
-// Aave 3.4+ errors (all of 3.6's Errors.sol) and the ERC-20 ones, by selector; built on first use.
+// Aave 3.4+ errors (all of 3.6's Errors.sol), the other errors the compiled 3.6 contracts can revert
+// with (OpenZeppelin's SafeCast, ECDSA, Address...) and the ERC-20 ones, by selector; built on first use.
 let customErrors: ReadonlyMap<string, CustomError> | undefined;
 function customErrorBySelector(selector: string): CustomError | undefined {
   customErrors ??= new Map(
-    [...aaveErrorsAbi, ...TOKEN_ERRORS_ABI].map((item): [string, CustomError] => [
+    [...aaveV36ErrorsAbi, ...aaveErrorsAbi, ...TOKEN_ERRORS_ABI].map((item): [string, CustomError] => [
       // No tuple arguments among these errors, so "Name(type,type)" is the canonical signature.
       toFunctionSelector(`${item.name}(${item.inputs.map((i) => i.type).join(",")})`),
       { item, name: TOKEN_ERROR_NAMES[item.name] ?? upperSnake(item.name) },

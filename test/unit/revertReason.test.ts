@@ -81,6 +81,12 @@ describe("decodeRevertData", () => {
     expect(TOKEN_TRANSFER_ERRORS.has(reasonName(reason))).toBe(true);
   });
 
+  it("names the other errors of the compiled 3.6 contracts (OpenZeppelin's SafeCast)", () => {
+    const abi = [{ type: "error", name: "SafeCastOverflowedUintDowncast", inputs: [{ type: "uint8" }, { type: "uint256" }] }] as const;
+    const data = encodeErrorResult({ abi, errorName: "SafeCastOverflowedUintDowncast", args: [128, 2n ** 130n] });
+    expect(decodeRevertData(data)).toBe(`SAFE_CAST_OVERFLOWED_UINT_DOWNCAST (SafeCastOverflowedUintDowncast(128, ${2n ** 130n}))`);
+  });
+
   it("3.0 string codes, panics, unknown selectors and empty reverts as before", () => {
     expect(decodeRevertData(errorString("45"))).toBe("HEALTH_FACTOR_NOT_BELOW_THRESHOLD (45)");
     expect(decodeRevertData(errorString("1"))).toBe("AAVE_ERROR_1");

@@ -1,4 +1,5 @@
 // `keeper markets` lists every name POOL_ADDRESSES_PROVIDER accepts, and each listed name loads.
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { marketsCommand } from "../../src/cli/marketsCommand.js";
 import { KNOWN_MARKETS, loadConfig } from "../../src/config/index.js";
@@ -29,5 +30,15 @@ describe("keeper markets", () => {
         expect([config.poolAddressesProvider, config.chainId, config.market?.name]).toEqual([row.poolAddressesProvider, row.chainId, row.name]);
       }
     }
+  });
+});
+
+describe("README", () => {
+  it("lists exactly the market names keeper accepts (update the list under 'today it is:' if this fails)", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const block = /today it is:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const listed = block!.replace(/\([^)]*\)/g, "").split(/\s+/).filter((w) => w !== "");
+    expect(listed.sort()).toEqual(KNOWN_MARKETS.map((m) => m.name).sort());
   });
 });

@@ -71,6 +71,15 @@ describe("keeper run: bad input", () => {
     expect(result.stdout + result.stderr).not.toContain(SANDBOX_KEEPER_KEY.slice(2));
   });
 
+  it("keeper scan checks a named market's chain against the node the same way", () => {
+    const env = { PATH: process.env.PATH, ...good(), POOL_ADDRESSES_PROVIDER: "base" };
+    const result = spawnSync(process.execPath, [KEEPER_BIN, "scan"], { env, cwd, encoding: "utf8", timeout: 60_000 });
+    expect(result.status, result.stdout + result.stderr).toBe(2);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^keeper: POOL_ADDRESSES_PROVIDER: market base is on chain 8453, but the node at .* is on chain 31337$/),
+    ]);
+  });
+
   it("an unreachable RPC at start is retried with a clear log line, not a crash; SIGTERM stops it", async () => {
     const port = await new Promise<number>((resolve) => {
       const server = createServer();

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { sandboxCommand, SANDBOX_HELP } from "./sandboxCommand.js";
 import { scanCommand, SCAN_HELP } from "./scanCommand.js";
 import { inspectCommand, INSPECT_HELP } from "./inspectCommand.js";
+import { marketsCommand, MARKETS_HELP } from "./marketsCommand.js";
 import { runCommand, RUN_HELP } from "./runCommand.js";
 import { UsageError } from "./usage.js";
 import { ConfigError } from "../config/index.js";
@@ -19,6 +20,7 @@ Commands:
   sandbox     start a local chain with a real Aave V3 market and borrowers (no RPC needed)
   scan        sync with the chain and list accounts by health factor, with liquidation prices
   inspect     one account reserve by reserve, its health factor computed three ways
+  markets     the Aave V3 markets POOL_ADDRESSES_PROVIDER accepts by name
   help        show this help
 
 Settings come from the environment or .env (see .env.example).
@@ -29,7 +31,9 @@ ${SANDBOX_HELP}
 
 ${SCAN_HELP}
 
-${INSPECT_HELP}`;
+${INSPECT_HELP}
+
+${MARKETS_HELP}`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -58,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
       return scanCommand(rest);
     case "inspect":
       return inspectCommand(rest);
+    case "markets":
+      return marketsCommand(rest);
     case undefined:
     case "help":
     case "--help":
@@ -69,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(version());
       return 0;
     default:
-      throw new UsageError(`unknown command "${command}" (commands: run, sandbox, scan, inspect, help)`);
+      throw new UsageError(`unknown command "${command}" (commands: run, sandbox, scan, inspect, markets, help)`);
   }
 }
 

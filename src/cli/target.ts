@@ -59,7 +59,10 @@ export function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBO
   };
 }
 
-/** A client for the target, after checking that the node answers and is on CHAIN_ID. */
+/**
+ * A client for the target, after checking that the node answers and is on CHAIN_ID, or on the chain
+ * of the known market POOL_ADDRESSES_PROVIDER names: every chain command (run, scan, inspect) starts here.
+ */
 export async function connectTarget(target: ChainTarget, config: KeeperConfig): Promise<PublicClient> {
   const client = createChainClient({ rpcUrl: target.rpcUrl, rpcUrlFallback: target.rpcUrlFallback, retryCount: 1 });
   let chainId: number;
@@ -70,7 +73,12 @@ export async function connectTarget(target: ChainTarget, config: KeeperConfig): 
     throw new ConfigError("RPC_URL", `${redactUrl(target.rpcUrl)} does not answer eth_chainId${hint}: ${(err as Error).message.split("\n")[0]}`);
   }
   if (config.chainId !== undefined && config.chainId !== chainId) {
-    throw new ConfigError("CHAIN_ID", `is ${config.chainId} but the node at ${redactUrl(target.rpcUrl)} is on chain ${chainId}`);
+    const node = `the node at ${redactUrl(target.rpcUrl)} is on chain ${chainId}`;
+    if (config.chainIdSetting !== "POOL_ADDRESSES_PROVIDER") throw new ConfigError("CHAIN_ID", `is ${config.chainId} but ${node}`);
+    // A market named (or recognized) from the address book: its chain must be the node's. The sandbox ignores it.
+    if (target.source === "env") {
+      throw new ConfigError("POOL_ADDRESSES_PROVIDER", `market ${config.market?.name} is on chain ${config.chainId}, but ${node}`);
+    }
   }
   return client;
 }

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { redactUrl } from "../chain/rpc.js";
-import { KNOWN_MARKETS, findKnownMarket, findMarketByName, type KnownMarket } from "./markets.js";
+import { findKnownMarket, findMarketByName, type KnownMarket } from "./markets.js";
 import {
   ConfigError,
   parseAddress,
@@ -19,7 +19,7 @@ import {
 } from "./parse.js";
 
 export { ConfigError, parseBoolean } from "./parse.js";
-export { KNOWN_MARKETS, findKnownMarket, findMarketByName, type KnownMarket } from "./markets.js";
+export { KNOWN_MARKETS, findKnownMarket, findMarketByName, marketNameOf, type KnownMarket } from "./markets.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -31,6 +31,8 @@ export interface KeeperConfig {
   wsUrl?: string;
   /** CHAIN_ID, or the known market's chain when unset; the caller checks it against the node. */
   chainId?: number;
+  /** Which setting chainId came from, for the one-line message when the node is on another chain. */
+  chainIdSetting?: "CHAIN_ID" | "POOL_ADDRESSES_PROVIDER";
   poolAddressesProvider?: `0x${string}`;
   /** Set when POOL_ADDRESSES_PROVIDER named a known market, or its address (and chain) identify one. */
   market?: KnownMarket;
@@ -120,7 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       if (market === undefined) {
         throw new ConfigError(
           "POOL_ADDRESSES_PROVIDER",
-          `${show(providerRaw)} is neither an address nor a known market (known: ${knownMarketNames()})`,
+          `${show(providerRaw)} is neither an address nor a known market name (${MARKET_NAMES_HINT})`,
         );
       }
       if (configuredChainId !== undefined && configuredChainId !== market.chainId) {
@@ -135,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   // Defaulting CHAIN_ID to the market's chain makes the caller's check against
   // the node catch "market ethereum, but RPC_URL points at Arbitrum".
   const chainId = configuredChainId ?? market?.chainId;
+  const chainIdSetting = configuredChainId !== undefined ? "CHAIN_ID" : market !== undefined ? "POOL_ADDRESSES_PROVIDER" : undefined;
 
   const uiPoolDataProvider = optional("UI_POOL_DATA_PROVIDER", parseAddress);
   const startBlock = optional("START_BLOCK", parseBlockNumber) ?? market?.deploymentBlock;
@@ -160,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     ...(rpcUrlFallback !== undefined && { rpcUrlFallback }),
     ...(wsUrl !== undefined && { wsUrl }),
     ...(chainId !== undefined && { chainId }),
+    ...(chainIdSetting !== undefined && { chainIdSetting }),
     ...(poolAddressesProvider !== undefined && { poolAddressesProvider }),
     ...(market !== undefined && { market }),
     ...(uiPoolDataProvider !== undefined && { uiPoolDataProvider }),
@@ -189,7 +193,7 @@ export function requirePoolAddressesProvider(config: KeeperConfig): `0x${string}
   if (config.poolAddressesProvider === undefined) {
     throw new ConfigError(
       "POOL_ADDRESSES_PROVIDER",
-      `not set (an address or a known market: ${knownMarketNames()}; see .env.example)`,
+      `not set (an address, or a market name such as ethereum: ${MARKET_NAMES_HINT}; see .env.example)`,
     );
   }
   return config.poolAddressesProvider;
@@ -239,9 +243,7 @@ function parseLogLevel(name: string, raw: string): LogLevel {
   return known;
 }
 
-function knownMarketNames(): string {
-  return KNOWN_MARKETS.map((m) => m.name).join(", ");
-}
+const MARKET_NAMES_HINT = "`npx keeper markets` lists the names";
 
 function nonEmpty(raw: string | undefined): string | undefined {
   const trimmed = raw?.trim();

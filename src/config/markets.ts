@@ -1,81 +1,71 @@
 // The Aave V3 markets keeper knows by name, so an operator can write
-// POOL_ADDRESSES_PROVIDER=ethereum instead of pasting an address.
+// POOL_ADDRESSES_PROVIDER=ethereum instead of pasting an address: every Aave V3 market of the npm
+// address book (@aave-dao/aave-address-book), read from the small generated table addressBook.ts
+// (scripts/generate-known-markets.ts; a unit test checks it equals the installed book).
 //
-// A small hand-written table rather than a dependency on
-// @bgd-labs/aave-address-book: we need a handful of addresses. The values are
-// the address book's (AaveV3Ethereum.ts, AaveV3Arbitrum.ts, AaveV3Base.ts, ...);
-// test/unit/config.test.ts checks their EIP-55 checksums.
+// Naming rule: a market's name is its book name without "AaveV3", its words joined by "-" and
+// lowercased (AaveV3Ethereum -> ethereum, AaveV3EthereumLido -> ethereum-lido, AaveV3ZkSync ->
+// zk-sync). Lookups ignore case, "-", "_" and the "AaveV3" prefix, so "AaveV3EthereumLido",
+// "ethereumlido" and "zksync" work too; "mainnet" is an extra alias of ethereum.
+import { ADDRESS_BOOK_V3_MARKETS } from "./addressBook.js";
 
 export interface KnownMarket {
-  /** Canonical name, lowercase; what describeConfig and error messages show. */
+  /** Canonical name, lowercase (the naming rule above); what describeConfig and error messages show. */
   name: string;
-  /** Other names accepted (case-insensitive), e.g. the address book's "AaveV3Ethereum". */
+  /** The address book's name, e.g. "AaveV3Ethereum". */
+  bookName: string;
+  /** Other names accepted besides the book name; compared like names (case, "-", "_" ignored). */
   aliases: readonly string[];
   chainId: number;
   poolAddressesProvider: `0x${string}`;
   pool: `0x${string}`;
   /**
-   * Block of the market's deployment: where a backfill of its events can start.
-   * Only filled in where we are sure of it; without it the caller needs START_BLOCK.
+   * Block of the market's deployment: where a backfill of its events can start. The book has no
+   * such field; only filled in where we are sure of it; without it the caller needs START_BLOCK.
    */
   deploymentBlock?: bigint;
 }
 
-// Arbitrum, Optimism, Polygon and Avalanche V3 were deployed at the same
-// addresses on each chain, so an address alone does not say which market it is.
-const L2_PROVIDER = "0xa97684ead0e402dC232d5A977953DF7ECBaB3CDb";
-const L2_POOL = "0x794a61358D6845594F94dc1DB02A252b5b4814aD";
+/** Deployment blocks we know (the book does not carry them). */
+const DEPLOYMENT_BLOCKS: Readonly<Record<string, bigint>> = { AaveV3Ethereum: 16291127n };
 
-export const KNOWN_MARKETS: readonly KnownMarket[] = Object.freeze([
-  {
-    name: "ethereum",
-    aliases: ["mainnet", "AaveV3Ethereum"],
-    chainId: 1,
-    poolAddressesProvider: "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e",
-    pool: "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2",
-    deploymentBlock: 16291127n,
-  },
-  {
-    name: "arbitrum",
-    aliases: ["AaveV3Arbitrum"],
-    chainId: 42161,
-    poolAddressesProvider: L2_PROVIDER,
-    pool: L2_POOL,
-  },
-  {
-    name: "optimism",
-    aliases: ["AaveV3Optimism"],
-    chainId: 10,
-    poolAddressesProvider: L2_PROVIDER,
-    pool: L2_POOL,
-  },
-  {
-    name: "polygon",
-    aliases: ["AaveV3Polygon"],
-    chainId: 137,
-    poolAddressesProvider: L2_PROVIDER,
-    pool: L2_POOL,
-  },
-  {
-    name: "avalanche",
-    aliases: ["AaveV3Avalanche"],
-    chainId: 43114,
-    poolAddressesProvider: L2_PROVIDER,
-    pool: L2_POOL,
-  },
-  {
-    name: "base",
-    aliases: ["AaveV3Base"],
-    chainId: 8453,
-    poolAddressesProvider: "0xe20fCBdBfFC4Dd138cE8b2E6FBb6CB49777ad64D",
-    pool: "0xA238Dd80C259a72e81d7e4664a9801593F98d1c5",
-  },
-] satisfies KnownMarket[]);
+/** Names kept working from before the address book. */
+const EXTRA_ALIASES: Readonly<Record<string, readonly string[]>> = { AaveV3Ethereum: ["mainnet"] };
 
-/** The market called `name` (or one of its aliases), case-insensitively. */
+/** "AaveV3EthereumLido" -> "ethereum-lido", "AaveV3BNB" -> "bnb", "AaveV3XLayer" -> "x-layer". */
+export function marketNameOf(bookName: string): string {
+  return bookName
+    .replace(/^AaveV3/, "")
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1-$2")
+    .toLowerCase();
+}
+
+/** What names are compared by: "AaveV3-Ethereum_Lido", "ethereum-lido" and "EthereumLido" are one name. */
+function nameKey(name: string): string {
+  return name.toLowerCase().replace(/[-_\s]/g, "").replace(/^aavev3/, "");
+}
+
+export const KNOWN_MARKETS: readonly KnownMarket[] = Object.freeze(
+  ADDRESS_BOOK_V3_MARKETS.map((m): KnownMarket => {
+    const deploymentBlock = DEPLOYMENT_BLOCKS[m.book];
+    return {
+      name: marketNameOf(m.book),
+      bookName: m.book,
+      aliases: EXTRA_ALIASES[m.book] ?? [],
+      chainId: m.chainId,
+      poolAddressesProvider: m.poolAddressesProvider,
+      pool: m.pool,
+      ...(deploymentBlock !== undefined && { deploymentBlock }),
+    };
+  }),
+);
+
+/** The market called `name` (its name, book name or an alias; case, "-" and "_" ignored). */
 export function findMarketByName(name: string): KnownMarket | undefined {
-  const wanted = name.toLowerCase();
-  return KNOWN_MARKETS.find((m) => m.name === wanted || m.aliases.some((a) => a.toLowerCase() === wanted));
+  const wanted = nameKey(name);
+  if (wanted === "") return undefined;
+  return KNOWN_MARKETS.find((m) => nameKey(m.bookName) === wanted || m.aliases.some((a) => nameKey(a) === wanted));
 }
 
 /**

@@ -1,6 +1,8 @@
 // Turns the revert of a liquidationCall simulation into a name a log reader understands: Aave 3.0-3.3
 // string codes ("45"), Aave 3.4+ custom errors, and the ERC-20 errors the debt transfer can hit.
-import { decodeAbiParameters, toFunctionSelector, type Hex } from "viem";
+import { decodeAbiParameters, parseAbi, toFunctionSelector, type AbiParameter, type Hex } from "viem";
+import { aaveV36ErrorsAbi } from "../../contracts-abi/aave-v3.6/errors.js";
+import { aaveErrorsAbi } from "../../contracts-abi/aaveErrors.js";
 
 /** Aave V3 string error codes that liquidationCall can revert with ([core30] Errors.sol; 97: 3.1+, 103: 3.3). */
 export const AAVE_LIQUIDATION_ERRORS: Readonly<Record<string, string>> = {
@@ -16,25 +18,55 @@ export const AAVE_LIQUIDATION_ERRORS: Readonly<Record<string, string>> = {
   "103": "MUST_NOT_LEAVE_DUST",
 };
 
-// Aave 3.4+ custom errors and OpenZeppelin 5 ERC-20 errors, by selector.
-const CUSTOM_ERRORS: ReadonlyMap<string, string> = new Map(
-  (
-    [
-      ["SelfLiquidation()", "SELF_LIQUIDATION"],
-      ["ReserveInactive()", "RESERVE_INACTIVE"],
-      ["ReservePaused()", "RESERVE_PAUSED"],
-      ["PriceOracleSentinelCheckFailed()", "PRICE_ORACLE_SENTINEL_CHECK_FAILED"],
-      ["LiquidationGraceSentinelCheckFailed()", "LIQUIDATION_GRACE_SENTINEL_CHECK_FAILED"],
-      ["HealthFactorNotBelowThreshold()", "HEALTH_FACTOR_NOT_BELOW_THRESHOLD"],
-      ["CollateralCannotBeLiquidated()", "COLLATERAL_CANNOT_BE_LIQUIDATED"],
-      ["SpecifiedCurrencyNotBorrowedByUser()", "SPECIFIED_CURRENCY_NOT_BORROWED_BY_USER"],
-      ["MustNotLeaveDust()", "MUST_NOT_LEAVE_DUST"],
-      ["ERC20InsufficientBalance(address,uint256,uint256)", "ERC20_INSUFFICIENT_BALANCE"],
-      ["ERC20InsufficientAllowance(address,uint256,uint256)", "ERC20_INSUFFICIENT_ALLOWANCE"],
-      ["SafeERC20FailedOperation(address)", "ERC20_TRANSFER_FAILED"],
-    ] as const
-  ).map(([signature, name]) => [toFunctionSelector(signature), name]),
-);
+// OpenZeppelin 5 ERC-20 errors the debt transfer can hit, named as the token-transfer reasons below.
+const TOKEN_ERRORS_ABI = parseAbi([
+  "error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)",
+  "error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)",
+  "error SafeERC20FailedOperation(address token)",
+]);
+const TOKEN_ERROR_NAMES: Readonly<Record<string, string>> = {
+  ERC20InsufficientBalance: "ERC20_INSUFFICIENT_BALANCE",
+  ERC20InsufficientAllowance: "ERC20_INSUFFICIENT_ALLOWANCE",
+  SafeERC20FailedOperation: "ERC20_TRANSFER_FAILED",
+};
+
+interface CustomError {
+  item: { name: string; inputs: readonly AbiParameter[] };
+  /** What reasonName() answers: the same UPPER_SNAKE name as the 3.0 code, e.g. MUST_NOT_LEAVE_DUST. */
+  name: string;
+}
+
+// Aave 3.4+ errors (all of 3.6's Errors.sol), the other errors the compiled 3.6 contracts can revert
+// with (OpenZeppelin's SafeCast, ECDSA, Address...) and the ERC-20 ones, by selector; built on first use.
+let customErrors: ReadonlyMap<string, CustomError> | undefined;
+function customErrorBySelector(selector: string): CustomError | undefined {
+  customErrors ??= new Map(
+    [...aaveV36ErrorsAbi, ...aaveErrorsAbi, ...TOKEN_ERRORS_ABI].map((item): [string, CustomError] => [
+      // No tuple arguments among these errors, so "Name(type,type)" is the canonical signature.
+      toFunctionSelector(`${item.name}(${item.inputs.map((i) => i.type).join(",")})`),
+      { item, name: TOKEN_ERROR_NAMES[item.name] ?? upperSnake(item.name) },
+    ]),
+  );
+  return customErrors.get(selector);
+}
+
+/** "MustNotLeaveDust" -> "MUST_NOT_LEAVE_DUST", "LtvValidationFailed" -> "LTV_VALIDATION_FAILED". */
+function upperSnake(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z])([A-Z][a-z])/g, "$1_$2").toUpperCase();
+}
+
+/** "MUST_NOT_LEAVE_DUST (MustNotLeaveDust())", arguments decoded: "INVALID_DEBT_IN_EMODE (InvalidDebtInEmode(0x…, 1))". */
+function nameCustomError(error: CustomError, data: Hex): string {
+  let args: readonly unknown[] = [];
+  if (error.item.inputs.length > 0) {
+    try {
+      args = decodeAbiParameters(error.item.inputs, `0x${data.slice(10)}`);
+    } catch {
+      return `${error.name} (${error.item.name}(<malformed arguments>))`;
+    }
+  }
+  return `${error.name} (${error.item.name}(${args.map(String).join(", ")}))`;
+}
 
 const ERROR_STRING = "0x08c379a0"; // Error(string)
 const PANIC = "0x4e487b71"; // Panic(uint256)
@@ -68,10 +100,15 @@ export function decodeRevertData(data: Hex | undefined): string {
   } catch {
     // malformed payload: fall through to the raw selector
   }
-  return CUSTOM_ERRORS.get(selector) ?? `UNKNOWN_ERROR(${selector})`;
+  const custom = customErrorBySelector(selector);
+  return custom ? nameCustomError(custom, data) : `UNKNOWN_ERROR(${selector})`;
 }
 
-/** The reason names the code/name first; this extracts it ("HEALTH_FACTOR_NOT_BELOW_THRESHOLD (45)" → "HEALTH_FACTOR_NOT_BELOW_THRESHOLD"). */
+/**
+ * The reason names the code/name first; this extracts it, the same for 3.0 and 3.6:
+ * "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (45)" and "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (HealthFactorNotBelowThreshold())"
+ * → "HEALTH_FACTOR_NOT_BELOW_THRESHOLD".
+ */
 export function reasonName(reason: string): string {
   return reason.split(/[\s:(]/, 1)[0] ?? reason;
 }

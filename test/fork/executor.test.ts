@@ -470,7 +470,7 @@ describe("executor fees and revert reasons", () => {
     expect(decodeRevertData(errorString("27"))).toBe("RESERVE_INACTIVE (27)");
     expect(decodeRevertData(errorString("29"))).toBe("RESERVE_PAUSED (29)");
     expect(decodeRevertData(errorString("46"))).toBe("COLLATERAL_CANNOT_BE_LIQUIDATED (46)");
-    expect(decodeRevertData("0x930bb771")).toBe("HEALTH_FACTOR_NOT_BELOW_THRESHOLD");
+    expect(decodeRevertData("0x930bb771")).toBe("HEALTH_FACTOR_NOT_BELOW_THRESHOLD (HealthFactorNotBelowThreshold())");
     expect(decodeRevertData("0x")).toBe("REVERTED_WITHOUT_REASON");
   });
 });

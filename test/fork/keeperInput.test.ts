@@ -49,6 +49,12 @@ const cases: [string, Record<string, string | undefined>, RegExp][] = [
   ["START_BLOCK malformed", { START_BLOCK: "-5" }, /^keeper: START_BLOCK: /],
   ["CHAIN_ID malformed", { CHAIN_ID: "mainnet" }, /^keeper: CHAIN_ID: /],
   ["CHAIN_ID not the node's", { CHAIN_ID: "1" }, /^keeper: CHAIN_ID: is 1 but the node .* is on chain 31337/],
+  ["POOL_ADDRESSES_PROVIDER a market of another chain", { POOL_ADDRESSES_PROVIDER: "ethereum" },
+    /^keeper: POOL_ADDRESSES_PROVIDER: market ethereum is on chain 1, but the node at http:\/\/127\.0\.0\.1:\d+\/? is on chain 31337$/],
+  ["POOL_ADDRESSES_PROVIDER a book name of another chain", { POOL_ADDRESSES_PROVIDER: "AaveV3Arbitrum" },
+    /^keeper: POOL_ADDRESSES_PROVIDER: market arbitrum is on chain 42161, but the node at .* is on chain 31337$/],
+  ["POOL_ADDRESSES_PROVIDER an unknown name", { POOL_ADDRESSES_PROVIDER: "ethereum-core" },
+    /^keeper: POOL_ADDRESSES_PROVIDER: "ethereum-core" is neither an address nor a known market name/],
   ["LOG_LEVEL malformed", { LOG_LEVEL: "loud" }, /^keeper: LOG_LEVEL: /],
   ["MAX_FEE_GWEI malformed", { MAX_FEE_GWEI: "lots" }, /^keeper: MAX_FEE_GWEI: /],
   ["POLL_INTERVAL_MS malformed", { POLL_INTERVAL_MS: "0" }, /^keeper: POLL_INTERVAL_MS: /],
@@ -63,6 +69,15 @@ describe("keeper run: bad input", () => {
     expect(errorLines[0]).toMatch(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(result.stdout + result.stderr).not.toContain(SANDBOX_KEEPER_KEY.slice(2));
+  });
+
+  it("keeper scan checks a named market's chain against the node the same way", () => {
+    const env = { PATH: process.env.PATH, ...good(), POOL_ADDRESSES_PROVIDER: "base" };
+    const result = spawnSync(process.execPath, [KEEPER_BIN, "scan"], { env, cwd, encoding: "utf8", timeout: 60_000 });
+    expect(result.status, result.stdout + result.stderr).toBe(2);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^keeper: POOL_ADDRESSES_PROVIDER: market base is on chain 8453, but the node at .* is on chain 31337$/),
+    ]);
   });
 
   it("an unreachable RPC at start is retried with a clear log line, not a crash; SIGTERM stops it", async () => {

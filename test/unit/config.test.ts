@@ -9,11 +9,16 @@ import {
   SETTING_NAMES,
   describeConfig,
   findKnownMarket,
+  findMarketByName,
   loadConfig,
+  marketNameOf,
   requirePoolAddressesProvider,
   requireRpcUrl,
   type KeeperConfig,
 } from "../../src/config/index.js";
+import { ADDRESS_BOOK_V3_MARKETS } from "../../src/config/addressBook.js";
+import { REPO_ROOT } from "../../scripts/compile-contracts.js";
+import { ADDRESS_BOOK_FILE, addressBookText } from "../../scripts/generate-known-markets.js";
 
 // anvil's first dev account: public knowledge, but treated here as a secret that must never leak.
 const KEY = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -251,9 +256,17 @@ describe("POOL_ADDRESSES_PROVIDER", () => {
       'POOL_ADDRESSES_PROVIDER: "0x1234" is not an address (0x and 40 hex digits)',
     );
     expectError(
-      { POOL_ADDRESSES_PROVIDER: "ethereum-lido" },
-      'POOL_ADDRESSES_PROVIDER: "ethereum-lido" is neither an address nor a known market' +
-        " (known: ethereum, arbitrum, optimism, polygon, avalanche, base)",
+      { POOL_ADDRESSES_PROVIDER: "ethereum-core" },
+      'POOL_ADDRESSES_PROVIDER: "ethereum-core" is neither an address nor a known market name (`npx keeper markets` lists the names)',
+    );
+    // Only whole names: "etherfi" without its network is not one.
+    expectError(
+      { POOL_ADDRESSES_PROVIDER: "etherfi" },
+      'POOL_ADDRESSES_PROVIDER: "etherfi" is neither an address nor a known market name (`npx keeper markets` lists the names)',
+    );
+    expectError(
+      { POOL_ADDRESSES_PROVIDER: "AaveV2Ethereum" },
+      'POOL_ADDRESSES_PROVIDER: "AaveV2Ethereum" is neither an address nor a known market name (`npx keeper markets` lists the names)',
     );
   });
 
@@ -264,18 +277,75 @@ describe("POOL_ADDRESSES_PROVIDER", () => {
     );
   });
 
-  it("KNOWN_MARKETS: checksummed addresses, unique names, ethereum as documented", () => {
+  it("says which setting the chain id comes from (the node check names it)", () => {
+    expect(load({ POOL_ADDRESSES_PROVIDER: "ethereum" }).chainIdSetting).toBe("POOL_ADDRESSES_PROVIDER");
+    expect(load({ POOL_ADDRESSES_PROVIDER: "ethereum", CHAIN_ID: "1" }).chainIdSetting).toBe("CHAIN_ID");
+    expect(load({ POOL_ADDRESSES_PROVIDER: "0x" + "12".repeat(20) }).chainIdSetting).toBeUndefined();
+  });
+});
+
+describe("known markets: the address book", () => {
+  const book = ADDRESS_BOOK_V3_MARKETS;
+
+  it("src/config/addressBook.ts is what scripts/generate-known-markets.ts writes from the installed book", () => {
+    expect(readFileSync(path.join(REPO_ROOT, ADDRESS_BOOK_FILE), "utf8")).toBe(addressBookText());
+  });
+
+  it("holds every Aave V3 market the book exports, with its chain id, provider and pool", async () => {
+    const all = (await import("@aave-dao/aave-address-book")) as unknown as Record<string, Record<string, unknown>>;
+    const v3 = Object.keys(all).filter((k) => /^AaveV3[A-Z]/.test(k) && all[k]!.POOL_ADDRESSES_PROVIDER !== undefined);
+    expect(v3.length).toBeGreaterThanOrEqual(25);
+    expect(KNOWN_MARKETS.map((m) => m.bookName).sort()).toEqual(v3.sort());
     for (const m of KNOWN_MARKETS) {
+      const entry = all[m.bookName]!;
+      expect([m.chainId, m.poolAddressesProvider, m.pool]).toEqual([entry.CHAIN_ID, entry.POOL_ADDRESSES_PROVIDER, entry.POOL]);
+    }
+  });
+
+  it("names: the book name without AaveV3, words joined by '-', lowercase", () => {
+    expect(marketNameOf("AaveV3Ethereum")).toBe("ethereum");
+    expect(marketNameOf("AaveV3EthereumLido")).toBe("ethereum-lido");
+    expect(marketNameOf("AaveV3EthereumEtherFi")).toBe("ethereum-ether-fi");
+    expect(marketNameOf("AaveV3BNB")).toBe("bnb");
+    expect(marketNameOf("AaveV3XLayer")).toBe("x-layer");
+    expect(marketNameOf("AaveV3ZkSync")).toBe("zk-sync");
+    expect(marketNameOf("AaveV3BaseSepoliaLido")).toBe("base-sepolia-lido");
+  });
+
+  it.each([
+    ["ethereum", "AaveV3Ethereum"], ["mainnet", "AaveV3Ethereum"], ["arbitrum", "AaveV3Arbitrum"], ["optimism", "AaveV3Optimism"],
+    ["polygon", "AaveV3Polygon"], ["avalanche", "AaveV3Avalanche"], ["base", "AaveV3Base"], ["AaveV3Base", "AaveV3Base"],
+    ["ethereum-lido", "AaveV3EthereumLido"], ["EthereumLido", "AaveV3EthereumLido"], ["aave-v3-ethereum-lido", "AaveV3EthereumLido"],
+    ["ethereum-etherfi", "AaveV3EthereumEtherFi"], ["zksync", "AaveV3ZkSync"],
+    ["bnb", "AaveV3BNB"], ["gnosis", "AaveV3Gnosis"], ["sonic", "AaveV3Sonic"], ["linea", "AaveV3Linea"], ["xlayer", "AaveV3XLayer"],
+  ])("POOL_ADDRESSES_PROVIDER=%s is %s, with its chain id", (name, bookName) => {
+    const entry = book.find((m) => m.book === bookName);
+    const c = load({ POOL_ADDRESSES_PROVIDER: name });
+    expect(c.market?.bookName).toBe(bookName);
+    expect(c.poolAddressesProvider).toBe(entry?.poolAddressesProvider);
+    expect(c.chainId).toBe(entry?.chainId);
+  });
+
+  it("every market resolves by its name and its book name; no two share a name", () => {
+    const keys = new Set<string>();
+    for (const m of KNOWN_MARKETS) {
+      expect(findMarketByName(m.name)).toBe(m);
+      expect(findMarketByName(m.bookName)).toBe(m);
+      for (const n of [m.name, ...m.aliases]) {
+        const key = n.replace(/-/g, "");
+        expect(keys.has(key), n).toBe(false);
+        keys.add(key);
+      }
       expect(getAddress(m.poolAddressesProvider)).toBe(m.poolAddressesProvider);
       expect(getAddress(m.pool)).toBe(m.pool);
     }
-    const names = KNOWN_MARKETS.flatMap((m) => [m.name, ...m.aliases].map((n) => n.toLowerCase()));
-    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("keeps the deployment block we know (ethereum) and leaves the others to START_BLOCK", () => {
     expect(KNOWN_MARKETS.find((m) => m.name === "ethereum")).toMatchObject({
-      chainId: 1,
-      poolAddressesProvider: ETH_PROVIDER,
-      deploymentBlock: 16291127n,
+      chainId: 1, poolAddressesProvider: ETH_PROVIDER, deploymentBlock: 16291127n,
     });
+    expect(KNOWN_MARKETS.filter((m) => m.deploymentBlock !== undefined).map((m) => m.name)).toEqual(["ethereum"]);
   });
 });
 

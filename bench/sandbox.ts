@@ -36,7 +36,7 @@ export async function benchSandbox(version: AaveVersion = "3.6", runs = 3): Prom
   console.log(`\nSandbox build, Aave ${version} (${runs} runs)`);
   console.log(formatTable(["step", "median", "min", "max"], [
     row("start anvil", anvilMs),
-    row(`deploy the Aave ${version} market (${spec.assets.length} reserves, ${spec.eModes.length} eMode, seeded liquidity)`, deployMs),
+    row(`deploy the Aave ${version} market (${spec.assets.length} reserves, ${spec.eModes.length} eMode, seeded)`, deployMs),
     row("plan 2,000 borrowers (key derivation included)", planMs),
     row("create 2,000 borrowers on chain", createMs),
   ]));

@@ -54,13 +54,19 @@ export async function healthFactorFromBalances(
  * counts in the collateral; the eMode LT applies to the category's collateral bitmap; and the HF
  * divides the sum of value x LT directly (no truncated average).
  */
-async function healthFactorFromBalancesV36(client: PublicClient, market: MarketDeployment, user: Address, blockNumber: bigint): Promise<bigint> {
+async function healthFactorFromBalancesV36(
+  client: PublicClient,
+  market: MarketDeployment,
+  user: Address,
+  blockNumber: bigint,
+): Promise<bigint> {
   const at = { blockNumber } as const;
   const read = <T>(functionName: string, args: readonly unknown[]) =>
     client.readContract({ address: market.pool, abi: poolV36Abi, functionName, args, ...at } as never) as Promise<T>;
   const eMode = Number(await read<bigint>("getUserEMode", [user]));
   const eModeBitmap = eMode === 0 ? 0n : await read<bigint>("getEModeCategoryCollateralBitmap", [eMode]);
-  const eModeLt = eMode === 0 ? 0n : BigInt((await read<{ liquidationThreshold: number }>("getEModeCategoryCollateralConfig", [eMode])).liquidationThreshold);
+  const eModeConfig = eMode === 0 ? undefined : await read<{ liquidationThreshold: number }>("getEModeCategoryCollateralConfig", [eMode]);
+  const eModeLt = BigInt(eModeConfig?.liquidationThreshold ?? 0);
   const config = (await read<{ data: bigint }>("getUserConfiguration", [user])).data;
   const prices = await client.readContract({
     address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetsPrices", args: [market.assets.map((a) => a.address)], ...at,

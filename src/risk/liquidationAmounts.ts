@@ -62,8 +62,15 @@ export interface CollateralToLiquidate {
   protocolFee: bigint;
 }
 
-/** LiquidationLogic._calculateAvailableCollateralToLiquidate (V3.0), with its truncation order. */
-export function collateralToLiquidateV30(p: CollateralToLiquidateParams): CollateralToLiquidate {
+/**
+ * LiquidationLogic._calculateAvailableCollateralToLiquidate, with its truncation order. Versions
+ * differ only in how the collateral-capped branch rounds the debt needed: half-up on V3.0,
+ * up on 3.5+ (`roundCappedDebt`).
+ */
+export function collateralToLiquidateWith(
+  p: CollateralToLiquidateParams,
+  roundCappedDebt: (value: bigint, bonus: bigint) => bigint,
+): CollateralToLiquidate {
   const op = "_calculateAvailableCollateralToLiquidate";
   const denominator = checkedUint256(op, p.collateralPrice * p.debtUnit);
   if (denominator === 0n) throw new MathRevertError(op, "division by zero (collateral price 0)");
@@ -75,18 +82,23 @@ export function collateralToLiquidateV30(p: CollateralToLiquidateParams): Collat
     collateralAmount = p.userCollateralBalance;
     const d = checkedUint256(op, p.debtAssetPrice * p.collateralUnit);
     if (d === 0n) throw new MathRevertError(op, "division by zero (debt price 0)");
-    debtAmountNeeded = percentDiv(checkedUint256(op, p.collateralPrice * collateralAmount * p.debtUnit) / d, p.liquidationBonus);
+    debtAmountNeeded = roundCappedDebt(checkedUint256(op, p.collateralPrice * collateralAmount * p.debtUnit) / d, p.liquidationBonus);
   } else {
     collateralAmount = maxCollateralToLiquidate;
     debtAmountNeeded = p.debtToCover;
   }
   if (p.liquidationProtocolFee !== 0n) {
+    // The bonus share and the protocol fee round half-up on every version up to 3.6.
     const bonusCollateral = checkedUint256(op, collateralAmount - percentDiv(collateralAmount, p.liquidationBonus));
     const protocolFee = percentMul(bonusCollateral, p.liquidationProtocolFee);
     return { collateralToLiquidator: collateralAmount - protocolFee, debtAmountNeeded, protocolFee };
   }
   return { collateralToLiquidator: collateralAmount, debtAmountNeeded, protocolFee: 0n };
 }
+
+/** V3.0 (core-v3 1.19.3): the capped branch's debt rounds half-up (percentDiv). */
+export const collateralToLiquidateV30 = (p: CollateralToLiquidateParams): CollateralToLiquidate =>
+  collateralToLiquidateWith(p, percentDiv);
 
 /** What the post-conditions of executeLiquidationCall look at. */
 export interface LiquidationLeftoverParams {

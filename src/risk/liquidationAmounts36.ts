@@ -8,8 +8,8 @@ import type {
   LiquidationRules,
   MaxLiquidatableDebtParams,
 } from "./liquidationAmounts.js";
-import { CLOSE_FACTOR_HF_THRESHOLD, DEFAULT_LIQUIDATION_CLOSE_FACTOR } from "./liquidationAmounts.js";
-import { checkedUint256, MathRevertError, mulDivCeil, percentDiv, percentDivCeil, percentMul, rayDivCeil, rayDivFloor } from "./wadRayMath.js";
+import { CLOSE_FACTOR_HF_THRESHOLD, collateralToLiquidateWith, DEFAULT_LIQUIDATION_CLOSE_FACTOR } from "./liquidationAmounts.js";
+import { checkedUint256, MathRevertError, mulDivCeil, percentDivCeil, percentMul, rayDivCeil, rayDivFloor } from "./wadRayMath.js";
 
 /**
  * LiquidationLogic.MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD = 2000e8 and MIN_LEFTOVER_BASE = 1000e8.
@@ -51,30 +51,8 @@ export function maxLiquidatableDebtV36(p: MaxLiquidatableDebtParams): bigint {
  * branch rounds the debt needed up (percentDivCeil), so the liquidator never repays less than the
  * collateral is worth at the bonus. The bonus share and the protocol fee still round half-up.
  */
-export function collateralToLiquidateV36(p: CollateralToLiquidateParams): CollateralToLiquidate {
-  const op = "_calculateAvailableCollateralToLiquidate";
-  const denominator = checkedUint256(op, p.collateralPrice * p.debtUnit);
-  if (denominator === 0n) throw new MathRevertError(op, "division by zero (collateral price 0)");
-  const baseCollateral = checkedUint256(op, p.debtAssetPrice * p.debtToCover * p.collateralUnit) / denominator;
-  const maxCollateralToLiquidate = percentMul(baseCollateral, p.liquidationBonus);
-  let collateralAmount: bigint;
-  let debtAmountNeeded: bigint;
-  if (maxCollateralToLiquidate > p.userCollateralBalance) {
-    collateralAmount = p.userCollateralBalance;
-    const d = checkedUint256(op, p.debtAssetPrice * p.collateralUnit);
-    if (d === 0n) throw new MathRevertError(op, "division by zero (debt price 0)");
-    debtAmountNeeded = percentDivCeil(checkedUint256(op, p.collateralPrice * collateralAmount * p.debtUnit) / d, p.liquidationBonus);
-  } else {
-    collateralAmount = maxCollateralToLiquidate;
-    debtAmountNeeded = p.debtToCover;
-  }
-  if (p.liquidationProtocolFee !== 0n) {
-    const bonusCollateral = checkedUint256(op, collateralAmount - percentDiv(collateralAmount, p.liquidationBonus));
-    const protocolFee = percentMul(bonusCollateral, p.liquidationProtocolFee);
-    return { collateralToLiquidator: collateralAmount - protocolFee, debtAmountNeeded, protocolFee };
-  }
-  return { collateralToLiquidator: collateralAmount, debtAmountNeeded, protocolFee: 0n };
-}
+export const collateralToLiquidateV36 = (p: CollateralToLiquidateParams): CollateralToLiquidate =>
+  collateralToLiquidateWith(p, percentDivCeil);
 
 /**
  * MustNotLeaveDust (3.3+): a liquidation that neither repays the whole debt reserve nor takes the

@@ -25,6 +25,7 @@ import {
   poolAddressesProviderAbi,
   poolConfiguratorAbi,
 } from "../../contracts-abi/aave/index.js";
+import type { UniswapDeployment } from "./uniswap.js";
 import { sandboxPriceFeedAbi, sandboxPriceFeedBytecode } from "../../contracts-abi/sandbox/SandboxPriceFeed.js";
 import { multicall3DeployedBytecode } from "../../contracts-abi/sandbox/Multicall3.js";
 
@@ -67,6 +68,8 @@ export interface MarketDeployment {
   usdFeed: Address;
   assets: DeployedAsset[];
   eModes: EModeSpec[];
+  /** the sandbox's Uniswap V3, once deployUniswap has run; price moves then move its pools too */
+  uniswap?: UniswapDeployment;
 }
 
 export interface DeployMarketOptions {

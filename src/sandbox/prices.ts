@@ -1,11 +1,14 @@
 // Moves sandbox prices the two ways a real market's prices move:
 //  (a) the feed's answer changes and it emits AnswerUpdated, like a Chainlink aggregator;
 //  (b) the oracle's source for an asset is replaced (AaveOracle.setAssetSources, AssetSourceUpdated).
+// When the sandbox has a DEX, its pools holding the asset are arbitraged to the new price in the
+// same block as the oracle's update (the same block under interval mining; just before it under automine).
 import { createPublicClient, encodeDeployData, encodeFunctionData, getAddress, http, type Address, type Hex } from "viem";
 import { aaveOracleAbi } from "../../contracts-abi/aave/index.js";
 import { sandboxPriceFeedAbi, sandboxPriceFeedBytecode } from "../../contracts-abi/sandbox/SandboxPriceFeed.js";
 import type { DeployedAsset, MarketDeployment } from "./deployMarket.js";
 import { sendUnlocked } from "./sendUnlocked.js";
+import { submitPoolAlignment } from "./uniswap.js";
 
 export interface PriceMove {
   asset: Address;
@@ -42,7 +45,9 @@ export async function setFeedAnswer(market: MarketDeployment, symbolOrAddress: s
   const asset = findAsset(market, symbolOrAddress);
   const oldPrice = await currentPrice(market, asset);
   const data = encodeFunctionData({ abi: sandboxPriceFeedAbi, functionName: "setAnswer", args: [newPrice] });
+  const poolMoves = await submitPoolAlignment(market, new Map([[asset.address, newPrice]]), [asset.address]);
   const { receipt } = await send(market, { to: asset.priceFeed, data });
+  await poolMoves.mined();
   return { asset: asset.address, symbol: asset.symbol, oldPrice, newPrice, feed: asset.priceFeed, transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber };
 }
 
@@ -59,7 +64,9 @@ export async function replaceAssetSource(market: MarketDeployment, symbolOrAddre
   });
   const feed = getAddress(deployed.receipt.contractAddress!);
   const data = encodeFunctionData({ abi: aaveOracleAbi, functionName: "setAssetSources", args: [[asset.address], [feed]] });
+  const poolMoves = await submitPoolAlignment(market, new Map([[asset.address, newPrice]]), [asset.address]);
   const { receipt } = await send(market, { to: market.oracle, data });
+  await poolMoves.mined();
   asset.priceFeed = feed;
   return { asset: asset.address, symbol: asset.symbol, oldPrice, newPrice, feed, transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber };
 }

@@ -1,0 +1,290 @@
+// The sandbox's DEX: Uniswap V3 deployed from the compiled artifacts of @uniswap/v3-core and
+// @uniswap/v3-periphery (factory, the periphery's original SwapRouter, QuoterV2,
+// NonfungiblePositionManager), with a full-range pool of every reserve against WETH and against
+// USDC, opened at the oracle's prices and deep enough for the sandbox's liquidations.
+//
+// Prices: when a sandbox price moves (src/sandbox/prices.ts), an arbitrageur (the deployer, which
+// mints what it sells) swaps each pool holding the moved asset back to the oracle's new price,
+// with the swap's price limit set exactly at that price. Arbitrage rather than re-seeding: the
+// pools keep their liquidity and history, as on a real chain, and the swaps are ordinary
+// Uniswap swaps a keeper can watch. Pools other swaps pushed away (a keeper's liquidations) are
+// pulled back by `alignPools`, which the next price move of one of their assets also does.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import {
+  createPublicClient,
+  encodeDeployData,
+  encodeFunctionData,
+  getAddress,
+  http,
+  maxUint256,
+  zeroAddress,
+  type Abi,
+  type Address,
+  type Hex,
+} from "viem";
+import { aaveOracleAbi, mintableErc20Abi } from "../../contracts-abi/aave/index.js";
+import {
+  nonfungiblePositionManagerAbi,
+  quoterV2Abi,
+  swapRouterAbi,
+  uniswapV3FactoryAbi,
+  uniswapV3PoolAbi,
+} from "../../contracts-abi/uniswap/index.js";
+import type { DeployedAsset, MarketDeployment } from "./deployMarket.js";
+import { sendUnlocked, submitUnlocked, waitUnlocked } from "./sendUnlocked.js";
+import { amountInToMovePrice, fullRangeTicks, sqrtPriceX96 } from "./uniswapMath.js";
+
+const require = createRequire(import.meta.url);
+
+/** Creation bytecode, read at run time from the pinned packages (as the Aave artifacts are). */
+const BYTECODE_PATHS = {
+  factory: "@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json",
+  swapRouter: "@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json",
+  quoterV2: "@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
+  positionManager: "@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json",
+} as const;
+
+function bytecode(name: keyof typeof BYTECODE_PATHS): Hex {
+  return (JSON.parse(readFileSync(require.resolve(BYTECODE_PATHS[name]), "utf8")) as { bytecode: Hex }).bytecode;
+}
+
+/** Per side of each pool, in USD: a $1M swap moves a pool's price by about 1%. */
+export const DEFAULT_POOL_DEPTH_USD = 100_000_000n;
+
+/** The two assets every other reserve is paired with (routes through them when a pair has no pool). */
+export const HUB_SYMBOLS = ["WETH", "USDC"] as const;
+const STABLES = new Set(["USDC", "USDT", "DAI"]);
+const MAJORS = new Set(["WETH", "WBTC", ...STABLES]);
+
+export interface SandboxPool {
+  address: Address;
+  token0: Address;
+  token1: Address;
+  symbol0: string;
+  symbol1: string;
+  /** hundredths of a basis point: 100 = 0.01% */
+  fee: number;
+  tickSpacing: number;
+}
+
+export interface UniswapDeployment {
+  factory: Address;
+  swapRouter: Address;
+  quoterV2: Address;
+  positionManager: Address;
+  /** provides the liquidity (owns the positions) and arbitrages the pools after price moves */
+  operator: Address;
+  pools: SandboxPool[];
+}
+
+export interface DeployUniswapOptions {
+  depthUsd?: bigint;
+}
+
+/**
+ * Which pools the sandbox opens: every asset against each hub asset. Fee tiers as on mainnet:
+ * 0.01% between stablecoins, 0.05% between majors, 0.3% otherwise.
+ */
+export function sandboxPairs(symbols: readonly string[]): { a: string; b: string; fee: number }[] {
+  const pairs: { a: string; b: string; fee: number }[] = [];
+  const seen = new Set<string>();
+  for (const hub of HUB_SYMBOLS) {
+    if (!symbols.includes(hub)) continue;
+    for (const other of symbols) {
+      const key = [hub, other].sort().join("/");
+      if (other === hub || seen.has(key)) continue;
+      seen.add(key);
+      const fee = STABLES.has(hub) && STABLES.has(other) ? 100 : MAJORS.has(hub) && MAJORS.has(other) ? 500 : 3000;
+      pairs.push({ a: other, b: hub, fee });
+    }
+  }
+  return pairs;
+}
+
+/** Token amount worth `usd` (whole dollars) at an 8-decimal oracle price. */
+function tokensForUsd(usd: bigint, price: bigint, decimals: number): bigint {
+  return (usd * 10n ** 8n * 10n ** BigInt(decimals)) / price;
+}
+
+async function oraclePrices(market: MarketDeployment): Promise<Map<Address, bigint>> {
+  const client = createPublicClient({ transport: http(market.rpcUrl) });
+  const assets = market.assets.map((a) => a.address);
+  const prices = await client.readContract({ address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetsPrices", args: [assets] });
+  return new Map(assets.map((a, i) => [a, prices[i]!]));
+}
+
+/**
+ * Deploys Uniswap V3 and the sandbox's pools on the market's chain, records the deployment on the
+ * market (`market.uniswap`, which price moves use) and returns it.
+ */
+export async function deployUniswap(market: MarketDeployment, options: DeployUniswapOptions = {}): Promise<UniswapDeployment> {
+  const depthUsd = options.depthUsd ?? DEFAULT_POOL_DEPTH_USD;
+  const operator = market.deployer;
+  const client = createPublicClient({ transport: http(market.rpcUrl) });
+  const deploy = async (name: keyof typeof BYTECODE_PATHS, abi: Abi, args: readonly unknown[]) => {
+    const data = encodeDeployData({ abi, bytecode: bytecode(name), args });
+    // The position manager's creation takes ~5.5M gas; 15M leaves room.
+    const receipt = await sendUnlocked(market.rpcUrl, operator, { data, gas: "0xe4e1c0" }, `deploying Uniswap ${name}`);
+    return getAddress(receipt.contractAddress!);
+  };
+  const weth = market.assets.find((a) => a.symbol === "WETH");
+  if (!weth) throw new Error("the sandbox DEX needs a WETH reserve (its router and position manager take WETH9)");
+
+  const factory = await deploy("factory", uniswapV3FactoryAbi, []);
+  const swapRouter = await deploy("swapRouter", swapRouterAbi, [factory, weth.address]);
+  const quoterV2 = await deploy("quoterV2", quoterV2Abi, [factory, weth.address]);
+  // No token descriptor: it only renders tokenURI, which nothing here reads.
+  const positionManager = await deploy("positionManager", nonfungiblePositionManagerAbi, [factory, weth.address, zeroAddress]);
+
+  const bySymbol = new Map(market.assets.map((a) => [a.symbol, a]));
+  const prices = await oraclePrices(market);
+  const pairs = sandboxPairs(market.assets.map((a) => a.symbol));
+
+  // Everything below comes from one account and is only submitted, then waited for at the end:
+  // nonces keep the order, and the ~40 transactions cost one round trip each instead of a receipt wait.
+  const hashes: { hash: Hex; what: string }[] = [];
+  const submit = async (to: Address, data: Hex, what: string) => {
+    hashes.push({ hash: await submitUnlocked(market.rpcUrl, operator, { to, data }), what });
+  };
+  // The 0.01% tier came after launch (enabled by governance on mainnet); the 0.05% and 0.3% tiers exist from the start.
+  await submit(factory, encodeFunctionData({ abi: uniswapV3FactoryAbi, functionName: "enableFeeAmount", args: [100, 1] }), "enabling the 0.01% tier");
+  for (const asset of market.assets) {
+    for (const spender of [positionManager, swapRouter]) {
+      await submit(asset.address, encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [spender, maxUint256] }), `approving ${asset.symbol}`);
+    }
+  }
+
+  const planned: { pool: Omit<SandboxPool, "address">; mint: readonly [bigint, bigint] }[] = [];
+  for (const { a, b, fee } of pairs) {
+    const [t0, t1] = [bySymbol.get(a)!, bySymbol.get(b)!].sort((x, y) => (x.address.toLowerCase() < y.address.toLowerCase() ? -1 : 1)) as [
+      DeployedAsset,
+      DeployedAsset,
+    ];
+    const p0 = prices.get(t0.address)!;
+    const p1 = prices.get(t1.address)!;
+    const sqrtPrice = sqrtPriceX96(p0, t0.decimals, p1, t1.decimals);
+    const tickSpacing = fee === 100 ? 1 : fee === 500 ? 10 : 60;
+    const { tickLower, tickUpper } = fullRangeTicks(tickSpacing);
+    const amount0 = tokensForUsd(depthUsd, p0, t0.decimals);
+    const amount1 = tokensForUsd(depthUsd, p1, t1.decimals);
+    const name = `${t0.symbol}/${t1.symbol} ${fee / 10_000}%`;
+    await submit(t0.address, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [operator, amount0] }), `minting ${t0.symbol}`);
+    await submit(t1.address, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [operator, amount1] }), `minting ${t1.symbol}`);
+    await submit(
+      positionManager,
+      encodeFunctionData({
+        abi: nonfungiblePositionManagerAbi,
+        functionName: "createAndInitializePoolIfNecessary",
+        args: [t0.address, t1.address, fee, sqrtPrice],
+      }),
+      `creating the ${name} pool`,
+    );
+    await submit(
+      positionManager,
+      encodeFunctionData({
+        abi: nonfungiblePositionManagerAbi,
+        functionName: "mint",
+        args: [{
+          token0: t0.address, token1: t1.address, fee, tickLower, tickUpper,
+          amount0Desired: amount0, amount1Desired: amount1, amount0Min: 0n, amount1Min: 0n,
+          recipient: operator, deadline: maxUint256,
+        }],
+      }),
+      `adding liquidity to the ${name} pool`,
+    );
+    planned.push({
+      pool: { token0: t0.address, token1: t1.address, symbol0: t0.symbol, symbol1: t1.symbol, fee, tickSpacing },
+      mint: [amount0, amount1],
+    });
+  }
+  for (const { hash, what } of hashes) await waitUnlocked(market.rpcUrl, hash, what);
+
+  const pools: SandboxPool[] = [];
+  for (const { pool } of planned) {
+    const address = await client.readContract({
+      address: factory, abi: uniswapV3FactoryAbi, functionName: "getPool", args: [pool.token0, pool.token1, pool.fee],
+    });
+    pools.push({ address: getAddress(address), ...pool });
+  }
+  const deployment: UniswapDeployment = { factory, swapRouter, quoterV2, positionManager, operator, pools };
+  market.uniswap = deployment;
+  return deployment;
+}
+
+/** Transactions handed to the node whose receipts are still to be checked. */
+export interface PendingMoves {
+  /** Waits for them and throws if one reverted. */
+  mined(): Promise<void>;
+}
+
+const NOTHING_PENDING: PendingMoves = { mined: async () => {} };
+
+/**
+ * Submits arbitrage swaps that bring every sandbox pool holding one of `assets` (all pools when
+ * omitted) to the oracle's prices, with `overrides` taking the place of the oracle's price for
+ * the assets they name (a move about to be published). Returns before they are mined: a price
+ * move submits these, then its oracle transaction, so with interval mining both land in one block.
+ * A market without a DEX has nothing to move.
+ */
+export async function submitPoolAlignment(
+  market: MarketDeployment,
+  overrides: ReadonlyMap<Address, bigint> = new Map(),
+  assets?: readonly Address[],
+): Promise<PendingMoves> {
+  const dex = market.uniswap;
+  if (!dex) return NOTHING_PENDING;
+  const client = createPublicClient({ transport: http(market.rpcUrl) });
+  const prices = await oraclePrices(market);
+  for (const [asset, price] of overrides) prices.set(asset, price);
+  const decimals = new Map(market.assets.map((a) => [a.address, a.decimals]));
+  const symbol = new Map(market.assets.map((a) => [a.address, a.symbol]));
+  const touched = assets?.map((a) => a.toLowerCase());
+  const pools = dex.pools.filter((p) => !touched || touched.includes(p.token0.toLowerCase()) || touched.includes(p.token1.toLowerCase()));
+
+  const hashes: { hash: Hex; what: string }[] = [];
+  for (const pool of pools) {
+    const [[sqrtPrice], liquidity] = await Promise.all([
+      client.readContract({ address: pool.address, abi: uniswapV3PoolAbi, functionName: "slot0" }),
+      client.readContract({ address: pool.address, abi: uniswapV3PoolAbi, functionName: "liquidity" }),
+    ]);
+    const target = sqrtPriceX96(prices.get(pool.token0)!, decimals.get(pool.token0)!, prices.get(pool.token1)!, decimals.get(pool.token1)!);
+    if (target === sqrtPrice) continue;
+    const { zeroForOne, amountIn } = amountInToMovePrice(liquidity, sqrtPrice, target, pool.fee);
+    const [tokenIn, tokenOut] = zeroForOne ? [pool.token0, pool.token1] : [pool.token1, pool.token0];
+    // A wei of slack per rounding step; the swap stops at its price limit and takes only what it needs.
+    const budget = amountIn + 10n;
+    const what = `arbitrage of the ${symbol.get(pool.token0)}/${symbol.get(pool.token1)} pool`;
+    hashes.push({
+      hash: await submitUnlocked(market.rpcUrl, dex.operator, {
+        to: tokenIn,
+        data: encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [dex.operator, budget] }),
+      }),
+      what,
+    });
+    hashes.push({
+      hash: await submitUnlocked(market.rpcUrl, dex.operator, {
+        to: dex.swapRouter,
+        data: encodeFunctionData({
+          abi: swapRouterAbi,
+          functionName: "exactInputSingle",
+          args: [{
+            tokenIn, tokenOut, fee: pool.fee, recipient: dex.operator, deadline: maxUint256,
+            amountIn: budget, amountOutMinimum: 0n, sqrtPriceLimitX96: target,
+          }],
+        }),
+      }),
+      what,
+    });
+  }
+  return {
+    mined: async () => {
+      for (const { hash, what } of hashes) await waitUnlocked(market.rpcUrl, hash, what);
+    },
+  };
+}
+
+/** Swaps every sandbox pool (or those of `assets`) back to the oracle's current prices and waits. */
+export async function alignPools(market: MarketDeployment, assets?: readonly Address[]): Promise<void> {
+  await (await submitPoolAlignment(market, new Map(), assets)).mined();
+}

@@ -117,12 +117,12 @@ contract Liquidator {
             Liquidation calldata l = liquidations[i];
             if (!_pathFits(l)) revert BadSwapPath(i);
 
+            // Normally zero: what was there before is not profit (and never pays for a loss).
             uint256 before = _balanceOf(l.debtAsset);
-            pool.flashLoanSimple(address(this), l.debtAsset, l.debtToCover, abi.encode(l, deadline), 0);
+            pool.flashLoanSimple(address(this), l.debtAsset, l.debtToCover, abi.encode(i, l, deadline, before), 0);
+            // executeOperation made sure that this is at least before + minProfit.
             uint256 balance = _balanceOf(l.debtAsset);
-            // A loss (balance below what was there) counts as no profit: a stray balance never pays for it.
-            uint256 profit = balance > before ? balance - before : 0;
-            if (balance < before || profit < l.minProfit) revert ProfitBelowMinimum(i, profit, l.minProfit);
+            uint256 profit = balance - before;
             profits[i] = profit;
 
             if (balance > 0) _transfer(l.debtAsset, owner, balance);
@@ -146,7 +146,8 @@ contract Liquidator {
     ) external returns (bool) {
         if (msg.sender != address(pool)) revert NotPool();
         if (initiator != address(this)) revert NotInitiator();
-        (Liquidation memory l, uint256 deadline) = abi.decode(params, (Liquidation, uint256));
+        (uint256 index, Liquidation memory l, uint256 deadline, uint256 before) =
+            abi.decode(params, (uint256, Liquidation, uint256, uint256));
 
         // The pool pulls at most `amount` of the debt asset (safeTransferFrom in LiquidationLogic).
         _approve(asset, address(pool), amount);
@@ -170,9 +171,16 @@ contract Liquidator {
             if (_balanceOf(l.collateralAsset) != collateralBefore) _approve(l.collateralAsset, address(swapRouter), 0);
         }
 
+        // The loan and its premium must be covered and the owner's minimum left over; checked here
+        // so that a loss reverts with this error rather than in the pool's transferFrom.
+        uint256 owed = amount + premium;
+        uint256 balance = _balanceOf(asset);
+        uint256 profit = balance > before + owed ? balance - before - owed : 0;
+        if (balance < before + owed || profit < l.minProfit) revert ProfitBelowMinimum(index, profit, l.minProfit);
+
         // Replaces what liquidationCall left of the first allowance; the pool pulls all of it
         // (FlashLoanLogic._handleFlashLoanRepayment), so none is left afterwards.
-        _approve(asset, address(pool), amount + premium);
+        _approve(asset, address(pool), owed);
         return true;
     }
 

@@ -12,6 +12,7 @@ import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandb
 import { movedPrice, setFeedAnswer } from "../sandbox/prices.js";
 import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
+import { AAVE_VERSIONS, type AaveVersion } from "../sandbox/marketSpec.js";
 import { formatFixed, formatTable } from "./table.js";
 import { UsageError, parseIntegerOption } from "./usage.js";
 
@@ -20,6 +21,7 @@ export const SANDBOX_HELP = `keeper sandbox [options]
   the market; then runs the keeper against it, shocks a price so that accounts go under water, and
   shows them being liquidated. The chain keeps running (Ctrl-C stops it and prints the summary).
 
+  --aave V          Aave version to deploy: 3.6 (default; what every live market runs) or 3.0
   --borrowers N     number of borrowers (default ${DEFAULT_SANDBOX_BORROWERS})
   --seed N          seed of the borrower generator (default ${DEFAULT_SANDBOX_SEED})
   --port N          anvil port on 127.0.0.1 (default: a free port)
@@ -37,6 +39,7 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
+      aave: { type: "string" },
       borrowers: { type: "string" },
       seed: { type: "string" },
       port: { type: "string" },
@@ -54,6 +57,7 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     console.log(SANDBOX_HELP);
     return 0;
   }
+  const aave = parseAaveVersion(values.aave ?? "3.6");
   const borrowers = parseIntegerOption("--borrowers", values.borrowers, DEFAULT_SANDBOX_BORROWERS, 0, 100_000);
   const seed = parseIntegerOption("--seed", values.seed, DEFAULT_SANDBOX_SEED, 0, 2 ** 32 - 1);
   const port = values.port === undefined ? undefined : parseIntegerOption("--port", values.port, 0, 1, 65_535);
@@ -63,8 +67,8 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
   const out = resolve(values.out ?? ".keeper/sandbox.json");
   const withKeeper = !values["no-keeper"] && !values.exit;
 
-  console.log(`Starting the sandbox: anvil, an Aave V3 market, ${borrowers} borrowers (seed ${seed})...`);
-  const sandbox = await startSandbox({ borrowers, seed, port, blockTime });
+  console.log(`Starting the sandbox: anvil, an Aave V${aave} market, ${borrowers} borrowers (seed ${seed})...`);
+  const sandbox = await startSandbox({ aave, borrowers, seed, port, blockTime });
   if (!sandbox.market.assets.some((a) => a.symbol.toLowerCase() === shock.symbol.toLowerCase())) {
     await sandbox.stop();
     throw new UsageError(`--shock: no asset ${shock.symbol} in the sandbox (${sandbox.market.assets.map((a) => a.symbol).join(", ")})`);
@@ -91,6 +95,12 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
   return runKeeperDemo(sandbox, { blockTime, shock, shockAfter });
 }
 
+function parseAaveVersion(raw: string): AaveVersion {
+  const version = AAVE_VERSIONS.find((v) => v === raw.trim());
+  if (!version) throw new UsageError(`--aave must be one of ${AAVE_VERSIONS.join(", ")}; got "${raw}"`);
+  return version;
+}
+
 function parseShock(raw: string): { symbol: string; percent: number } {
   const match = /^([A-Za-z0-9.]+):([-+]?\d+(\.\d+)?)$/.exec(raw.trim());
   if (!match) throw new UsageError(`--shock must look like SYMBOL:PERCENT, e.g. WETH:-20; got "${raw}"`);
@@ -109,7 +119,8 @@ function printSandbox(sandbox: Sandbox, seed: number, out: string): void {
   writeFileSync(`${out}.tmp`, JSON.stringify(describeSandbox(sandbox, seed), null, 2) + "\n");
   renameSync(`${out}.tmp`, out);
   const m = sandbox.market;
-  console.log(`RPC URL                  ${m.rpcUrl}
+  console.log(`Aave version             V${m.aaveVersion}
+RPC URL                  ${m.rpcUrl}
 PoolAddressesProvider    ${m.addressesProvider}
 Pool                     ${m.pool}
 AaveOracle               ${m.oracle}

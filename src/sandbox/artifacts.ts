@@ -1,8 +1,11 @@
-// Loads compiled contracts from the pinned npm packages (@aave/core-v3, @aave/periphery-v3) and links
-// their libraries. Bytecode is read at run time from node_modules so the repository never carries a
-// second copy of Aave's build.
+// Loads compiled contracts and links their libraries. Aave 3.0: the artifacts of the pinned npm
+// packages (@aave/core-v3, @aave/periphery-v3), read from node_modules. Aave 3.6: the artifacts
+// scripts/compile-aave-v36.ts built from @aave-dao/aave-v3-origin and committed in
+// contracts-abi/aave-v3.6/artifacts (npm ships 3.6 as sources only).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Abi, Address, Hex } from "viem";
 
 const require = createRequire(import.meta.url);
@@ -52,19 +55,35 @@ const ARTIFACT_PATHS = {
 
 export type ArtifactName = keyof typeof ARTIFACT_PATHS;
 
-const cache = new Map<ArtifactName, Artifact>();
+/** What the 3.6 sandbox deploys: the files in contracts-abi/aave-v3.6/artifacts. */
+export type ArtifactNameV36 =
+  | "PoolAddressesProvider" | "ACLManager" | "PoolInstance" | "PoolConfiguratorInstance" | "ATokenInstance"
+  | "VariableDebtTokenInstance" | "AaveOracle" | "DefaultReserveInterestRateStrategyV2" | "AaveProtocolDataProvider"
+  | "UiPoolDataProviderV3" | "MintableERC20" | "BorrowLogic" | "FlashLoanLogic" | "LiquidationLogic" | "PoolLogic"
+  | "SupplyLogic" | "ConfiguratorLogic";
+
+const V36_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../contracts-abi/aave-v3.6/artifacts");
+
+const cache = new Map<string, Artifact>();
 
 export function loadArtifact(name: ArtifactName): Artifact {
-  const cached = cache.get(name);
+  return loadFrom(`3.0:${name}`, require.resolve(ARTIFACT_PATHS[name]));
+}
+
+export function loadArtifactV36(name: ArtifactNameV36): Artifact {
+  return loadFrom(`3.6:${name}`, join(V36_DIR, `${name}.json`));
+}
+
+function loadFrom(key: string, path: string): Artifact {
+  const cached = cache.get(key);
   if (cached) return cached;
-  const path = require.resolve(ARTIFACT_PATHS[name]);
   const raw = JSON.parse(readFileSync(path, "utf8")) as HardhatArtifact;
   const links = new Map<string, { start: number; length: number }[]>();
   for (const libraries of Object.values(raw.linkReferences)) {
     for (const [library, places] of Object.entries(libraries)) links.set(library, places);
   }
   const artifact: Artifact = { name: raw.contractName, abi: raw.abi, bytecode: raw.bytecode, links };
-  cache.set(name, artifact);
+  cache.set(key, artifact);
   return artifact;
 }
 

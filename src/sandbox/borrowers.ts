@@ -1,7 +1,8 @@
 // Creates sandbox borrowers: deterministic from a seed, each supplying 1-3 collateral assets and
 // borrowing 1-2 assets so that its health factor lands on a target drawn from a chosen
-// distribution; some borrowers use the eMode category. Planning is pure; execution sends real
+// distribution; some borrowers use an eMode category. Planning is pure; execution sends real
 // transactions (so an indexer sees real events) from impersonated accounts, thousands per block.
+// On Aave 3.6 eMode borrowers also hold the category's LT-0 reserve and its LTV-zero asset.
 import {
   createPublicClient,
   encodeFunctionData,
@@ -13,7 +14,9 @@ import {
   type Hex,
 } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
+// supply, borrow, setUserEMode, getUserEMode, scaledBalanceOf and mint have the same signatures on 3.0 and 3.6.
 import { aTokenAbi, mintableErc20Abi, poolAbi, variableDebtTokenAbi } from "../../contracts-abi/aave/index.js";
+import { poolConfiguratorV36Abi } from "../../contracts-abi/aave-v3.6/index.js";
 import { rpc } from "../chain/rpc.js";
 import { rpcBatchOrThrow, type RpcCall } from "../chain/rpcBatch.js";
 import { multicallOptions } from "../chain/multicall.js";
@@ -39,7 +42,7 @@ export interface BorrowerPlanOptions {
   count: number;
   seed: number;
   healthFactorBands?: readonly HealthFactorBand[];
-  /** share of borrowers in the eMode category (default 0.25) */
+  /** share of borrowers in an eMode category (default 0.25 with one category, 0.4 with more) */
   eModeShare?: number;
   /** collateral per borrower in USD, drawn log-uniformly (default 1,000 to 500,000) */
   minCollateralUsd?: number;
@@ -62,6 +65,32 @@ export interface BorrowerPlan {
   debts: PlannedAmount[];
   /** the health factor this plan aims for, given the prices at planning time */
   targetHealthFactor: number;
+}
+
+/** An eMode category as the planner uses it: which assets count with its LTV/LT, which it lends. */
+interface EModeChoice {
+  id: number;
+  ltv: number;
+  liquidationThreshold: number;
+  collateral: DeployedAsset[];
+  borrowable: DeployedAsset[];
+}
+
+/**
+ * 3.0: a category's assets are those whose reserve names it (collateral and borrowable alike).
+ * 3.6: the category's bitmaps, as listed in the spec. LTV-zero members are planned with the
+ * category's LTV: createBorrowers lifts the flag while they are supplied (see withLtvzeroLifted).
+ */
+function eModeChoices(market: MarketDeployment): EModeChoice[] {
+  return market.eModes.map((e) => {
+    const listed = (symbols: readonly string[] | undefined) => market.assets.filter((a) => symbols?.includes(a.symbol));
+    const members = market.assets.filter((a) => a.spec.eModeCategory === e.id);
+    return {
+      id: e.id, ltv: e.ltv, liquidationThreshold: e.liquidationThreshold,
+      collateral: market.aaveVersion === "3.6" ? listed(e.collateral) : members,
+      borrowable: market.aaveVersion === "3.6" ? listed(e.borrowable) : members,
+    };
+  });
 }
 
 const PRICE_UNIT = 1e8;
@@ -89,21 +118,27 @@ function toUnits(usd: number, asset: DeployedAsset): bigint {
 export function planBorrowers(market: MarketDeployment, options: BorrowerPlanOptions): BorrowerPlan[] {
   const random = seededRandom(options.seed);
   const bands = options.healthFactorBands ?? DEFAULT_HEALTH_FACTOR_BANDS;
-  const eModeShare = options.eModeShare ?? 0.25;
   const minUsd = options.minCollateralUsd ?? 1_000;
   const maxUsd = options.maxCollateralUsd ?? 500_000;
-  const eMode = market.eModes[0];
-  const eModeAssets = eMode ? market.assets.filter((a) => a.spec.eModeCategory === eMode.id) : [];
+  const eModes = eModeChoices(market).filter((e) => e.collateral.length >= 2 && e.borrowable.length >= 1);
+  const eModeShare = options.eModeShare ?? (eModes.length > 1 ? 0.4 : 0.25);
+  // Outside eMode: reserves with a liquidation threshold as collateral (an LT-0 reserve cannot be
+  // enabled there), reserves with borrowing enabled as debt.
+  const plainCollateral = market.assets.filter((a) => a.spec.ltv > 0 && a.spec.liquidationThreshold > 0);
+  const plainDebt = market.assets.filter((a) => a.spec.borrowingEnabled ?? true);
 
   const plans: BorrowerPlan[] = [];
   for (let index = 0; index < options.count; index++) {
     const privateKey = keccak256(encodePacked(["string", "uint256", "uint256"], ["keeper-sandbox-borrower", BigInt(options.seed), BigInt(index)]));
-    const inEMode = eMode !== undefined && eModeAssets.length >= 2 && random.next() < eModeShare;
-    const collateralChoices = inEMode ? eModeAssets : market.assets;
+    const inEMode = eModes.length > 0 && random.next() < eModeShare;
+    // One category draws nothing, so a 3.0 seed plans what it always planned.
+    const eMode = !inEMode ? undefined : eModes.length === 1 ? eModes[0]! : random.pick(eModes);
+    const collateralChoices = eMode ? eMode.collateral : plainCollateral;
     const collateralAssets = random.sample(collateralChoices, random.int(1, Math.min(3, collateralChoices.length)));
-    const debtChoices = (inEMode ? eModeAssets : market.assets).filter((a) => !collateralAssets.includes(a));
-    // An eMode borrower holding every category asset as collateral borrows one of them too.
-    const debtPool = debtChoices.length > 0 ? debtChoices : collateralChoices;
+    const lendable = eMode ? eMode.borrowable : plainDebt;
+    const debtChoices = lendable.filter((a) => !collateralAssets.includes(a));
+    // A borrower holding every lendable asset as collateral borrows one of them too.
+    const debtPool = debtChoices.length > 0 ? debtChoices : lendable;
     const debtAssets = random.sample(debtPool, random.int(1, Math.min(2, debtPool.length)));
 
     const totalUsd = Math.exp(random.between(Math.log(minUsd), Math.log(maxUsd)));
@@ -113,8 +148,8 @@ export function planBorrowers(market: MarketDeployment, options: BorrowerPlanOpt
     let weightedLtv = 0;
     const collaterals = collateralAssets.map((asset, i) => {
       const usd = (totalUsd * weights[i]!) / weightSum;
-      const lt = inEMode ? eMode!.liquidationThreshold : asset.spec.liquidationThreshold;
-      const ltv = inEMode ? eMode!.ltv : asset.spec.ltv;
+      const lt = eMode ? eMode.liquidationThreshold : asset.spec.liquidationThreshold;
+      const ltv = eMode ? eMode.ltv : asset.spec.ltv;
       weightedLt += (usd * lt) / 10_000;
       weightedLtv += (usd * ltv) / 10_000;
       return { asset: asset.address, symbol: asset.symbol, amount: toUnits(usd, asset) };
@@ -136,7 +171,7 @@ export function planBorrowers(market: MarketDeployment, options: BorrowerPlanOpt
       index,
       address: privateKeyToAddress(privateKey),
       privateKey,
-      eModeCategory: inEMode ? eMode!.id : 0,
+      eModeCategory: eMode ? eMode.id : 0,
       collaterals,
       debts,
       targetHealthFactor,
@@ -150,20 +185,69 @@ export function planBorrowers(market: MarketDeployment, options: BorrowerPlanOpt
 const GAS = { mint: 100_000n, approve: 80_000n, supply: 400_000n, eMode: 250_000n, borrow: 600_000n };
 const GWEI = 1_000_000_000n;
 
-function borrowerTransactions(plan: BorrowerPlan, pool: Address): { to: Address; data: Hex; gas: bigint }[] {
+function borrowerTransactions(plan: BorrowerPlan, market: MarketDeployment): { to: Address; data: Hex; gas: bigint }[] {
+  const pool = market.pool;
   const txs: { to: Address; data: Hex; gas: bigint }[] = [];
+  const eMode = { to: pool, gas: GAS.eMode, data: encodeFunctionData({ abi: poolAbi, functionName: "setUserEMode", args: [plan.eModeCategory] }) };
+  // 3.6 enables a supply as collateral only if the user's LTV for it is non-zero, which for an
+  // eMode-only (LT-0) reserve holds only inside the category: enter eMode first (allowed while the
+  // account is empty). 3.0 keeps its historical order.
+  const eModeFirst = market.aaveVersion === "3.6";
+  if (plan.eModeCategory !== 0 && eModeFirst) txs.push(eMode);
   for (const c of plan.collaterals) {
     txs.push({ to: c.asset, gas: GAS.mint, data: encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [c.amount] }) });
     txs.push({ to: c.asset, gas: GAS.approve, data: encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [pool, maxUint256] }) });
     txs.push({ to: pool, gas: GAS.supply, data: encodeFunctionData({ abi: poolAbi, functionName: "supply", args: [c.asset, c.amount, plan.address, 0] }) });
   }
-  if (plan.eModeCategory !== 0) {
-    txs.push({ to: pool, gas: GAS.eMode, data: encodeFunctionData({ abi: poolAbi, functionName: "setUserEMode", args: [plan.eModeCategory] }) });
-  }
+  if (plan.eModeCategory !== 0 && !eModeFirst) txs.push(eMode);
   for (const d of plan.debts) {
     txs.push({ to: pool, gas: GAS.borrow, data: encodeFunctionData({ abi: poolAbi, functionName: "borrow", args: [d.asset, d.amount, 2n, 0, plan.address] }) });
   }
   return txs;
+}
+
+/** (asset, category) pairs in the category's ltvzero bitmap that some plan supplies inside that category. */
+function ltvzeroInUse(market: MarketDeployment, plans: readonly BorrowerPlan[]): { asset: Address; category: number }[] {
+  const pairs: { asset: Address; category: number }[] = [];
+  for (const e of market.eModes) {
+    for (const asset of market.assets.filter((a) => e.ltvzero?.includes(a.symbol))) {
+      const used = plans.some((p) => p.eModeCategory === e.id && p.collaterals.some((c) => c.asset === asset.address));
+      if (used) pairs.push({ asset: asset.address, category: e.id });
+    }
+  }
+  return pairs;
+}
+
+/**
+ * An asset in a category's ltvzero bitmap has LTV 0 there, and 3.6 lets nobody enable an LTV-0
+ * asset as collateral (ValidationLogic.validateUseAsCollateral) nor enter a category holding one
+ * (validateSetUserEMode). Real positions with one are those that held it before the risk admin set
+ * the flag; the sandbox builds them the same way: it clears the flag for the block in which the
+ * borrowers supply, and sets it again after (AssetLtvzeroInEModeChanged, as on mainnet).
+ */
+async function withLtvzeroLifted<T>(market: MarketDeployment, plans: readonly BorrowerPlan[], run: () => Promise<T>): Promise<T> {
+  const pairs = ltvzeroInUse(market, plans);
+  const setAll = async (ltvzero: boolean) => {
+    if (pairs.length === 0) return;
+    const hashes = await rpcBatchOrThrow<Hex>(market.rpcUrl, pairs.map(({ asset, category }) => ({
+      method: "eth_sendTransaction",
+      params: [{
+        from: market.deployer, to: market.poolConfigurator, gas: 500_000n, maxFeePerGas: 1000n * GWEI, maxPriorityFeePerGas: GWEI,
+        data: encodeFunctionData({ abi: poolConfiguratorV36Abi, functionName: "setAssetLtvzeroInEMode", args: [asset, category, ltvzero] }),
+      }],
+    })));
+    await rpc(market.rpcUrl, "evm_mine");
+    for (const hash of hashes) {
+      const receipt = await rpc<{ status: Hex } | null>(market.rpcUrl, "eth_getTransactionReceipt", [hash]);
+      if (receipt?.status !== "0x1") throw new Error(`sandbox: setAssetLtvzeroInEMode(${ltvzero}) failed (${hash})`);
+    }
+  };
+  await setAll(false);
+  try {
+    return await run();
+  } finally {
+    await setAll(true);
+  }
 }
 
 export interface CreateBorrowersOptions {
@@ -189,7 +273,8 @@ export async function createBorrowers(
   await rpc(url, "evm_setBlockGasLimit", [`0x${(10n ** 12n).toString(16)}`]);
   try {
     for (let start = 0; start < plans.length; start += perBlock) {
-      await createChunk(market, plans.slice(start, start + perBlock));
+      const chunk = plans.slice(start, start + perBlock);
+      await withLtvzeroLifted(market, chunk, () => createChunk(market, chunk));
     }
   } finally {
     await rpc(url, "evm_setBlockGasLimit", [latest.gasLimit]);
@@ -209,7 +294,7 @@ async function createChunk(market: MarketDeployment, plans: readonly BorrowerPla
   const stepOf: { borrower: BorrowerPlan; step: number }[] = [];
   for (const [i, plan] of plans.entries()) {
     let nonce = BigInt(nonces[i]!);
-    for (const [step, tx] of borrowerTransactions(plan, market.pool).entries()) {
+    for (const [step, tx] of borrowerTransactions(plan, market).entries()) {
       calls.push({
         method: "eth_sendTransaction",
         params: [{ from: plan.address, to: tx.to, data: tx.data, gas: tx.gas, nonce: nonce++, maxFeePerGas: 1000n * GWEI, maxPriorityFeePerGas: GWEI }],

@@ -1,12 +1,15 @@
-// The sandbox: a local anvil with a real Aave V3 market and seeded borrowers. One function so the
+// The sandbox: a local anvil with a real Aave V3 market (3.0 or 3.6) and seeded borrowers. One function so the
 // CLI (`keeper sandbox`), the tests and later the keeper's own demo all build the same thing.
 import { startAnvil, type AnvilInstance } from "../chain/anvil.js";
 import { rpc } from "../chain/rpc.js";
 import { createBorrowers, planBorrowers, type BorrowerPlan, type BorrowerPlanOptions } from "./borrowers.js";
 import { deployMarket, type MarketDeployment } from "./deployMarket.js";
 import { deployUniswap } from "./uniswap.js";
+import type { AaveVersion } from "./marketSpec.js";
 
 export interface SandboxOptions {
+  /** which Aave to deploy (default "3.0", which the keeper daemon runs on; `keeper sandbox` defaults to "3.6") */
+  aave?: AaveVersion;
   borrowers?: number;
   seed?: number;
   port?: number;
@@ -42,7 +45,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const anvilMs = performance.now() - t;
   try {
     t = performance.now();
-    const market = await deployMarket(anvil.rpcUrl);
+    const market = await deployMarket(anvil.rpcUrl, { aave: options.aave });
     if (options.dex ?? true) await deployUniswap(market);
     const deployMs = performance.now() - t;
     t = performance.now();
@@ -68,6 +71,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 export function describeSandbox(sandbox: Sandbox, seed: number) {
   const m = sandbox.market;
   return {
+    aaveVersion: m.aaveVersion,
     rpcUrl: m.rpcUrl,
     wsUrl: sandbox.anvil.wsUrl,
     chainId: m.chainId,

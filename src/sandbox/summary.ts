@@ -12,7 +12,10 @@ export interface ReserveSummary {
   ltv: number;
   liquidationThreshold: number;
   liquidationBonus: number;
-  eModeCategory: number;
+  /** the eMode categories the reserve counts in as collateral (3.0: the one its configuration names) */
+  eModeCategories: number[];
+  /** categories in whose ltvzero bitmap the reserve is (3.6) */
+  ltvzeroCategories: number[];
   totalSupplied: bigint;
   totalBorrowed: bigint;
 }
@@ -25,6 +28,9 @@ export interface BorrowerHealth {
 }
 
 export interface MarketSummary {
+  /** "Aave V3.6" or "Aave V3.0" */
+  version: string;
+  poolRevision: bigint;
   reserves: ReserveSummary[];
   borrowers: BorrowerHealth[];
 }
@@ -42,9 +48,14 @@ export async function readMarketSummary(market: MarketDeployment, borrowers: rea
       { address: a.variableDebtToken, abi: variableDebtTokenAbi, functionName: "totalSupply" } as const,
     ]),
   });
+  const poolRevision = await client.readContract({ address: market.pool, abi: poolAbi, functionName: "POOL_REVISION" });
   const reserves = market.assets.map((a, i) => ({
     symbol: a.symbol, decimals: a.decimals, price: prices[i]!, ltv: a.spec.ltv, liquidationThreshold: a.spec.liquidationThreshold,
-    liquidationBonus: a.spec.liquidationBonus, eModeCategory: a.spec.eModeCategory,
+    liquidationBonus: a.spec.liquidationBonus,
+    eModeCategories: market.aaveVersion === "3.6"
+      ? market.eModes.filter((e) => e.collateral?.includes(a.symbol)).map((e) => e.id)
+      : a.spec.eModeCategory ? [a.spec.eModeCategory] : [],
+    ltvzeroCategories: market.eModes.filter((e) => e.ltvzero?.includes(a.symbol)).map((e) => e.id),
     totalSupplied: totals[2 * i] as bigint, totalBorrowed: totals[2 * i + 1] as bigint,
   }));
   const accountData = await client.multicall({
@@ -56,18 +67,20 @@ export async function readMarketSummary(market: MarketDeployment, borrowers: rea
     return { address, totalCollateralBase, totalDebtBase, healthFactor };
   });
   health.sort((a, b) => (a.healthFactor < b.healthFactor ? -1 : a.healthFactor > b.healthFactor ? 1 : 0));
-  return { reserves, borrowers: health };
+  return { version: `Aave V${market.aaveVersion}`, poolRevision, reserves, borrowers: health };
 }
 
 const pct = (bps: number) => `${(bps / 100).toFixed(2)}%`;
 export const formatHealthFactor = (hf: bigint) => (hf === maxUint256 ? "∞" : formatFixed(hf, 18, 4));
 
 export function formatMarketSummary(summary: MarketSummary, lowest = 10): string {
+  const eModeCell = (r: ReserveSummary) => r.eModeCategories.length === 0 ? "-"
+    : r.eModeCategories.map((id) => (r.ltvzeroCategories.includes(id) ? `${id} (LTV 0)` : String(id))).join(", ");
   const reserveTable = formatTable(
     ["asset", "decimals", "price (USD)", "LTV", "LT", "bonus", "eMode", "supplied (tokens)", "borrowed (tokens)"],
     summary.reserves.map((r) => [
       r.symbol, String(r.decimals), formatFixed(r.price, 8, 2), pct(r.ltv), pct(r.liquidationThreshold),
-      pct(r.liquidationBonus - 10_000), r.eModeCategory ? String(r.eModeCategory) : "-",
+      pct(Math.max(r.liquidationBonus - 10_000, 0)), eModeCell(r),
       formatFixed(r.totalSupplied, r.decimals, 0), formatFixed(r.totalBorrowed, r.decimals, 0),
     ]),
   );
@@ -79,6 +92,7 @@ export function formatMarketSummary(summary: MarketSummary, lowest = 10): string
     ]),
   );
   return [
+    `${summary.version} market (POOL_REVISION ${summary.poolRevision})`,
     reserveTable,
     "",
     `${summary.borrowers.length} borrowers, ${under} with health factor below 1. Lowest ${Math.min(lowest, summary.borrowers.length)}:`,

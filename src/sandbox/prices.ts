@@ -34,6 +34,13 @@ async function send(market: MarketDeployment, tx: { to?: Address; data: Hex }) {
   return { receipt: await sendUnlocked(market.rpcUrl, market.deployer, tx, "price move") };
 }
 
+/** Sends the oracle's update after the DEX's pools of the asset have been arbitraged to `newPrice`. */
+async function withPoolMoves(market: MarketDeployment, asset: DeployedAsset, newPrice: bigint, oracleTx: { to: Address; data: Hex }) {
+  const batch = await submitPoolAlignment(market, new Map([[asset.address, newPrice]]), [asset.address]);
+  await batch.submit(oracleTx, "price move");
+  return (await batch.mined()).at(-1)!;
+}
+
 async function currentPrice(market: MarketDeployment, asset: DeployedAsset): Promise<bigint> {
   const client = createPublicClient({ transport: http(market.rpcUrl) });
   return client.readContract({ address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetPrice", args: [asset.address] });
@@ -45,9 +52,7 @@ export async function setFeedAnswer(market: MarketDeployment, symbolOrAddress: s
   const asset = findAsset(market, symbolOrAddress);
   const oldPrice = await currentPrice(market, asset);
   const data = encodeFunctionData({ abi: sandboxPriceFeedAbi, functionName: "setAnswer", args: [newPrice] });
-  const poolMoves = await submitPoolAlignment(market, new Map([[asset.address, newPrice]]), [asset.address]);
-  const { receipt } = await send(market, { to: asset.priceFeed, data });
-  await poolMoves.mined();
+  const receipt = await withPoolMoves(market, asset, newPrice, { to: asset.priceFeed, data });
   return { asset: asset.address, symbol: asset.symbol, oldPrice, newPrice, feed: asset.priceFeed, transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber };
 }
 
@@ -64,9 +69,7 @@ export async function replaceAssetSource(market: MarketDeployment, symbolOrAddre
   });
   const feed = getAddress(deployed.receipt.contractAddress!);
   const data = encodeFunctionData({ abi: aaveOracleAbi, functionName: "setAssetSources", args: [[asset.address], [feed]] });
-  const poolMoves = await submitPoolAlignment(market, new Map([[asset.address, newPrice]]), [asset.address]);
-  const { receipt } = await send(market, { to: market.oracle, data });
-  await poolMoves.mined();
+  const receipt = await withPoolMoves(market, asset, newPrice, { to: market.oracle, data });
   asset.priceFeed = feed;
   return { asset: asset.address, symbol: asset.symbol, oldPrice, newPrice, feed, transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber };
 }

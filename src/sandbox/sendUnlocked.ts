@@ -1,36 +1,63 @@
 // Sandbox transactions from anvil's unlocked dev accounts (eth_sendTransaction, no local signing),
 // waited for and required to succeed: the deployment, price moves and wallet funding all need it.
-import { createPublicClient, http, type Address, type Hex, type TransactionReceipt } from "viem";
+import { createPublicClient, http, toHex, type Address, type Hex, type TransactionReceipt } from "viem";
 
 /** 10M gas: generous for any sandbox call, and skips an eth_estimateGas round trip. */
 const GAS = "0x989680";
 
-export async function sendUnlocked(
-  rpcUrl: string,
-  from: Address,
-  tx: { to?: Address; data: Hex; gas?: Hex },
-  what: string,
-): Promise<TransactionReceipt> {
-  return waitUnlocked(rpcUrl, await submitUnlocked(rpcUrl, from, tx), what);
-}
+type UnlockedTx = { to?: Address; data: Hex; gas?: Hex };
 
-/**
- * Hands the transaction to the node without waiting for it. Transactions submitted one after the
- * other from the same account keep their order (anvil gives them consecutive nonces), so with
- * interval mining several of them land in the same block.
- */
-export async function submitUnlocked(rpcUrl: string, from: Address, tx: { to?: Address; data: Hex; gas?: Hex }): Promise<Hex> {
-  const client = createPublicClient({ transport: http(rpcUrl) });
-  return (await client.request({
+export async function sendUnlocked(rpcUrl: string, from: Address, tx: UnlockedTx, what: string): Promise<TransactionReceipt> {
+  const client = createPublicClient({ transport: http(rpcUrl), pollingInterval: 20 });
+  const hash = (await client.request({
     method: "eth_sendTransaction",
     params: [{ from, gas: GAS, ...tx }],
   } as never)) as Hex;
+  return waitUnlocked(rpcUrl, hash, what);
 }
 
-/** Waits for a submitted transaction and insists that it succeeded. */
-export async function waitUnlocked(rpcUrl: string, hash: Hex, what: string): Promise<TransactionReceipt> {
+async function waitUnlocked(rpcUrl: string, hash: Hex, what: string): Promise<TransactionReceipt> {
   const client = createPublicClient({ transport: http(rpcUrl), pollingInterval: 20 });
-  const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 20, timeout: 30_000 });
+  const receipt = await client
+    .waitForTransactionReceipt({ hash, pollingInterval: 20, timeout: 30_000 })
+    .catch((err: unknown) => {
+      throw new Error(`sandbox: ${what} was not mined (tx ${hash})`, { cause: err });
+    });
   if (receipt.status !== "success") throw new Error(`sandbox: ${what} reverted (tx ${hash})`);
   return receipt;
+}
+
+/**
+ * Transactions from one unlocked account handed to the node back to back, then awaited together:
+ * one round trip each instead of a receipt wait each, and with interval mining they share a block.
+ * Nonces are consecutive and set here, not left to anvil, whose automine could mine the previous
+ * transaction while it picks the next one's nonce. Nothing else may send from `from` meanwhile.
+ */
+export class UnlockedBatch {
+  private nonce: bigint | undefined;
+  private readonly sent: { hash: Hex; what: string }[] = [];
+
+  constructor(
+    readonly rpcUrl: string,
+    readonly from: Address,
+  ) {}
+
+  async submit(tx: UnlockedTx, what: string): Promise<Hex> {
+    const client = createPublicClient({ transport: http(this.rpcUrl) });
+    this.nonce ??= BigInt(await client.getTransactionCount({ address: this.from, blockTag: "pending" }));
+    const hash = (await client.request({
+      method: "eth_sendTransaction",
+      params: [{ from: this.from, gas: GAS, ...tx, nonce: toHex(this.nonce) }],
+    } as never)) as Hex;
+    this.nonce += 1n;
+    this.sent.push({ hash, what });
+    return hash;
+  }
+
+  /** Waits for every transaction submitted, in order; throws if one reverted. */
+  async mined(): Promise<TransactionReceipt[]> {
+    const receipts: TransactionReceipt[] = [];
+    for (const { hash, what } of this.sent) receipts.push(await waitUnlocked(this.rpcUrl, hash, what));
+    return receipts;
+  }
 }

@@ -32,7 +32,7 @@ import {
   uniswapV3PoolAbi,
 } from "../../contracts-abi/uniswap/index.js";
 import type { DeployedAsset, MarketDeployment } from "./deployMarket.js";
-import { sendUnlocked, submitUnlocked, waitUnlocked } from "./sendUnlocked.js";
+import { sendUnlocked, UnlockedBatch } from "./sendUnlocked.js";
 import { amountInToMovePrice, fullRangeTicks, sqrtPriceX96 } from "./uniswapMath.js";
 
 const require = createRequire(import.meta.url);
@@ -141,12 +141,9 @@ export async function deployUniswap(market: MarketDeployment, options: DeployUni
   const prices = await oraclePrices(market);
   const pairs = sandboxPairs(market.assets.map((a) => a.symbol));
 
-  // Everything below comes from one account and is only submitted, then waited for at the end:
-  // nonces keep the order, and the ~40 transactions cost one round trip each instead of a receipt wait.
-  const hashes: { hash: Hex; what: string }[] = [];
-  const submit = async (to: Address, data: Hex, what: string) => {
-    hashes.push({ hash: await submitUnlocked(market.rpcUrl, operator, { to, data }), what });
-  };
+  // Everything below comes from one account, submitted back to back and awaited at the end.
+  const batch = new UnlockedBatch(market.rpcUrl, operator);
+  const submit = (to: Address, data: Hex, what: string) => batch.submit({ to, data }, what);
   // The 0.01% tier came after launch (enabled by governance on mainnet); the 0.05% and 0.3% tiers exist from the start.
   await submit(factory, encodeFunctionData({ abi: uniswapV3FactoryAbi, functionName: "enableFeeAmount", args: [100, 1] }), "enabling the 0.01% tier");
   for (const asset of market.assets) {
@@ -198,7 +195,7 @@ export async function deployUniswap(market: MarketDeployment, options: DeployUni
       mint: [amount0, amount1],
     });
   }
-  for (const { hash, what } of hashes) await waitUnlocked(market.rpcUrl, hash, what);
+  await batch.mined();
 
   const pools: SandboxPool[] = [];
   for (const { pool } of planned) {
@@ -212,28 +209,22 @@ export async function deployUniswap(market: MarketDeployment, options: DeployUni
   return deployment;
 }
 
-/** Transactions handed to the node whose receipts are still to be checked. */
-export interface PendingMoves {
-  /** Waits for them and throws if one reverted. */
-  mined(): Promise<void>;
-}
-
-const NOTHING_PENDING: PendingMoves = { mined: async () => {} };
-
 /**
- * Submits arbitrage swaps that bring every sandbox pool holding one of `assets` (all pools when
- * omitted) to the oracle's prices, with `overrides` taking the place of the oracle's price for
- * the assets they name (a move about to be published). Returns before they are mined: a price
- * move submits these, then its oracle transaction, so with interval mining both land in one block.
- * A market without a DEX has nothing to move.
+ * Submits, from the DEX operator (the market's deployer), arbitrage swaps that bring every sandbox
+ * pool holding one of `assets` (all pools when omitted) to the oracle's prices, with `overrides`
+ * taking the place of the oracle's price for the assets they name (a move about to be published).
+ * Returns the batch unmined: a price move adds its oracle transaction to it, so that with interval
+ * mining the pools and the oracle move in one block. A market without a DEX gets an empty batch.
  */
 export async function submitPoolAlignment(
   market: MarketDeployment,
   overrides: ReadonlyMap<Address, bigint> = new Map(),
   assets?: readonly Address[],
-): Promise<PendingMoves> {
+): Promise<UnlockedBatch> {
+  const batch = new UnlockedBatch(market.rpcUrl, market.deployer);
   const dex = market.uniswap;
-  if (!dex) return NOTHING_PENDING;
+  if (!dex) return batch;
+  if (dex.operator !== market.deployer) throw new Error("the sandbox DEX's operator must be the market's deployer");
   const client = createPublicClient({ transport: http(market.rpcUrl) });
   const prices = await oraclePrices(market);
   for (const [asset, price] of overrides) prices.set(asset, price);
@@ -242,7 +233,6 @@ export async function submitPoolAlignment(
   const touched = assets?.map((a) => a.toLowerCase());
   const pools = dex.pools.filter((p) => !touched || touched.includes(p.token0.toLowerCase()) || touched.includes(p.token1.toLowerCase()));
 
-  const hashes: { hash: Hex; what: string }[] = [];
   for (const pool of pools) {
     const [[sqrtPrice], liquidity] = await Promise.all([
       client.readContract({ address: pool.address, abi: uniswapV3PoolAbi, functionName: "slot0" }),
@@ -252,36 +242,26 @@ export async function submitPoolAlignment(
     if (target === sqrtPrice) continue;
     const { zeroForOne, amountIn } = amountInToMovePrice(liquidity, sqrtPrice, target, pool.fee);
     const [tokenIn, tokenOut] = zeroForOne ? [pool.token0, pool.token1] : [pool.token1, pool.token0];
-    // A wei of slack per rounding step; the swap stops at its price limit and takes only what it needs.
+    // A few wei of slack for rounding; the swap stops at its price limit and takes only what it needs.
     const budget = amountIn + 10n;
     const what = `arbitrage of the ${symbol.get(pool.token0)}/${symbol.get(pool.token1)} pool`;
-    hashes.push({
-      hash: await submitUnlocked(market.rpcUrl, dex.operator, {
-        to: tokenIn,
-        data: encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [dex.operator, budget] }),
+    await batch.submit({
+      to: tokenIn,
+      data: encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [dex.operator, budget] }),
+    }, what);
+    await batch.submit({
+      to: dex.swapRouter,
+      data: encodeFunctionData({
+        abi: swapRouterAbi,
+        functionName: "exactInputSingle",
+        args: [{
+          tokenIn, tokenOut, fee: pool.fee, recipient: dex.operator, deadline: maxUint256,
+          amountIn: budget, amountOutMinimum: 0n, sqrtPriceLimitX96: target,
+        }],
       }),
-      what,
-    });
-    hashes.push({
-      hash: await submitUnlocked(market.rpcUrl, dex.operator, {
-        to: dex.swapRouter,
-        data: encodeFunctionData({
-          abi: swapRouterAbi,
-          functionName: "exactInputSingle",
-          args: [{
-            tokenIn, tokenOut, fee: pool.fee, recipient: dex.operator, deadline: maxUint256,
-            amountIn: budget, amountOutMinimum: 0n, sqrtPriceLimitX96: target,
-          }],
-        }),
-      }),
-      what,
-    });
+    }, what);
   }
-  return {
-    mined: async () => {
-      for (const { hash, what } of hashes) await waitUnlocked(market.rpcUrl, hash, what);
-    },
-  };
+  return batch;
 }
 
 /** Swaps every sandbox pool (or those of `assets`) back to the oracle's current prices and waits. */

@@ -7,13 +7,14 @@ import { aaveOracleAbi, mintableErc20Abi } from "../../contracts-abi/aave/index.
 import { quoterV2Abi, swapRouterAbi, uniswapV3FactoryAbi, uniswapV3PoolAbi } from "../../contracts-abi/uniswap/index.js";
 import { rpc } from "../../src/chain/rpc.js";
 import { deployMarket, type MarketDeployment } from "../../src/sandbox/deployMarket.js";
+import { AAVE_VERSIONS } from "../../src/sandbox/marketSpec.js";
 import { movedPrice, replaceAssetSource, setFeedAnswer } from "../../src/sandbox/prices.js";
 import { sendUnlocked } from "../../src/sandbox/sendUnlocked.js";
 import { alignPools, deployUniswap, sandboxPairs, type SandboxPool, type UniswapDeployment } from "../../src/sandbox/uniswap.js";
 import { sqrtPriceX96 } from "../../src/sandbox/uniswapMath.js";
 import { useAnvil } from "../helpers/anvil.js";
 
-describe("the sandbox's Uniswap V3", () => {
+describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version) => {
   let market: MarketDeployment;
   let dex: UniswapDeployment;
   let client: PublicClient;
@@ -21,7 +22,7 @@ describe("the sandbox's Uniswap V3", () => {
   beforeAll(async () => {
     // useAnvil stops the node after the file.
     const anvil = await useAnvil();
-    market = await deployMarket(anvil.rpcUrl);
+    market = await deployMarket(anvil.rpcUrl, { aave: version });
     dex = await deployUniswap(market);
     client = createPublicClient({ transport: http(anvil.rpcUrl), cacheTime: 0, pollingInterval: 20 });
   });
@@ -34,7 +35,8 @@ describe("the sandbox's Uniswap V3", () => {
 
   it("has a pool of every asset against WETH and USDC, registered in the factory, at the oracle's price", async () => {
     const symbols = market.assets.map((a) => a.symbol);
-    expect(sandboxPairs(symbols)).toHaveLength(9);
+    // Each asset but WETH against WETH, each but the two hubs against USDC.
+    expect(sandboxPairs(symbols)).toHaveLength(2 * symbols.length - 3);
     expect(dex.pools.map((p) => `${p.symbol0}/${p.symbol1}`).sort()).toEqual(
       sandboxPairs(symbols).map(({ a, b }) => {
         const [x, y] = [market.assets.find((s) => s.symbol === a)!, market.assets.find((s) => s.symbol === b)!];

@@ -404,11 +404,26 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     const l = await liquidation("two-hop", "WBTC", "DAI", ["WBTC", "WETH", "DAI"]);
     const before = await balanceOf(l.debtAsset, OWNER);
     const [simulated] = await simulate([l]);
+    // 5 DAI someone sent to the contract: not profit, but swept to the owner with it.
+    const stray = 5n * 10n ** 18n;
+    await send(market.deployer, l.debtAsset, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [liquidator, stray] }), "mint");
     const receipt = await liquidate([{ ...l, minProfit: (simulated! * 99n) / 100n }]);
     gas.push({ what: "flash liquidation (WBTC -> WETH -> DAI, two hops)", gasUsed: receipt.gasUsed, liquidations: 1 });
     const { profit } = checkLiquidation(receipt, l, [poolOf("WBTC", "WETH"), poolOf("WETH", "DAI")]);
+    // Bonus 5% less the 10% fee on it, less two swap fees (0.05% each), price impact and the premium.
     expect(profit).toBeGreaterThan((l.debtToCover * 350n) / 10_000n);
-    expect(await balanceOf(l.debtAsset, OWNER)).toBe(before + profit);
+    expect(await balanceOf(l.debtAsset, OWNER)).toBe(before + profit + stray);
+    await expectNothingLeft();
+  });
+
+  it("hands tokens sent to it by mistake to the owner (sweep), and only to the owner", async () => {
+    const wbtc = asset("WBTC");
+    await send(market.deployer, wbtc.address, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [liquidator, 12_345n] }), "mint");
+    const sweep = encodeFunctionData({ abi: liquidatorAbi, functionName: "sweep", args: [wbtc.address] });
+    const byStranger = await send(STRANGER, liquidator, sweep, "sweep").then(() => "mined", (e: Error) => e.message);
+    expect(byStranger).toContain("reverted");
+    await send(OWNER, liquidator, sweep, "sweep");
+    expect(await balanceOf(wbtc.address, OWNER)).toBe(12_345n);
     await expectNothingLeft();
   });
 

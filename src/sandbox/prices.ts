@@ -38,7 +38,7 @@ async function send(market: MarketDeployment, tx: { to?: Address; data: Hex }) {
 async function withPoolMoves(market: MarketDeployment, asset: DeployedAsset, newPrice: bigint, oracleTx: { to: Address; data: Hex }) {
   const batch = await submitPoolAlignment(market, new Map([[asset.address, newPrice]]), [asset.address]);
   await batch.submit(oracleTx, "price move");
-  return (await batch.mined()).at(-1)!;
+  return (await batch.mined())!;
 }
 
 async function currentPrice(market: MarketDeployment, asset: DeployedAsset): Promise<bigint> {

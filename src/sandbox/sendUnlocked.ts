@@ -1,6 +1,7 @@
 // Sandbox transactions from anvil's unlocked dev accounts (eth_sendTransaction, no local signing),
 // waited for and required to succeed: the deployment, price moves and wallet funding all need it.
 import { createPublicClient, http, toHex, type Address, type Hex, type TransactionReceipt } from "viem";
+import { rpcBatchOrThrow } from "../chain/rpcBatch.js";
 
 /** 10M gas: generous for any sandbox call, and skips an eth_estimateGas round trip. */
 const GAS = "0x989680";
@@ -42,22 +43,44 @@ export class UnlockedBatch {
     readonly from: Address,
   ) {}
 
-  async submit(tx: UnlockedTx, what: string): Promise<Hex> {
+  /** The nonce the next transaction submitted will carry. */
+  async nextNonce(): Promise<bigint> {
     const client = createPublicClient({ transport: http(this.rpcUrl) });
     this.nonce ??= BigInt(await client.getTransactionCount({ address: this.from, blockTag: "pending" }));
+    return this.nonce;
+  }
+
+  async submit(tx: UnlockedTx, what: string): Promise<Hex> {
+    const client = createPublicClient({ transport: http(this.rpcUrl) });
+    const nonce = await this.nextNonce();
     const hash = (await client.request({
       method: "eth_sendTransaction",
-      params: [{ from: this.from, gas: GAS, ...tx, nonce: toHex(this.nonce) }],
+      params: [{ from: this.from, gas: GAS, ...tx, nonce: toHex(nonce) }],
     } as never)) as Hex;
-    this.nonce += 1n;
+    this.nonce = nonce + 1n;
     this.sent.push({ hash, what });
     return hash;
   }
 
-  /** Waits for every transaction submitted, in order; throws if one reverted. */
-  async mined(): Promise<TransactionReceipt[]> {
-    const receipts: TransactionReceipt[] = [];
-    for (const { hash, what } of this.sent) receipts.push(await waitUnlocked(this.rpcUrl, hash, what));
-    return receipts;
+  /**
+   * Waits for the last transaction submitted (the nonces make it the last one mined), then checks
+   * the others' receipts in one batch request: anvil answers receipts slowly, one by one.
+   * Throws if one reverted; returns the last one's receipt.
+   */
+  async mined(): Promise<TransactionReceipt | undefined> {
+    const last = this.sent.at(-1);
+    if (!last) return undefined;
+    const receipt = await waitUnlocked(this.rpcUrl, last.hash, last.what);
+    const others = this.sent.slice(0, -1);
+    const statuses = await rpcBatchOrThrow<{ status: Hex } | null>(
+      this.rpcUrl,
+      others.map(({ hash }) => ({ method: "eth_getTransactionReceipt", params: [hash] })),
+    );
+    for (const [i, r] of statuses.entries()) {
+      const { hash, what } = others[i]!;
+      if (r === null) throw new Error(`sandbox: ${what} was not mined (tx ${hash})`);
+      if (r.status !== "0x1") throw new Error(`sandbox: ${what} reverted (tx ${hash})`);
+    }
+    return receipt;
   }
 }

@@ -16,6 +16,7 @@ import {
   encodeDeployData,
   encodeFunctionData,
   getAddress,
+  getContractAddress,
   http,
   maxUint256,
   zeroAddress,
@@ -32,7 +33,8 @@ import {
   uniswapV3PoolAbi,
 } from "../../contracts-abi/uniswap/index.js";
 import type { DeployedAsset, MarketDeployment } from "./deployMarket.js";
-import { sendUnlocked, UnlockedBatch } from "./sendUnlocked.js";
+import { rpc } from "../chain/rpc.js";
+import { UnlockedBatch } from "./sendUnlocked.js";
 import { amountInToMovePrice, fullRangeTicks, sqrtPriceX96 } from "./uniswapMath.js";
 
 const require = createRequire(import.meta.url);
@@ -122,15 +124,45 @@ export async function deployUniswap(market: MarketDeployment, options: DeployUni
   const depthUsd = options.depthUsd ?? DEFAULT_POOL_DEPTH_USD;
   const operator = market.deployer;
   const client = createPublicClient({ transport: http(market.rpcUrl) });
-  const deploy = async (name: keyof typeof BYTECODE_PATHS, abi: Abi, args: readonly unknown[]) => {
-    const data = encodeDeployData({ abi, bytecode: bytecode(name), args });
-    // The position manager's creation takes ~5.5M gas; 15M leaves room.
-    const receipt = await sendUnlocked(market.rpcUrl, operator, { data, gas: "0xe4e1c0" }, `deploying Uniswap ${name}`);
-    return getAddress(receipt.contractAddress!);
-  };
   const weth = market.assets.find((a) => a.symbol === "WETH");
   if (!weth) throw new Error("the sandbox DEX needs a WETH reserve (its router and position manager take WETH9)");
 
+  // Everything comes from one account, submitted back to back and mined in one block (~70
+  // transactions, ~100M gas, so the block gas limit is lifted meanwhile, as for the borrowers).
+  const url = market.rpcUrl;
+  const latest = await rpc<{ gasLimit: Hex }>(url, "eth_getBlockByNumber", ["latest", false]);
+  const wasAutomine = await rpc<boolean>(url, "anvil_getAutomine");
+  await rpc(url, "evm_setAutomine", [false]);
+  await rpc(url, "evm_setBlockGasLimit", [`0x${(10n ** 12n).toString(16)}`]);
+  try {
+    const batch = new UnlockedBatch(url, operator);
+    const deployment = await submitDeployment(market, batch, weth, depthUsd);
+    await rpc(url, "evm_mine");
+    await batch.mined();
+    const pools: SandboxPool[] = [];
+    for (const pool of deployment.pools) {
+      const address = await client.readContract({
+        address: deployment.factory, abi: uniswapV3FactoryAbi, functionName: "getPool", args: [pool.token0, pool.token1, pool.fee],
+      });
+      pools.push({ ...pool, address: getAddress(address) });
+    }
+    market.uniswap = { ...deployment, operator, pools };
+    return market.uniswap;
+  } finally {
+    await rpc(url, "evm_setBlockGasLimit", [latest.gasLimit]);
+    await rpc(url, "evm_setAutomine", [wasAutomine]);
+  }
+}
+
+/** Submits the contracts' deployments (their addresses follow from the nonces), the pools and their liquidity. */
+async function submitDeployment(market: MarketDeployment, batch: UnlockedBatch, weth: DeployedAsset, depthUsd: bigint) {
+  const operator = batch.from;
+  const deploy = async (name: keyof typeof BYTECODE_PATHS, abi: Abi, args: readonly unknown[]) => {
+    const address = getContractAddress({ from: operator, nonce: await batch.nextNonce() });
+    // The position manager's creation takes ~5.5M gas; 15M leaves room.
+    await batch.submit({ data: encodeDeployData({ abi, bytecode: bytecode(name), args }), gas: "0xe4e1c0" }, `deploying Uniswap ${name}`);
+    return address;
+  };
   const factory = await deploy("factory", uniswapV3FactoryAbi, []);
   const swapRouter = await deploy("swapRouter", swapRouterAbi, [factory, weth.address]);
   const quoterV2 = await deploy("quoterV2", quoterV2Abi, [factory, weth.address]);
@@ -141,8 +173,6 @@ export async function deployUniswap(market: MarketDeployment, options: DeployUni
   const prices = await oraclePrices(market);
   const pairs = sandboxPairs(market.assets.map((a) => a.symbol));
 
-  // Everything below comes from one account, submitted back to back and awaited at the end.
-  const batch = new UnlockedBatch(market.rpcUrl, operator);
   const submit = (to: Address, data: Hex, what: string) => batch.submit({ to, data }, what);
   // The 0.01% tier came after launch (enabled by governance on mainnet); the 0.05% and 0.3% tiers exist from the start.
   await submit(factory, encodeFunctionData({ abi: uniswapV3FactoryAbi, functionName: "enableFeeAmount", args: [100, 1] }), "enabling the 0.01% tier");
@@ -152,7 +182,7 @@ export async function deployUniswap(market: MarketDeployment, options: DeployUni
     }
   }
 
-  const planned: { pool: Omit<SandboxPool, "address">; mint: readonly [bigint, bigint] }[] = [];
+  const pools: Omit<SandboxPool, "address">[] = [];
   for (const { a, b, fee } of pairs) {
     const [t0, t1] = [bySymbol.get(a)!, bySymbol.get(b)!].sort((x, y) => (x.address.toLowerCase() < y.address.toLowerCase() ? -1 : 1)) as [
       DeployedAsset,
@@ -190,23 +220,9 @@ export async function deployUniswap(market: MarketDeployment, options: DeployUni
       }),
       `adding liquidity to the ${name} pool`,
     );
-    planned.push({
-      pool: { token0: t0.address, token1: t1.address, symbol0: t0.symbol, symbol1: t1.symbol, fee, tickSpacing },
-      mint: [amount0, amount1],
-    });
+    pools.push({ token0: t0.address, token1: t1.address, symbol0: t0.symbol, symbol1: t1.symbol, fee, tickSpacing });
   }
-  await batch.mined();
-
-  const pools: SandboxPool[] = [];
-  for (const { pool } of planned) {
-    const address = await client.readContract({
-      address: factory, abi: uniswapV3FactoryAbi, functionName: "getPool", args: [pool.token0, pool.token1, pool.fee],
-    });
-    pools.push({ address: getAddress(address), ...pool });
-  }
-  const deployment: UniswapDeployment = { factory, swapRouter, quoterV2, positionManager, operator, pools };
-  market.uniswap = deployment;
-  return deployment;
+  return { factory, swapRouter, quoterV2, positionManager, pools };
 }
 
 /**

@@ -175,10 +175,12 @@ async function submitDeployment(market: MarketDeployment, batch: UnlockedBatch, 
 
   const submit = (to: Address, data: Hex, what: string) => batch.submit({ to, data }, what);
   // The 0.01% tier came after launch (enabled by governance on mainnet); the 0.05% and 0.3% tiers exist from the start.
-  await submit(factory, encodeFunctionData({ abi: uniswapV3FactoryAbi, functionName: "enableFeeAmount", args: [100, 1] }), "enabling the 0.01% tier");
+  const enableTier = encodeFunctionData({ abi: uniswapV3FactoryAbi, functionName: "enableFeeAmount", args: [100, 1] });
+  await submit(factory, enableTier, "enabling the 0.01% tier");
   for (const asset of market.assets) {
     for (const spender of [positionManager, swapRouter]) {
-      await submit(asset.address, encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [spender, maxUint256] }), `approving ${asset.symbol}`);
+      const approve = encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [spender, maxUint256] });
+      await submit(asset.address, approve, `approving ${asset.symbol}`);
     }
   }
 
@@ -196,8 +198,10 @@ async function submitDeployment(market: MarketDeployment, batch: UnlockedBatch, 
     const amount0 = tokensForUsd(depthUsd, p0, t0.decimals);
     const amount1 = tokensForUsd(depthUsd, p1, t1.decimals);
     const name = `${t0.symbol}/${t1.symbol} ${fee / 10_000}%`;
-    await submit(t0.address, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [operator, amount0] }), `minting ${t0.symbol}`);
-    await submit(t1.address, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [operator, amount1] }), `minting ${t1.symbol}`);
+    for (const [token, amount] of [[t0, amount0], [t1, amount1]] as const) {
+      const mint = encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [operator, amount] });
+      await submit(token.address, mint, `minting ${token.symbol}`);
+    }
     await submit(
       positionManager,
       encodeFunctionData({

@@ -89,7 +89,8 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     client.readContract({ address: token, abi: mintableErc20Abi, functionName: "balanceOf", args: [who], blockNumber });
   const price = (symbol: string) =>
     client.readContract({ address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetPrice", args: [asset(symbol).address] });
-  const tokens = async (symbol: string, usd: number) => (BigInt(usd) * 10n ** 8n * 10n ** BigInt(asset(symbol).decimals)) / (await price(symbol));
+  const tokens = async (symbol: string, usd: number) =>
+    (BigInt(usd) * 10n ** 8n * 10n ** BigInt(asset(symbol).decimals)) / (await price(symbol));
   const healthFactor = async (user: Address) =>
     (await client.readContract({ address: market.pool, abi: poolAbi, functionName: "getUserAccountData", args: [user] }))[5];
   const debtOf = (user: Address, symbol: string) =>
@@ -99,6 +100,12 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     return sendUnlocked(market.rpcUrl, from, { to, data, gas: toHex(GAS) }, what);
   }
 
+  /** The sandbox's tokens mint to anyone (the deployer sends it). */
+  const mint = (token: Address, to: Address, amount: bigint) =>
+    send(market.deployer, token, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [to, amount] }), "mint");
+  const approve = (from: Address, token: Address, spender: Address, amount: bigint) =>
+    send(from, token, encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [spender, amount] }), "approve");
+
   /** A fresh borrower (impersonated) supplying and borrowing USD amounts at the oracle's prices. */
   async function openPosition(name: string, supplies: [string, number][], borrows: [string, number][]): Promise<Address> {
     const user = getAddress(keccak256(toHex(`liquidator test borrower ${name}`)).slice(0, 42));
@@ -107,12 +114,14 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     for (const [symbol, usd] of supplies) {
       const amount = await tokens(symbol, usd);
       const token = asset(symbol).address;
-      await send(market.deployer, token, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [user, amount] }), "mint");
-      await send(user, token, encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [market.pool, amount] }), "approve");
-      await send(user, market.pool, encodeFunctionData({ abi: poolAbi, functionName: "supply", args: [token, amount, user, 0] }), `supply ${symbol}`);
+      await mint(token, user, amount);
+      await approve(user, token, market.pool, amount);
+      const supply = encodeFunctionData({ abi: poolAbi, functionName: "supply", args: [token, amount, user, 0] });
+      await send(user, market.pool, supply, `supply ${symbol}`);
     }
     for (const [symbol, usd] of borrows) {
-      const data = encodeFunctionData({ abi: poolAbi, functionName: "borrow", args: [asset(symbol).address, await tokens(symbol, usd), 2n, 0, user] });
+      const amount = await tokens(symbol, usd);
+      const data = encodeFunctionData({ abi: poolAbi, functionName: "borrow", args: [asset(symbol).address, amount, 2n, 0, user] });
       await send(user, market.pool, data, `borrow ${symbol}`);
     }
     users.set(name, user);
@@ -128,7 +137,9 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     return (await healthFactor(user)) > CLOSE_FACTOR_HF_THRESHOLD ? debt / 2n : debt;
   }
 
-  async function liquidation(name: string, collateral: string, debt: string, route: string[], o: Partial<Liquidation> = {}): Promise<Liquidation> {
+  async function liquidation(
+    name: string, collateral: string, debt: string, route: string[], o: Partial<Liquidation> = {},
+  ): Promise<Liquidation> {
     const user = users.get(name)!;
     return {
       collateralAsset: asset(collateral).address,
@@ -185,7 +196,9 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
       expect(await balanceOf(a.address, liquidator), `${a.symbol} left in the liquidator`).toBe(0n);
       expect(await balanceOf(a.aToken, liquidator), `a${a.symbol} left in the liquidator`).toBe(0n);
       for (const spender of [market.pool, dex.swapRouter]) {
-        const allowance = await client.readContract({ address: a.address, abi: mintableErc20Abi, functionName: "allowance", args: [liquidator, spender] });
+        const allowance = await client.readContract({
+          address: a.address, abi: mintableErc20Abi, functionName: "allowance", args: [liquidator, spender],
+        });
         expect(allowance, `${a.symbol} allowance left to ${spender}`).toBe(0n);
       }
     }
@@ -204,7 +217,9 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     const calls = parseEventLogs({ abi: poolAbi, eventName: "LiquidationCall", logs });
     expect(calls).toHaveLength(1);
     const { args } = calls[0]!;
-    expect(args).toMatchObject({ collateralAsset: l.collateralAsset, debtAsset: l.debtAsset, user: l.user, liquidator, receiveAToken: false });
+    expect(args).toMatchObject({
+      collateralAsset: l.collateralAsset, debtAsset: l.debtAsset, user: l.user, liquidator, receiveAToken: false,
+    });
     expect(args.debtToCover).toBeLessThanOrEqual(l.debtToCover);
 
     const [flash, ...moreLoans] = parseEventLogs({ abi: poolAbi, eventName: "FlashLoan", logs });
@@ -241,10 +256,11 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
 
     // The 3.0 sandbox's pool charges no flash premium; charge Ethereum's (the 3.6 sandbox's) so that it is tested.
     if (version === "3.0") {
-      await send(market.deployer, market.poolConfigurator,
-        encodeFunctionData({ abi: poolConfiguratorAbi, functionName: "updateFlashloanPremiumTotal", args: [FLASH_PREMIUM_BPS] }), "premium");
+      const data = encodeFunctionData({ abi: poolConfiguratorAbi, functionName: "updateFlashloanPremiumTotal", args: [FLASH_PREMIUM_BPS] });
+      await send(market.deployer, market.poolConfigurator, data, "premium");
     }
-    expect(await client.readContract({ address: market.pool, abi: poolAbi, functionName: "FLASHLOAN_PREMIUM_TOTAL" })).toBe(FLASH_PREMIUM_BPS);
+    const premium = await client.readContract({ address: market.pool, abi: poolAbi, functionName: "FLASHLOAN_PREMIUM_TOTAL" });
+    expect(premium).toBe(FLASH_PREMIUM_BPS);
 
     const deployed = await sendUnlocked(market.rpcUrl, OWNER, {
       data: encodeDeployData({ abi: liquidatorAbi, bytecode: liquidatorBytecode, args: [market.pool, dex.swapRouter] }),
@@ -277,8 +293,9 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
 
   afterAll(async () => {
     if (gas.length > 0) {
-      const rows = gas.map((g) => `${g.what.padEnd(58)} ${String(g.gasUsed).padStart(9)} ${String(g.gasUsed / BigInt(g.liquidations)).padStart(9)}`);
-      console.log(`gas on the Aave ${version} sandbox (anvil)\n${"".padEnd(58)} ${"total".padStart(9)} ${"per liq.".padStart(9)}\n${rows.join("\n")}`);
+      const row = (what: string, total: string, each: string) => `${what.padEnd(58)} ${total.padStart(9)} ${each.padStart(9)}`;
+      const rows = gas.map((g) => row(g.what, String(g.gasUsed), String(g.gasUsed / BigInt(g.liquidations))));
+      console.log([`gas on the Aave ${version} sandbox (anvil)`, row("", "total", "per liq."), ...rows].join("\n"));
     }
     await sandbox?.stop();
   });
@@ -340,15 +357,14 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     // loan, so even a zero minimum reverts, with the same error.
     const weth = asset("WETH");
     const dump = await tokens("WETH", 30_000_000);
-    await send(market.deployer, weth.address, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [market.deployer, dump] }), "mint");
+    await mint(weth.address, market.deployer, dump);
     await send(market.deployer, dex.swapRouter, encodeFunctionData({
       abi: swapRouterAbi, functionName: "exactInputSingle",
       args: [{ tokenIn: weth.address, tokenOut: l.debtAsset, fee: poolOf("WETH", "USDC").fee, recipient: market.deployer,
         deadline: maxUint256, amountIn: dump, amountOutMinimum: 0n, sqrtPriceLimitX96: 0n }],
     }), "dumping WETH");
     expect(await revertOf(simulate([l]))).toMatchObject({ errorName: "ProfitBelowMinimum", args: [0n, 0n, 0n] });
-    const sent = await send(OWNER, liquidator, encodeFunctionData({ abi: liquidatorAbi, functionName: "liquidate", args: [[l], await deadline()] }), "x")
-      .then(() => "mined", (e: Error) => e.message);
+    const sent = await liquidate([l]).then(() => "mined", (e: Error) => e.message);
     expect(sent).toContain("reverted");
 
     await alignPools(market);
@@ -367,9 +383,11 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     const simulated = await simulate(items);
     const ownerBefore = new Map(await Promise.all(items.map(async (l) => [l.debtAsset, await balanceOf(l.debtAsset, OWNER)] as const)));
     const receipt = await liquidate(items.map((l, i) => ({ ...l, minProfit: (simulated[i]! * 99n) / 100n })));
-    gas.push({ what: `batch of ${items.length} flash liquidations (WETH -> DAI/USDT/USDC)`, gasUsed: receipt.gasUsed, liquidations: items.length });
+    const what = `batch of ${items.length} flash liquidations (WETH -> DAI/USDT/USDC)`;
+    gas.push({ what, gasUsed: receipt.gasUsed, liquidations: items.length });
 
-    const profits = items.map((l, i) => checkLiquidation(receipt, l, [poolOf("WETH", market.assets.find((a) => a.address === l.debtAsset)!.symbol)], i).profit);
+    const symbolOf = (token: Address) => market.assets.find((a) => a.address === token)!.symbol;
+    const profits = items.map((l, i) => checkLiquidation(receipt, l, [poolOf("WETH", symbolOf(l.debtAsset))], i).profit);
     const received = new Map<Address, bigint>();
     for (const [i, l] of items.entries()) {
       expect(profits[i]!).toBeGreaterThan(0n);
@@ -406,7 +424,7 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     const [simulated] = await simulate([l]);
     // 5 DAI someone sent to the contract: not profit, but swept to the owner with it.
     const stray = 5n * 10n ** 18n;
-    await send(market.deployer, l.debtAsset, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [liquidator, stray] }), "mint");
+    await mint(l.debtAsset, liquidator, stray);
     const receipt = await liquidate([{ ...l, minProfit: (simulated! * 99n) / 100n }]);
     gas.push({ what: "flash liquidation (WBTC -> WETH -> DAI, two hops)", gasUsed: receipt.gasUsed, liquidations: 1 });
     const { profit } = checkLiquidation(receipt, l, [poolOf("WBTC", "WETH"), poolOf("WETH", "DAI")]);
@@ -418,7 +436,7 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
 
   it("hands tokens sent to it by mistake to the owner (sweep), and only to the owner", async () => {
     const wbtc = asset("WBTC");
-    await send(market.deployer, wbtc.address, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [liquidator, 12_345n] }), "mint");
+    await mint(wbtc.address, liquidator, 12_345n);
     const sweep = encodeFunctionData({ abi: liquidatorAbi, functionName: "sweep", args: [wbtc.address] });
     const byStranger = await send(STRANGER, liquidator, sweep, "sweep").then(() => "mined", (e: Error) => e.message);
     expect(byStranger).toContain("reverted");
@@ -431,8 +449,8 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     const user = users.get("plain")!;
     const usdc = asset("USDC");
     const debtToCover = await coverable(user, "USDC");
-    await send(market.deployer, usdc.address, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [WALLET, debtToCover] }), "mint");
-    await send(WALLET, usdc.address, encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [market.pool, debtToCover] }), "approve");
+    await mint(usdc.address, WALLET, debtToCover);
+    await approve(WALLET, usdc.address, market.pool, debtToCover);
     await laterBlock();
     const receipt = await send(WALLET, market.pool, encodeFunctionData({
       abi: poolAbi, functionName: "liquidationCall", args: [asset("WETH").address, usdc.address, user, debtToCover, false],

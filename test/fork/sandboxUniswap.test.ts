@@ -28,9 +28,14 @@ describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version
   });
 
   const decimalsOf = (a: Address) => market.assets.find((x) => x.address === a)!.decimals;
-  const oracle = (a: Address) => client.readContract({ address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetPrice", args: [a] });
-  const slot0Price = async (p: SandboxPool) => (await client.readContract({ address: p.address, abi: uniswapV3PoolAbi, functionName: "slot0" }))[0];
-  const oraclePrice = async (p: SandboxPool) => sqrtPriceX96(await oracle(p.token0), decimalsOf(p.token0), await oracle(p.token1), decimalsOf(p.token1));
+  const oracle = (a: Address) =>
+    client.readContract({ address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetPrice", args: [a] });
+  const slot0Price = async (p: SandboxPool) =>
+    (await client.readContract({ address: p.address, abi: uniswapV3PoolAbi, functionName: "slot0" }))[0];
+  /** The pool's price the oracle implies, as the pool stores it. */
+  const oraclePrice = async (p: SandboxPool) =>
+    sqrtPriceX96(await oracle(p.token0), decimalsOf(p.token0), await oracle(p.token1), decimalsOf(p.token1));
+  const hasPool = (a: string, b: string) => poolsOf(a).some((p) => [p.symbol0, p.symbol1].includes(b));
   const poolsOf = (symbol: string) => dex.pools.filter((p) => p.symbol0 === symbol || p.symbol1 === symbol);
 
   it("has a pool of every asset against WETH and USDC, registered in the factory, at the oracle's price", async () => {
@@ -43,11 +48,14 @@ describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version
         return x.address.toLowerCase() < y.address.toLowerCase() ? `${a}/${b}` : `${b}/${a}`;
       }).sort(),
     );
-    for (const s of symbols.filter((x) => x !== "WETH")) expect(poolsOf(s).some((p) => [p.symbol0, p.symbol1].includes("WETH")), s).toBe(true);
-    for (const s of symbols.filter((x) => x !== "USDC")) expect(poolsOf(s).some((p) => [p.symbol0, p.symbol1].includes("USDC")), s).toBe(true);
+    for (const s of symbols.filter((x) => x !== "WETH")) expect(hasPool(s, "WETH"), s).toBe(true);
+    for (const s of symbols.filter((x) => x !== "USDC")) expect(hasPool(s, "USDC"), s).toBe(true);
     for (const p of dex.pools) {
       const name = `${p.symbol0}/${p.symbol1}`;
-      expect(await client.readContract({ address: dex.factory, abi: uniswapV3FactoryAbi, functionName: "getPool", args: [p.token0, p.token1, p.fee] })).toBe(p.address);
+      const registered = await client.readContract({
+        address: dex.factory, abi: uniswapV3FactoryAbi, functionName: "getPool", args: [p.token0, p.token1, p.fee],
+      });
+      expect(registered).toBe(p.address);
       expect(await client.readContract({ address: p.address, abi: uniswapV3PoolAbi, functionName: "fee" })).toBe(p.fee);
       expect(BigInt(p.token0) < BigInt(p.token1), name).toBe(true);
       expect(await slot0Price(p), name).toBe(await oraclePrice(p));
@@ -67,7 +75,9 @@ describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version
 
     const { result: [out] } = await client.simulateContract({
       address: dex.quoterV2, abi: quoterV2Abi, functionName: "quoteExactInputSingle",
-      args: [{ tokenIn: weth.address, tokenOut: usdc.address, amountIn: await oneMillionOf(weth), fee: fee("WETH", "USDC"), sqrtPriceLimitX96: 0n }],
+      args: [{
+        tokenIn: weth.address, tokenOut: usdc.address, amountIn: await oneMillionOf(weth), fee: fee("WETH", "USDC"), sqrtPriceLimitX96: 0n,
+      }],
     });
     expect(out).toBeGreaterThan(975_000n * 10n ** 6n);
     expect(out).toBeLessThan(1_000_000n * 10n ** 6n);
@@ -82,7 +92,8 @@ describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version
   });
 
   it("moves the moved asset's pools with a feed's new answer, and leaves the others", async () => {
-    const untouched = new Map(await Promise.all(dex.pools.filter((p) => !poolsOf("WETH").includes(p)).map(async (p) => [p, await slot0Price(p)] as const)));
+    const others = dex.pools.filter((p) => !poolsOf("WETH").includes(p));
+    const untouched = new Map(await Promise.all(others.map(async (p) => [p, await slot0Price(p)] as const)));
     const weth = market.assets.find((a) => a.symbol === "WETH")!;
     const move = await setFeedAnswer(market, "WETH", movedPrice(await oracle(weth.address), -20));
     expect(move.newPrice).toBe(2_400n * 10n ** 8n);
@@ -97,7 +108,9 @@ describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version
       const move = await replaceAssetSource(market, "LINK", movedPrice(await oracle(link.address), 10));
       for (const p of poolsOf("LINK")) {
         expect(await slot0Price(p), `${p.symbol0}/${p.symbol1}`).toBe(await oraclePrice(p));
-        const swaps = await client.getContractEvents({ address: p.address, abi: uniswapV3PoolAbi, eventName: "Swap", fromBlock: move.blockNumber - 1n });
+        const swaps = await client.getContractEvents({
+          address: p.address, abi: uniswapV3PoolAbi, eventName: "Swap", fromBlock: move.blockNumber - 1n,
+        });
         expect(swaps.map((s) => s.blockNumber)).toEqual([move.blockNumber]);
       }
     } finally {
@@ -110,7 +123,8 @@ describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version
     const p = dex.pools.find((x) => [x.symbol0, x.symbol1].sort().join("/") === "USDC/WBTC")!;
     const wbtc = market.assets.find((a) => a.symbol === "WBTC")!;
     const amount = 100n * 10n ** 8n; // 100 WBTC, $6M
-    await sendUnlocked(market.rpcUrl, market.deployer, { to: wbtc.address, data: encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [market.deployer, amount] }) }, "mint");
+    const mint = encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [market.deployer, amount] });
+    await sendUnlocked(market.rpcUrl, market.deployer, { to: wbtc.address, data: mint }, "mint");
     const receipt = await sendUnlocked(market.rpcUrl, market.deployer, {
       to: dex.swapRouter,
       data: encodeFunctionData({ abi: swapRouterAbi, functionName: "exactInputSingle", args: [{

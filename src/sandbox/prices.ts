@@ -2,13 +2,14 @@
 //  (a) the feed's answer changes and it emits AnswerUpdated, like a Chainlink aggregator;
 //  (b) the oracle's source for an asset is replaced (AaveOracle.setAssetSources, AssetSourceUpdated).
 // When the sandbox has a DEX, its pools holding the asset are arbitraged to the new price in the
-// same block as the oracle's update (the same block under interval mining; just before it under automine).
+// same block as the oracle's update.
 import { createPublicClient, encodeDeployData, encodeFunctionData, getAddress, http, type Address, type Hex } from "viem";
 import { aaveOracleAbi } from "../../contracts-abi/aave/index.js";
 import { sandboxPriceFeedAbi, sandboxPriceFeedBytecode } from "../../contracts-abi/sandbox/SandboxPriceFeed.js";
 import type { DeployedAsset, MarketDeployment } from "./deployMarket.js";
 import { sendUnlocked } from "./sendUnlocked.js";
 import { submitPoolAlignment } from "./uniswap.js";
+import { rpc } from "../chain/rpc.js";
 
 export interface PriceMove {
   asset: Address;
@@ -34,11 +35,22 @@ async function send(market: MarketDeployment, tx: { to?: Address; data: Hex }) {
   return { receipt: await sendUnlocked(market.rpcUrl, market.deployer, tx, "price move") };
 }
 
-/** Sends the oracle's update after the DEX's pools of the asset have been arbitraged to `newPrice`. */
+/**
+ * Sends the oracle's update together with the swaps that arbitrage the DEX's pools of the asset to
+ * `newPrice`, all in one block: under automine, mining is held while they are submitted.
+ */
 async function withPoolMoves(market: MarketDeployment, asset: DeployedAsset, newPrice: bigint, oracleTx: { to: Address; data: Hex }) {
-  const batch = await submitPoolAlignment(market, new Map([[asset.address, newPrice]]), [asset.address]);
-  await batch.submit(oracleTx, "price move");
-  return (await batch.mined())!;
+  if (!market.uniswap) return (await send(market, oracleTx)).receipt;
+  const automine = await rpc<boolean>(market.rpcUrl, "anvil_getAutomine");
+  if (automine) await rpc(market.rpcUrl, "evm_setAutomine", [false]);
+  try {
+    const batch = await submitPoolAlignment(market, new Map([[asset.address, newPrice]]), [asset.address]);
+    await batch.submit(oracleTx, "price move");
+    if (automine) await rpc(market.rpcUrl, "evm_mine");
+    return (await batch.mined())!;
+  } finally {
+    if (automine) await rpc(market.rpcUrl, "evm_setAutomine", [true]);
+  }
 }
 
 async function currentPrice(market: MarketDeployment, asset: DeployedAsset): Promise<bigint> {

@@ -91,13 +91,20 @@ describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version
     expect(twoHop).toBeLessThan(1_000_000n * 10n ** 18n);
   });
 
-  it("moves the moved asset's pools with a feed's new answer, and leaves the others", async () => {
+  it("moves the moved asset's pools with a feed's new answer, in the oracle's block, and leaves the others", async () => {
     const others = dex.pools.filter((p) => !poolsOf("WETH").includes(p));
     const untouched = new Map(await Promise.all(others.map(async (p) => [p, await slot0Price(p)] as const)));
     const weth = market.assets.find((a) => a.symbol === "WETH")!;
     const move = await setFeedAnswer(market, "WETH", movedPrice(await oracle(weth.address), -20));
     expect(move.newPrice).toBe(2_400n * 10n ** 8n);
-    for (const p of poolsOf("WETH")) expect(await slot0Price(p), `${p.symbol0}/${p.symbol1}`).toBe(await oraclePrice(p));
+    for (const p of poolsOf("WETH")) {
+      expect(await slot0Price(p), `${p.symbol0}/${p.symbol1}`).toBe(await oraclePrice(p));
+      // Under automine too, the arbitrage and the oracle's update are one block.
+      const swaps = await client.getContractEvents({
+        address: p.address, abi: uniswapV3PoolAbi, eventName: "Swap", fromBlock: move.blockNumber - 1n,
+      });
+      expect(swaps.map((s) => s.blockNumber)).toEqual([move.blockNumber]);
+    }
     for (const [p, before] of untouched) expect(await slot0Price(p), `${p.symbol0}/${p.symbol1}`).toBe(before);
   });
 

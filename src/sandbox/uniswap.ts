@@ -233,8 +233,8 @@ async function submitDeployment(market: MarketDeployment, batch: UnlockedBatch, 
  * Submits, from the DEX operator (the market's deployer), arbitrage swaps that bring every sandbox
  * pool holding one of `assets` (all pools when omitted) to the oracle's prices, with `overrides`
  * taking the place of the oracle's price for the assets they name (a move about to be published).
- * Returns the batch unmined: a price move adds its oracle transaction to it, so that with interval
- * mining the pools and the oracle move in one block. A market without a DEX gets an empty batch.
+ * Returns the batch unmined: a price move adds its oracle transaction to it and mines them in one
+ * block. A market without a DEX gets an empty batch.
  */
 export async function submitPoolAlignment(
   market: MarketDeployment,

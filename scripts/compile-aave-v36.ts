@@ -66,7 +66,9 @@ const TYPED_ABIS: Record<string, { file: string; name: string }> = {
   UiPoolDataProviderV3: { file: "uiPoolDataProviderV3", name: "uiPoolDataProviderV3V36Abi" },
   ATokenInstance: { file: "aToken", name: "aTokenV36Abi" },
   VariableDebtTokenInstance: { file: "variableDebtToken", name: "variableDebtTokenV36Abi" },
-  DefaultReserveInterestRateStrategyV2: { file: "defaultReserveInterestRateStrategyV2", name: "defaultReserveInterestRateStrategyV2Abi" },
+  DefaultReserveInterestRateStrategyV2: {
+    file: "defaultReserveInterestRateStrategyV2", name: "defaultReserveInterestRateStrategyV2Abi",
+  },
   MintableERC20: { file: "mintableErc20", name: "mintableErc20V36Abi" },
   LiquidationLogic: { file: "liquidationLogic", name: "liquidationLogicV36Abi" },
 };
@@ -126,7 +128,8 @@ function loadSolc(): Solc {
 }
 
 function checkPackageVersions(): void {
-  const read = (name: string) => (JSON.parse(readFileSync(path.join(NODE_MODULES, name, "package.json"), "utf8")) as { version: string }).version;
+  const read = (name: string) =>
+    (JSON.parse(readFileSync(path.join(NODE_MODULES, name, "package.json"), "utf8")) as { version: string }).version;
   const aave = read(AAVE_PACKAGE);
   if (aave !== AAVE_PACKAGE_VERSION) throw new Error(`${AAVE_PACKAGE} is ${aave}, artifacts are built from ${AAVE_PACKAGE_VERSION}`);
   const oz = read("@openzeppelin/contracts");
@@ -190,7 +193,8 @@ export function artifactFiles(artifacts: readonly AaveV36Artifact[]): GeneratedF
     if (!typed) continue;
     files.push({
       path: `${OUTPUT_DIR}/${typed.file}.ts`,
-      text: `${HEADER}\n// Source: ${a.sourceName} (${a.contractName}).\nexport const ${typed.name} = ${JSON.stringify(a.abi, null, 2)} as const;\n`,
+      text: `${HEADER}\n// Source: ${a.sourceName} (${a.contractName}).\n` +
+        `export const ${typed.name} = ${JSON.stringify(a.abi, null, 2)} as const;\n`,
     });
     index.push(`export { ${typed.name} } from "./${typed.file}.js";`);
   }

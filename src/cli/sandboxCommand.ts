@@ -8,11 +8,11 @@ import { parseArgs } from "node:util";
 import { createChainClient } from "../chain/client.js";
 import { Keeper } from "../daemon/keeper.js";
 import { createLogger } from "../logging.js";
+import { AAVE_VERSIONS, type AaveVersion } from "../sandbox/marketSpec.js";
 import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandbox/keeperWallet.js";
 import { movedPrice, setFeedAnswer } from "../sandbox/prices.js";
 import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
-import { AAVE_VERSIONS, type AaveVersion } from "../sandbox/marketSpec.js";
 import { formatFixed, formatTable } from "./table.js";
 import { UsageError, parseIntegerOption } from "./usage.js";
 
@@ -194,7 +194,8 @@ async function runKeeperDemo(
 export function formatKeeperSummary(keeper: Keeper): string {
   const s = keeper.summary();
   const below = keeper.watcher.book.liquidatable();
-  // An account with debt and no collateral left cannot be liquidated: V3.0 leaves it as bad debt.
+  // An account with debt and no collateral left cannot be liquidated: 3.0 leaves it as bad debt
+  // (3.6 burns such debt as a reserve deficit in the liquidation that takes the last collateral).
   const badDebt = below.filter((u) => keeper.watcher.book.health(u)?.totalCollateralBase === 0n).length;
   const left = below.length - badDebt;
   return formatTable(["keeper summary", ""], [

@@ -188,7 +188,9 @@ const GWEI = 1_000_000_000n;
 function borrowerTransactions(plan: BorrowerPlan, market: MarketDeployment): { to: Address; data: Hex; gas: bigint }[] {
   const pool = market.pool;
   const txs: { to: Address; data: Hex; gas: bigint }[] = [];
-  const eMode = { to: pool, gas: GAS.eMode, data: encodeFunctionData({ abi: poolAbi, functionName: "setUserEMode", args: [plan.eModeCategory] }) };
+  const eMode = {
+    to: pool, gas: GAS.eMode, data: encodeFunctionData({ abi: poolAbi, functionName: "setUserEMode", args: [plan.eModeCategory] }),
+  };
   // 3.6 enables a supply as collateral only if the user's LTV for it is non-zero, which for an
   // eMode-only (LT-0) reserve holds only inside the category: enter eMode first (allowed while the
   // account is empty). 3.0 keeps its historical order.
@@ -233,7 +235,9 @@ async function withLtvzeroLifted<T>(market: MarketDeployment, plans: readonly Bo
       method: "eth_sendTransaction",
       params: [{
         from: market.deployer, to: market.poolConfigurator, gas: 500_000n, maxFeePerGas: 1000n * GWEI, maxPriorityFeePerGas: GWEI,
-        data: encodeFunctionData({ abi: poolConfiguratorV36Abi, functionName: "setAssetLtvzeroInEMode", args: [asset, category, ltvzero] }),
+        data: encodeFunctionData({
+          abi: poolConfiguratorV36Abi, functionName: "setAssetLtvzeroInEMode", args: [asset, category, ltvzero],
+        }),
       }],
     })));
     await rpc(market.rpcUrl, "evm_mine");

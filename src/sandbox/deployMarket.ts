@@ -147,7 +147,10 @@ interface DeployContext {
 }
 
 /** The version-specific part of a deployment: everything but the chain facts and the seeding. */
-type CoreDeployment = Omit<MarketDeployment, "aaveVersion" | "chainId" | "rpcUrl" | "deployer" | "deploymentBlock" | "multicall3" | "treasury" | "eModes">;
+type CoreDeployment = Omit<
+  MarketDeployment,
+  "aaveVersion" | "chainId" | "rpcUrl" | "deployer" | "deploymentBlock" | "multicall3" | "treasury" | "eModes"
+>;
 
 export async function deployMarket(rpcUrl: string, options: DeployMarketOptions = {}): Promise<MarketDeployment> {
   const aaveVersion = options.aave ?? "3.0";

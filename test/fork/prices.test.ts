@@ -1,19 +1,20 @@
 // Both kinds of price move change the oracle's answer, emit the events a watcher listens to, and
-// move borrowers' health factors exactly as the protocol's formula says.
+// move borrowers' health factors exactly as the protocol's formula says, on Aave 3.0 and 3.6.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPublicClient, http, parseEventLogs, type PublicClient } from "viem";
 import { aaveOracleAbi } from "../../contracts-abi/aave/index.js";
 import { sandboxPriceFeedAbi } from "../../contracts-abi/sandbox/SandboxPriceFeed.js";
 import { movedPrice, replaceAssetSource, setFeedAnswer } from "../../src/sandbox/prices.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
+import { AAVE_VERSIONS } from "../../src/sandbox/marketSpec.js";
 import { healthFactorFromBalances, onChainHealthFactor } from "./accountData.js";
 
-describe("sandbox price moves", () => {
+describe.each(AAVE_VERSIONS)("sandbox price moves, Aave %s", (version) => {
   let sandbox: Sandbox;
   let client: PublicClient;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ borrowers: 60, seed: 7 });
+    sandbox = await startSandbox({ aave: version, borrowers: 60, seed: 7 });
     // cacheTime 0: viem otherwise serves getBlockNumber from a 4 s cache.
     client = createPublicClient({ transport: http(sandbox.anvil.rpcUrl), cacheTime: 0 });
   });
@@ -74,6 +75,21 @@ describe("sandbox price moves", () => {
       const hf = await onChainHealthFactor(client, sandbox.market, b.address, move.blockNumber);
       expect(hf).toBe(await healthFactorFromBalances(client, sandbox.market, b.address, move.blockNumber));
       if (!b.debts.some((d) => d.symbol === "WBTC")) expect(hf).toBeLessThan(hfBefore[i]!);
+    }
+  });
+
+  it.runIf(version === "3.6")("(a) on the LT-0 reserve: its eMode holders' HF falls exactly (3.6 counts it at the eMode LT)", async () => {
+    const wsteth = sandbox.market.assets.find((a) => a.symbol === "wstETH")!;
+    const holders = holdersOf("wstETH");
+    expect(holders.length).toBeGreaterThan(0);
+    expect(holders.every((b) => b.eModeCategory === 2)).toBe(true);
+    const before = await client.getBlockNumber();
+    const hfBefore = await Promise.all(holders.map((b) => onChainHealthFactor(client, sandbox.market, b.address, before)));
+    const move = await setFeedAnswer(sandbox.market, "wstETH", movedPrice(wsteth.spec.priceUsd, -10));
+    for (const [i, b] of holders.entries()) {
+      const hf = await onChainHealthFactor(client, sandbox.market, b.address, move.blockNumber);
+      expect(hf).toBe(await healthFactorFromBalances(client, sandbox.market, b.address, move.blockNumber));
+      if (!b.debts.some((d) => d.symbol === "wstETH")) expect(hf).toBeLessThan(hfBefore[i]!);
     }
   });
 

@@ -34,6 +34,7 @@ import {
   poolAddressesProviderAbi,
   poolConfiguratorAbi,
 } from "../../contracts-abi/aave/index.js";
+import type { UniswapDeployment } from "./uniswap.js";
 import {
   aclManagerV36Abi,
   poolAddressesProviderV36Abi,
@@ -85,6 +86,8 @@ export interface MarketDeployment {
   usdFeed: Address;
   assets: DeployedAsset[];
   eModes: EModeSpec[];
+  /** the sandbox's Uniswap V3, once deployUniswap has run; price moves then move its pools too */
+  uniswap?: UniswapDeployment;
 }
 
 export interface DeployMarketOptions {

@@ -4,6 +4,7 @@ import { startAnvil, type AnvilInstance } from "../chain/anvil.js";
 import { rpc } from "../chain/rpc.js";
 import { createBorrowers, planBorrowers, type BorrowerPlan, type BorrowerPlanOptions } from "./borrowers.js";
 import { deployMarket, type MarketDeployment } from "./deployMarket.js";
+import { deployUniswap } from "./uniswap.js";
 import type { AaveVersion } from "./marketSpec.js";
 
 export interface SandboxOptions {
@@ -16,6 +17,8 @@ export interface SandboxOptions {
   blockTime?: number;
   healthFactorBands?: BorrowerPlanOptions["healthFactorBands"];
   eModeShare?: number;
+  /** deploy Uniswap V3 with pools at the oracle's prices (default true) */
+  dex?: boolean;
 }
 
 export interface SandboxTimings {
@@ -43,6 +46,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   try {
     t = performance.now();
     const market = await deployMarket(anvil.rpcUrl, { aave: options.aave });
+    if (options.dex ?? true) await deployUniswap(market);
     const deployMs = performance.now() - t;
     t = performance.now();
     const borrowers = planBorrowers(market, {
@@ -83,6 +87,7 @@ export function describeSandbox(sandbox: Sandbox, seed: number) {
       multicall3: m.multicall3,
       treasury: m.treasury,
     },
+    uniswap: m.uniswap,
     admin: m.deployer,
     assets: m.assets.map((a) => ({
       symbol: a.symbol, address: a.address, decimals: a.decimals, priceFeed: a.priceFeed,

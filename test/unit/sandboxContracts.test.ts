@@ -27,6 +27,7 @@ describe("generated sandbox contract artifacts", () => {
   it("match a fresh compile (run `npx tsx scripts/compile-contracts.ts` if this fails)", () => {
     const generated = compileContracts();
     expect(generated.map((g) => g.path)).toEqual([
+      "contracts-abi/liquidator/Liquidator.ts",
       "contracts-abi/sandbox/Multicall3.ts",
       "contracts-abi/sandbox/SandboxPriceFeed.ts",
     ]);

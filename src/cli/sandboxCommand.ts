@@ -12,6 +12,7 @@ import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandb
 import { movedPrice, setFeedAnswer } from "../sandbox/prices.js";
 import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
+import { exitAfterOutput } from "./exit.js";
 import { formatFixed, formatTable } from "./table.js";
 import { UsageError, parseIntegerOption } from "./usage.js";
 
@@ -81,7 +82,7 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!withKeeper) {
-    const stop = async () => { await sandbox.stop(); process.exit(0); };
+    const stop = async () => { await sandbox.stop(); await exitAfterOutput(0); };
     process.on("SIGINT", () => void stop());
     process.on("SIGTERM", () => void stop());
     console.log(`\nsandbox ready: mining a block every ${blockTime ? `${blockTime} s` : "transaction"}; Ctrl-C stops it.`);
@@ -153,7 +154,7 @@ async function runKeeperDemo(
     console.log(`\n${formatKeeperSummary(keeper)}`);
     await sandbox.stop();
     rmSync(stateDir, { recursive: true, force: true });
-    process.exit(0);
+    await exitAfterOutput(0);
   };
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());

@@ -2,10 +2,10 @@
 // when RPC_URL is unset, the sandbox that `keeper sandbox` is running (its .keeper/sandbox.json).
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Address, PublicClient } from "viem";
+import type { Address, Hex, PublicClient } from "viem";
 import { createChainClient } from "../chain/client.js";
-import { redactUrl } from "../chain/rpc.js";
-import { ConfigError, requirePoolAddressesProvider, requireRpcUrl, type KeeperConfig } from "../config/index.js";
+import { redactUrl, rpc } from "../chain/rpc.js";
+import { ConfigError, ensureStateDir, requirePoolAddressesProvider, requireRpcUrl, type KeeperConfig } from "../config/index.js";
 
 export const DEFAULT_SANDBOX_FILE = ".keeper/sandbox.json";
 
@@ -23,22 +23,36 @@ export interface ChainTarget {
   source: "env" | "sandbox";
 }
 
-export function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBOX_FILE): ChainTarget {
-  if (config.rpcUrl !== undefined) {
-    return {
-      rpcUrl: config.rpcUrl,
-      rpcUrlFallback: config.rpcUrlFallback,
-      addressesProvider: requirePoolAddressesProvider(config),
-      uiPoolDataProvider: config.uiPoolDataProvider,
-      startBlock: config.startBlock ?? 0n,
-      startBlockGuessed: config.startBlock === undefined,
-      stateDir: config.stateDir,
-      source: "env",
-    };
-  }
-  const path = resolve(sandboxFile);
+/**
+ * The chain and market to use, with STATE_DIR ready (created, writable). Without RPC_URL, the running
+ * sandbox's file is used only when its RPC answers: an old file from a sandbox that is gone is one
+ * line naming RPC_URL and the file, not a wait for a dead URL.
+ */
+export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBOX_FILE): Promise<ChainTarget> {
+  const target = config.rpcUrl !== undefined ? targetFromConfig(config, config.rpcUrl) : await runningSandbox(config, resolve(sandboxFile));
+  ensureStateDir(target.stateDir);
+  return target;
+}
+
+function targetFromConfig(config: KeeperConfig, rpcUrl: string): ChainTarget {
+  return {
+    rpcUrl,
+    rpcUrlFallback: config.rpcUrlFallback,
+    addressesProvider: requirePoolAddressesProvider(config),
+    uiPoolDataProvider: config.uiPoolDataProvider,
+    startBlock: config.startBlock ?? 0n,
+    startBlockGuessed: config.startBlock === undefined,
+    stateDir: config.stateDir,
+    source: "env",
+  };
+}
+
+/** How long the sandbox's RPC has to answer eth_chainId before its file counts as stale. */
+const SANDBOX_PROBE_MS = 3_000;
+
+async function runningSandbox(config: KeeperConfig, path: string): Promise<ChainTarget> {
   if (!existsSync(path)) requireRpcUrl(config); // throws the one-line "RPC_URL: not set" error
-  let file: { rpcUrl?: string; deploymentBlock?: string; addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address } };
+  let file: { rpcUrl?: string; chainId?: number; deploymentBlock?: string; addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address } };
   try {
     file = JSON.parse(readFileSync(path, "utf8"));
   } catch {
@@ -46,6 +60,16 @@ export function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBO
   }
   if (!file.rpcUrl || !file.addresses?.poolAddressesProvider) {
     throw new ConfigError("RPC_URL", `not set, and ${path} has no rpcUrl/poolAddressesProvider`);
+  }
+  let chainId: number;
+  try {
+    chainId = Number(await rpc<Hex>(file.rpcUrl, "eth_chainId", [], { timeoutMs: SANDBOX_PROBE_MS }));
+  } catch {
+    throw new ConfigError("RPC_URL", `not set, and the sandbox in ${path} (${file.rpcUrl}) does not answer: a stale file? ` +
+      "Start `keeper sandbox`, or set RPC_URL");
+  }
+  if (file.chainId !== undefined && chainId !== file.chainId) {
+    throw new ConfigError("RPC_URL", `not set, and ${file.rpcUrl} (from ${path}) is on chain ${chainId}, not the sandbox's ${file.chainId}: a stale file?`);
   }
   return {
     rpcUrl: file.rpcUrl,

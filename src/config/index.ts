@@ -19,6 +19,7 @@ import {
 } from "./parse.js";
 
 export { ConfigError, parseBoolean } from "./parse.js";
+export { ensureStateDir } from "./stateDir.js";
 export { KNOWN_MARKETS, findKnownMarket, findMarketByName, type KnownMarket } from "./markets.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;

@@ -29,30 +29,22 @@ export interface ChainTarget {
  * line naming RPC_URL and the file, not a wait for a dead URL.
  */
 export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBOX_FILE): Promise<ChainTarget> {
-  const target = config.rpcUrl !== undefined ? targetFromConfig(config, config.rpcUrl) : await runningSandbox(config, resolve(sandboxFile));
-  ensureStateDir(target.stateDir);
-  return target;
-}
-
-function targetFromConfig(config: KeeperConfig, rpcUrl: string): ChainTarget {
-  return {
-    rpcUrl,
-    rpcUrlFallback: config.rpcUrlFallback,
-    addressesProvider: requirePoolAddressesProvider(config),
-    uiPoolDataProvider: config.uiPoolDataProvider,
-    startBlock: config.startBlock ?? 0n,
-    startBlockGuessed: config.startBlock === undefined,
-    stateDir: config.stateDir,
-    source: "env",
-  };
-}
-
-/** How long the sandbox's RPC has to answer eth_chainId before its file counts as stale. */
-const SANDBOX_PROBE_MS = 3_000;
-
-async function runningSandbox(config: KeeperConfig, path: string): Promise<ChainTarget> {
+  if (config.rpcUrl !== undefined) {
+    ensureStateDir(config.stateDir);
+    return {
+      rpcUrl: config.rpcUrl,
+      rpcUrlFallback: config.rpcUrlFallback,
+      addressesProvider: requirePoolAddressesProvider(config),
+      uiPoolDataProvider: config.uiPoolDataProvider,
+      startBlock: config.startBlock ?? 0n,
+      startBlockGuessed: config.startBlock === undefined,
+      stateDir: config.stateDir,
+      source: "env",
+    };
+  }
+  const path = resolve(sandboxFile);
   if (!existsSync(path)) requireRpcUrl(config); // throws the one-line "RPC_URL: not set" error
-  let file: { rpcUrl?: string; chainId?: number; deploymentBlock?: string; addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address } };
+  let file: { rpcUrl?: string; deploymentBlock?: string; addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address } };
   try {
     file = JSON.parse(readFileSync(path, "utf8"));
   } catch {
@@ -61,16 +53,8 @@ async function runningSandbox(config: KeeperConfig, path: string): Promise<Chain
   if (!file.rpcUrl || !file.addresses?.poolAddressesProvider) {
     throw new ConfigError("RPC_URL", `not set, and ${path} has no rpcUrl/poolAddressesProvider`);
   }
-  let chainId: number;
-  try {
-    chainId = Number(await rpc<Hex>(file.rpcUrl, "eth_chainId", [], { timeoutMs: SANDBOX_PROBE_MS }));
-  } catch {
-    throw new ConfigError("RPC_URL", `not set, and the sandbox in ${path} (${file.rpcUrl}) does not answer: a stale file? ` +
-      "Start `keeper sandbox`, or set RPC_URL");
-  }
-  if (file.chainId !== undefined && chainId !== file.chainId) {
-    throw new ConfigError("RPC_URL", `not set, and ${file.rpcUrl} (from ${path}) is on chain ${chainId}, not the sandbox's ${file.chainId}: a stale file?`);
-  }
+  await probeSandbox(path, file.rpcUrl, (file as { chainId?: number }).chainId);
+  ensureStateDir(join(config.stateDir, "sandbox"));
   return {
     rpcUrl: file.rpcUrl,
     addressesProvider: file.addresses.poolAddressesProvider,
@@ -81,6 +65,21 @@ async function runningSandbox(config: KeeperConfig, path: string): Promise<Chain
     stateDir: join(config.stateDir, "sandbox"),
     source: "sandbox",
   };
+}
+
+/** How long the sandbox's RPC has to answer eth_chainId before its file counts as stale. */
+const SANDBOX_PROBE_MS = 3_000;
+
+async function probeSandbox(path: string, rpcUrl: string, expectedChainId: number | undefined): Promise<void> {
+  let chainId: number;
+  try {
+    chainId = Number(await rpc<Hex>(rpcUrl, "eth_chainId", [], { timeoutMs: SANDBOX_PROBE_MS }));
+  } catch {
+    throw new ConfigError("RPC_URL", `not set, and the sandbox in ${path} (${rpcUrl}) does not answer: a stale file? Start \`keeper sandbox\`, or set RPC_URL`);
+  }
+  if (expectedChainId !== undefined && chainId !== expectedChainId) {
+    throw new ConfigError("RPC_URL", `not set, and ${rpcUrl} (from ${path}) is on chain ${chainId}, not the sandbox's ${expectedChainId}: a stale file?`);
+  }
 }
 
 /** A client for the target, after checking that the node answers and is on CHAIN_ID. */

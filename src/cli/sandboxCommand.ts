@@ -8,11 +8,11 @@ import { parseArgs } from "node:util";
 import { createChainClient } from "../chain/client.js";
 import { Keeper } from "../daemon/keeper.js";
 import { createLogger } from "../logging.js";
+import { exitAfterOutput } from "./exit.js";
 import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandbox/keeperWallet.js";
 import { movedPrice, setFeedAnswer } from "../sandbox/prices.js";
 import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
-import { exitAfterOutput } from "./exit.js";
 import { formatFixed, formatTable } from "./table.js";
 import { UsageError, parseIntegerOption } from "./usage.js";
 

@@ -67,21 +67,6 @@ export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_
   };
 }
 
-/** How long the sandbox's RPC has to answer eth_chainId before its file counts as stale. */
-const SANDBOX_PROBE_MS = 3_000;
-
-async function probeSandbox(path: string, rpcUrl: string, expectedChainId: number | undefined): Promise<void> {
-  let chainId: number;
-  try {
-    chainId = Number(await rpc<Hex>(rpcUrl, "eth_chainId", [], { timeoutMs: SANDBOX_PROBE_MS }));
-  } catch {
-    throw new ConfigError("RPC_URL", `not set, and the sandbox in ${path} (${rpcUrl}) does not answer: a stale file? Start \`keeper sandbox\`, or set RPC_URL`);
-  }
-  if (expectedChainId !== undefined && chainId !== expectedChainId) {
-    throw new ConfigError("RPC_URL", `not set, and ${rpcUrl} (from ${path}) is on chain ${chainId}, not the sandbox's ${expectedChainId}: a stale file?`);
-  }
-}
-
 /** A client for the target, after checking that the node answers and is on CHAIN_ID. */
 export async function connectTarget(target: ChainTarget, config: KeeperConfig): Promise<PublicClient> {
   const client = createChainClient({ rpcUrl: target.rpcUrl, rpcUrlFallback: target.rpcUrlFallback, retryCount: 1 });
@@ -96,4 +81,19 @@ export async function connectTarget(target: ChainTarget, config: KeeperConfig): 
     throw new ConfigError("CHAIN_ID", `is ${config.chainId} but the node at ${redactUrl(target.rpcUrl)} is on chain ${chainId}`);
   }
   return client;
+}
+
+/** How long the sandbox's RPC has to answer eth_chainId before its file counts as stale. */
+const SANDBOX_PROBE_MS = 3_000;
+
+async function probeSandbox(path: string, rpcUrl: string, expectedChainId: number | undefined): Promise<void> {
+  let chainId: number;
+  try {
+    chainId = Number(await rpc<Hex>(rpcUrl, "eth_chainId", [], { timeoutMs: SANDBOX_PROBE_MS }));
+  } catch {
+    throw new ConfigError("RPC_URL", `not set, and the sandbox in ${path} (${rpcUrl}) does not answer: a stale file? Start \`keeper sandbox\`, or set RPC_URL`);
+  }
+  if (expectedChainId !== undefined && chainId !== expectedChainId) {
+    throw new ConfigError("RPC_URL", `not set, and ${rpcUrl} (from ${path}) is on chain ${chainId}, not the sandbox's ${expectedChainId}: a stale file?`);
+  }
 }

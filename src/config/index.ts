@@ -19,7 +19,6 @@ import {
 } from "./parse.js";
 
 export { ConfigError, parseBoolean } from "./parse.js";
-export { ensureStateDir } from "./stateDir.js";
 export { KNOWN_MARKETS, findKnownMarket, findMarketByName, type KnownMarket } from "./markets.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -77,6 +76,8 @@ export const SETTING_NAMES = [
 export type SettingName = (typeof SETTING_NAMES)[number];
 
 export const DEFAULT_STATE_DIR = ".keeper/state";
+/** STATE_DIR is made ready (created, proven writable) by the commands that use it, not by loadConfig: it touches the disk. */
+export { ensureStateDir } from "./stateDir.js";
 
 export interface LoadConfigOptions {
   /** The .env file to read; relative paths resolve against cwd. Default ".env"; false skips it. */

@@ -77,6 +77,28 @@ describe("keeper run: bad input", () => {
     expect(result.stdout + result.stderr).not.toContain(SANDBOX_KEEPER_KEY.slice(2));
   });
 
+  it("an unreachable RPC at start is retried with a clear log line, not a crash; SIGTERM stops it", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const keeper = startKeeper(["run"], { ...good(), RPC_URL: `http://127.0.0.1:${port}` });
+    try {
+      const line = await keeper.waitFor((l) => l.msg === "RPC unreachable at start: retrying with backoff", 30_000, "the retry line");
+      expect(line.rpc).toBe(`http://127.0.0.1:${port}`);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(keeper.child.exitCode).toBe(null);
+      expect(await keeper.stop("SIGTERM")).toBe(0);
+    } finally {
+      await keeper.stop("SIGKILL");
+    }
+  });
+});
+
+describe("STATE_DIR and the sandbox's file", () => {
   it("STATE_DIR missing: created (parents too), and the checkpoint is written there", async () => {
     const stateDir = join(cwd, "fresh", "nested", "state");
     expect(existsSync(stateDir)).toBe(false);
@@ -113,25 +135,5 @@ describe("keeper run: bad input", () => {
     const scan = runOnce({ STATE_DIR: join(dir, "state") }, { cwd: dir, args: ["scan", "--json"] });
     expect(scan.status, scan.stderr).toBe(0);
     expect(JSON.parse(scan.stdout).pool).toBe(sandbox.market.pool);
-  });
-
-  it("an unreachable RPC at start is retried with a clear log line, not a crash; SIGTERM stops it", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-    const keeper = startKeeper(["run"], { ...good(), RPC_URL: `http://127.0.0.1:${port}` });
-    try {
-      const line = await keeper.waitFor((l) => l.msg === "RPC unreachable at start: retrying with backoff", 30_000, "the retry line");
-      expect(line.rpc).toBe(`http://127.0.0.1:${port}`);
-      await new Promise((r) => setTimeout(r, 1_500));
-      expect(keeper.child.exitCode).toBe(null);
-      expect(await keeper.stop("SIGTERM")).toBe(0);
-    } finally {
-      await keeper.stop("SIGKILL");
-    }
   });
 });

@@ -5,10 +5,10 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { exitAfterOutput } from "./exit.js";
 import { createChainClient } from "../chain/client.js";
 import { Keeper } from "../daemon/keeper.js";
 import { createLogger } from "../logging.js";
-import { exitAfterOutput } from "./exit.js";
 import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandbox/keeperWallet.js";
 import { movedPrice, setFeedAnswer } from "../sandbox/prices.js";
 import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, startSandbox, type Sandbox } from "../sandbox/sandbox.js";

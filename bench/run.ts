@@ -2,8 +2,10 @@
 import { benchPipeline } from "./pipeline.js";
 import { benchRisk } from "./risk.js";
 import { benchSandbox } from "./sandbox.js";
+import { benchStartup } from "./startup.js";
 
 const only = process.argv[2];
+if (!only || only === "startup") await benchStartup();
 if (!only || only === "sandbox") await benchSandbox();
 if (!only || only === "risk") await benchRisk();
 if (!only || only === "pipeline") await benchPipeline();

@@ -132,6 +132,10 @@ export class Watcher {
     }
 
     const target = latest ?? (await this.latestHead());
+    // The market at the target block does not depend on the logs before it (unless they add a reserve):
+    // read it while they are fetched, one round trip less before a restart's first liquidation.
+    let marketAtTarget: Promise<MarketState> | undefined = this.readMarketConsistent(target.number, target.timestamp);
+    marketAtTarget.catch(() => undefined); // awaited below, or dropped when a reserve was added
     if (target.number > last) {
       let lastSave = performance.now();
       for await (const chunk of fetchLogsInChunks(this.client, this.filter, last + 1n, target.number, this.sizer)) {
@@ -147,6 +151,7 @@ export class Watcher {
         }
         // New reserves bring new aTokens to watch: reload once per chunk, not once per event.
         if (shapeChanged) {
+          marketAtTarget = undefined;
           // At the latest block: mid-backfill, the market may not be fully wired at the chunk's end.
           for (const u of await this.reloadMarketAndRescan(chunk.fromBlock, chunk.toBlock, undefined)) {
             this.users.add(u);
@@ -164,7 +169,7 @@ export class Watcher {
     }
 
     this.head = target;
-    this.market = await this.readMarketConsistent(target.number, target.timestamp);
+    this.market = await (marketAtTarget ?? this.readMarketConsistent(target.number, target.timestamp));
     // In backfill every known user is read; when resuming a live checkpoint only those touched since.
     const toRead = (phase === "backfill" ? [...this.users] : [...dirty]).map((u) => getAddress(u));
     const positions = await readPositions(this.client, this.info.addresses.pool, this.market, this.rules, toRead, target.number);

@@ -91,11 +91,14 @@ describe("cold start from a checkpoint", () => {
     }
     const blocks = underWater.map((u) => firstBlock.get(u.toLowerCase()));
     const running = second.lines.find((l) => l.msg === "keeper running");
-    if (process.env.COLD_DEBUG) for (const l of second.lines.slice(0, 25)) console.log(Number(l.time) - processStartedAt, l.msg, l.block ?? "");
+    const phases = ["keeper starting", "market discovered", "resuming from checkpoint", "synced", "executor started", "wallet ready", "keeper running", "tx sent"]
+      .map((msg) => { const line = second.lines.find((l) => l.msg === msg); return line ? `${msg} ${Number(line.time) - processStartedAt}` : undefined; })
+      .filter((p) => p !== undefined);
     console.log(
       `cold start: npx spawned at block ${blockAt(spawnedAt)}, keeper's process started ${processStartedAt - spawnedAt} ms later at block ${startBlock}, ` +
         `"keeper running" ${running?.sinceProcessStartMs ?? "?"} ms after its start; the second shock's ${underWater.length} accounts ` +
-        `liquidated in blocks ${blocks.map((b) => (b === undefined ? "-" : `+${b - startBlock}`)).join(", ")} (from the keeper process's start)`,
+        `liquidated in blocks ${blocks.map((b) => (b === undefined ? "-" : `+${b - startBlock}`)).join(", ")} (from the keeper process's start); ` +
+        `ms after it: ${phases.join(", ")}`,
     );
     expect(underWater.filter((u) => !firstBlock.has(u.toLowerCase())), "every account of the second shock liquidated").toEqual([]);
     expect(blocks.filter((b) => b! > startBlock + 2n), "each within 2 blocks of the process start").toEqual([]);

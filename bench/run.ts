@@ -5,7 +5,7 @@ import { benchSandbox } from "./sandbox.js";
 import { benchStartup } from "./startup.js";
 
 const only = process.argv[2];
-if (!only || only === "startup") await benchStartup();
 if (!only || only === "sandbox") await benchSandbox();
 if (!only || only === "risk") await benchRisk();
+if (!only || only === "startup") await benchStartup();
 if (!only || only === "pipeline") await benchPipeline();

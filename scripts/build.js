@@ -6,8 +6,8 @@
 // Why a bundle rather than tsc's one file per module: Node's ESM loader pays per file, and viem alone
 // is hundreds of files (~0.8 s to import on the 2-core machine; bundled, the whole CLI loads in ~0.2 s).
 // Plain JavaScript (not TypeScript) because it must run before anything is compiled.
-import { mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { BUILD_INPUTS_FILE, DIST_DIR, DIST_ENTRY, REPO_ROOT } from "../bin/compiled.js";
@@ -33,11 +33,40 @@ export async function buildDist() {
     metafile: true,
     logLevel: "warning",
     // CommonJS code bundled into ESM (none of ours, but a dependency may) needs a require.
-    banner: { js: 'import { createRequire as __keeperCreateRequire } from "node:module"; const require = __keeperCreateRequire(import.meta.url);' },
+    banner: {
+      js: [
+        'import { createRequire as __keeperCreateRequire } from "node:module";',
+        'import { fileURLToPath as __keeperFileURLToPath } from "node:url";',
+        'import { dirname as __keeperDirnameOf } from "node:path";',
+        "const require = __keeperCreateRequire(import.meta.url);",
+        "const __keeperFilename = (url) => __keeperFileURLToPath(url);",
+        "const __keeperDirname = (url) => __keeperDirnameOf(__keeperFileURLToPath(url));",
+      ].join(" "),
+    },
     plugins: [{
       name: "external-packages",
       setup(b) {
         b.onResolve({ filter: /^[^./]/ }, (args) => (BUNDLED.test(args.path) || args.path.startsWith("node:") ? undefined : { path: args.path, external: true }));
+      },
+    }, {
+      // A source file's import.meta.url (paths next to it, createRequire) must name that file, as it does
+      // under tsx, not the chunk in dist/ it ends up in. Relative to the chunk, so the checkout can move.
+      name: "source-import-meta",
+      setup(b) {
+        b.onLoad({ filter: /\.ts$/ }, (args) => {
+          if (args.path.includes("node_modules")) return undefined;
+          const text = readFileSync(args.path, "utf8");
+          if (!text.includes("import.meta.")) return undefined;
+          const fromDist = relative(DIST_DIR, args.path).split(sep).join("/");
+          const url = `new URL(${JSON.stringify(fromDist)}, import.meta.url)`;
+          return {
+            loader: "ts",
+            contents: text
+              .replaceAll("import.meta.url", `${url}.href`)
+              .replaceAll("import.meta.dirname", `__keeperDirname(${url})`)
+              .replaceAll("import.meta.filename", `__keeperFilename(${url})`),
+          };
+        });
       },
     }],
   });

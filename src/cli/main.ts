@@ -1,9 +1,7 @@
 // keeper's command line: dispatches to one module per command, turns errors into one line.
 // Each command's module is imported only when that command runs: `keeper run` never loads the
 // sandbox's deployment code, and only `keeper inspect` loads Aave's JS utilities (ethers).
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { exitAfterOutput } from "./exit.js";
 import { UsageError } from "./usage.js";
 import { ConfigError } from "../config/index.js";
@@ -47,11 +45,8 @@ ${scan!.help}
 ${inspect!.help}`;
 }
 
-/** keeper's package.json is the first one up from this module: src/cli/ (sources) or dist/ (the bundle). */
 function version(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
-  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
   return pkg.version;
 }
 

@@ -6,11 +6,14 @@
 // Why a bundle rather than tsc's one file per module: Node's ESM loader pays per file, and viem alone
 // is hundreds of files (~0.8 s to import on the 2-core machine; bundled, the whole CLI loads in ~0.2 s).
 // Plain JavaScript (not TypeScript) because it must run before anything is compiled.
-import { mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { BUILD_INPUTS_FILE, DIST_DIR, DIST_ENTRY, REPO_ROOT } from "../bin/compiled.js";
+
+/** How old a chunk of an earlier build must be before a build removes it. */
+const OLD_CHUNK_MS = 24 * 3600 * 1000;
 
 /** ESM packages bundled in (viem and what it imports); every other package is imported from node_modules at run time. */
 const BUNDLED = /^(viem|ox|abitype|isows|@noble\/curves|@noble\/hashes|@scure\/bip32|@scure\/bip39|@scure\/base)(\/|$)/;
@@ -18,8 +21,9 @@ const BUNDLED = /^(viem|ox|abitype|isows|@noble\/curves|@noble\/hashes|@scure\/b
 export async function buildDist() {
   // Sources edited while the build runs must make it stale: the stamp is the time before esbuild reads them.
   const startedAt = new Date();
-  const staging = `${DIST_DIR}.building-${process.pid}`;
+  const staging = join(DIST_DIR, `.building-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
   const result = await build({
     absWorkingDir: REPO_ROOT,
     entryPoints: { main: "src/cli/main.ts" },
@@ -74,9 +78,18 @@ export async function buildDist() {
   const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes("node_modules/")).sort();
   writeFileSync(join(staging, BUILD_INPUTS_FILE), JSON.stringify({ builtAt: startedAt.toISOString(), inputs }, null, 1) + "\n");
   utimesSync(join(staging, BUILD_INPUTS_FILE), startedAt, startedAt);
-  rmSync(DIST_DIR, { recursive: true, force: true });
-  mkdirSync(dirname(DIST_DIR), { recursive: true });
-  renameSync(staging, DIST_DIR);
+  // Into dist/ without pulling the floor from under a keeper running from it: chunks have content
+  // hashes in their names and the old ones stay (a running process may still import one lazily);
+  // the entry, then the stamp, are replaced last, each by an atomic rename.
+  const produced = readdirSync(staging);
+  const last = ["main.js.map", "main.js", BUILD_INPUTS_FILE];
+  for (const file of [...produced.filter((f) => !last.includes(f)), ...last]) renameSync(join(staging, file), join(DIST_DIR, file));
+  rmSync(staging, { recursive: true, force: true });
+  // Chunks of earlier builds go once no process can reasonably still be running from them.
+  for (const file of readdirSync(DIST_DIR)) {
+    const path = join(DIST_DIR, file);
+    if (!produced.includes(file) && !file.startsWith(".building-") && statSync(path).mtimeMs < Date.now() - OLD_CHUNK_MS) rmSync(path, { force: true });
+  }
   return { inputs: inputs.length, entry: relative(REPO_ROOT, DIST_ENTRY) };
 }
 

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { exitAfterOutput } from "./exit.js";
 import { createChainClient } from "../chain/client.js";
 import { Keeper } from "../daemon/keeper.js";
 import { createLogger } from "../logging.js";
@@ -85,7 +86,7 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!withKeeper) {
-    const stop = async () => { await sandbox.stop(); process.exit(0); };
+    const stop = async () => { await sandbox.stop(); await exitAfterOutput(0); };
     process.on("SIGINT", () => void stop());
     process.on("SIGTERM", () => void stop());
     console.log(`\nsandbox ready: mining a block every ${blockTime ? `${blockTime} s` : "transaction"}; Ctrl-C stops it.`);
@@ -164,7 +165,7 @@ async function runKeeperDemo(
     console.log(`\n${formatKeeperSummary(keeper)}`);
     await sandbox.stop();
     rmSync(stateDir, { recursive: true, force: true });
-    process.exit(0);
+    await exitAfterOutput(0);
   };
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());

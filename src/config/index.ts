@@ -78,6 +78,8 @@ export const SETTING_NAMES = [
 export type SettingName = (typeof SETTING_NAMES)[number];
 
 export const DEFAULT_STATE_DIR = ".keeper/state";
+/** STATE_DIR is made ready (created, proven writable) by the commands that use it, not by loadConfig: it touches the disk. */
+export { ensureStateDir } from "./stateDir.js";
 
 export interface LoadConfigOptions {
   /** The .env file to read; relative paths resolve against cwd. Default ".env"; false skips it. */

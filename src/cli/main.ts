@@ -10,7 +10,7 @@ import { CheckpointError } from "../watcher/checkpoint.js";
 import { MarketDiscoveryError } from "../watcher/marketReader.js";
 
 interface Command {
-  run(argv: string[]): Promise<number>;
+  run(argv: string[]): Promise<number> | number;
   help: string;
 }
 

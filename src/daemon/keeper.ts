@@ -12,7 +12,7 @@ import { compileAccount, evaluateAccount } from "../risk/healthFactor.js";
 import { snapshotMarket, type MarketSnapshot } from "../risk/marketSnapshot.js";
 import { OpportunityQueue } from "../scheduler/opportunityQueue.js";
 import { debtReservation, type LiquidationPlan } from "../scheduler/plan.js";
-import { planLiquidation, type GasModel } from "../scheduler/profit.js";
+import { LEFTOVER_MARGIN_DIVISOR, planLiquidation, type GasModel } from "../scheduler/profit.js";
 import { Watcher } from "../watcher/watcher.js";
 
 export interface KeeperOptions {
@@ -264,6 +264,7 @@ export class Keeper {
       blockNumber: this.watcher.head.number,
       symbols: this.symbols,
       liquidator: this.executor.address,
+      leftoverMarginDivisor: LEFTOVER_MARGIN_DIVISOR,
     });
     if (!result.best) {
       this.log.debug({ user, reason: result.skip }, "not liquidating");

@@ -11,8 +11,8 @@ import { Executor, NO_WALLET_REASON, type SimulationResult, type TxOutcome } fro
 import { compileAccount, evaluateAccount } from "../risk/healthFactor.js";
 import { snapshotMarket, type MarketSnapshot } from "../risk/marketSnapshot.js";
 import { OpportunityQueue } from "../scheduler/opportunityQueue.js";
-import type { LiquidationPlan } from "../scheduler/plan.js";
-import { planLiquidation, type GasModel } from "../scheduler/profit.js";
+import { debtReservation, type LiquidationPlan } from "../scheduler/plan.js";
+import { LEFTOVER_MARGIN_DIVISOR, planLiquidation, type GasModel } from "../scheduler/profit.js";
 import { Watcher } from "../watcher/watcher.js";
 
 export interface KeeperOptions {
@@ -263,6 +263,8 @@ export class Keeper {
       minProfitBase: BigInt(Math.round(this.options.minProfitUsd * 1e8)),
       blockNumber: this.watcher.head.number,
       symbols: this.symbols,
+      liquidator: this.executor.address,
+      leftoverMarginDivisor: LEFTOVER_MARGIN_DIVISOR,
     });
     if (!result.best) {
       this.log.debug({ user, reason: result.skip }, "not liquidating");
@@ -276,7 +278,7 @@ export class Keeper {
     // Reserve the debt tokens before the first await: liquidations run concurrently, and two plans
     // must never count on the same balance (the second would revert on the token transfer).
     const debtId = plan.debtReserveId;
-    const reserve = (sign: bigint) => this.wallet?.set(debtId, (this.wallet.get(debtId) ?? 0n) - sign * plan.expectedDebtRepaid);
+    const reserve = (sign: bigint) => this.wallet?.set(debtId, (this.wallet.get(debtId) ?? 0n) - sign * debtReservation(plan));
     reserve(1n);
     let sent = false;
     try {
@@ -294,7 +296,8 @@ export class Keeper {
       this.loggedOpportunities.set(plan.user.toLowerCase(), opportunityKey(plan));
       this.log.info({
         dryRun: true, user: plan.user, collateral: plan.collateralSymbol ?? plan.collateralAsset, debt: plan.debtSymbol ?? plan.debtAsset,
-        debtToCover: plan.debtToCover.toString(), expectedCollateralSeized: plan.expectedCollateralSeized.toString(),
+        debtToCover: plan.debtToCover.toString(), expectedDebtRepaid: plan.expectedDebtRepaid.toString(),
+        expectedCollateralSeized: plan.expectedCollateralSeized.toString(),
         expectedProfitUsd: usd(plan.expectedProfitBase), healthFactor: formatWad(plan.healthFactor),
         simulation: describeSimulation(result.simulation),
       }, "opportunity");
@@ -370,7 +373,7 @@ export class Keeper {
     // What in-flight liquidations will pull is not available for new ones.
     for (const tx of this.executor.inFlight()) {
       const id = tx.plan.debtReserveId;
-      this.wallet.set(id, (this.wallet.get(id) ?? 0n) - tx.plan.expectedDebtRepaid);
+      this.wallet.set(id, (this.wallet.get(id) ?? 0n) - debtReservation(tx.plan));
     }
   }
 

@@ -309,7 +309,9 @@ export class Executor {
         return { kind: "skipped", reason: `simulation failed: ${sim.reason}` };
       }
       const data = this.liquidationData(plan);
-      const gas = this.withMargin(sim.gas);
+      // The plan's gas (bad-debt burns of other reserves) as a floor: the state it is mined in may add them.
+      const simulated = this.withMargin(sim.gas);
+      const gas = plan.gasUnits !== undefined && plan.gasUnits > simulated ? plan.gasUnits : simulated;
       const sent = await this.nonceLock.run(() => this.sendNew({ to: this.options.pool, data, value: 0n, gas, fees }));
       if (!sent.ok) {
         this.log.warn({ user: plan.user, pair: pair(plan), error: sent.message }, "tx send failed");

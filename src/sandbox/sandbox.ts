@@ -8,7 +8,7 @@ import { deployUniswap } from "./uniswap.js";
 import type { AaveVersion } from "./marketSpec.js";
 
 export interface SandboxOptions {
-  /** which Aave to deploy (default "3.0", which the keeper daemon runs on; `keeper sandbox` defaults to "3.6") */
+  /** which Aave to deploy (default "3.0", what the tests written before 3.6 expect; tests of both versions pass it; `keeper sandbox` defaults to "3.6") */
   aave?: AaveVersion;
   borrowers?: number;
   seed?: number;

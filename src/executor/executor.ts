@@ -335,9 +335,9 @@ export class Executor {
       }
       const tx: SentTx = {
         hash: r.hash, nonce: r.nonce, plan, sentAtBlock: blockNumber, maxFeePerGas: fees.maxFeePerGas,
-        maxPriorityFeePerGas: fees.maxPriorityFeePerGas, replacements: 0, hashes: [r.hash],
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas, replacements: 0, hashes: [r.hash], simulatedGas: s.gasUsed,
       };
-      this.tracker!.add({ tx, call: s.call, gas: s.gas, gasUsed: s.gasUsed, cancelHashes: new Set(), capWarned: false });
+      this.tracker!.add({ tx, call: s.call, gas: s.gas, cancelHashes: new Set(), capWarned: false });
       this.log.info(
         {
           user: plan.user, pair: pairOf(plan), nonce: tx.nonce, hash: tx.hash, gas: String(s.gas),

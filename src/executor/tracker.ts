@@ -23,6 +23,8 @@ export interface SentTx {
   replacements: number;
   /** all hashes sent for this nonce, oldest first */
   hashes: Hex[];
+  /** the gas the simulation found it uses (the gas limit sent has a margin on top) */
+  simulatedGas: bigint;
 }
 
 export type TxOutcome =
@@ -36,8 +38,6 @@ export interface Flight {
   call: PoolCall;
   /** the gas limit sent */
   gas: bigint;
-  /** what the simulation says it uses: what it takes of a block */
-  gasUsed: bigint;
   /** hashes of 0-value self-transfers sent to cancel the liquidation */
   cancelHashes: Set<Hex>;
   cancelReason?: string;
@@ -113,7 +113,7 @@ export class Tracker {
   /** Gas the transactions not yet mined will take of the coming blocks. */
   pendingGas(): bigint {
     let gas = 0n;
-    for (const f of this.flights.values()) gas += f.gasUsed;
+    for (const f of this.flights.values()) gas += f.tx.simulatedGas;
     return gas;
   }
 

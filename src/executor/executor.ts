@@ -216,15 +216,7 @@ export class Executor {
         return results;
       }
       await this.ensureStarted();
-      const batches = batchesOf(todo);
-      const simulations = batches.map(() => undefined as Promise<Simulation[]> | undefined);
-      const simulateBatch = (b: number) => (simulations[b] ??= this.simulator.many(batches[b]!.map((i) => this.call(plans[i]!))));
-      for (let b = 0; b < batches.length; b++) {
-        const sims = await simulateBatch(b);
-        // The next batch simulates while this one is signed and sent.
-        if (b + 1 < batches.length) void simulateBatch(b + 1).catch(() => undefined);
-        await this.sendBatch(plans, batches[b]!, sims, fees, blockNumber, results);
-      }
+      await this.simulateAndSend(plans, todo, fees, blockNumber, results);
       return results;
     } finally {
       for (const i of todo) this.reserved.delete(lower(plans[i]!.user));
@@ -301,9 +293,74 @@ export class Executor {
     return liquidationCall(this.options.pool, plan);
   }
 
-  /** One simulated batch: dry run logs it; otherwise the successes go out with consecutive nonces. */
-  private async sendBatch(plans: readonly LiquidationPlan[], batch: number[], sims: Simulation[], fees: Fees, blockNumber: bigint, results: SubmitResult[]) {
-    const toSend: { i: number; call: PoolCall; gas: bigint; gasUsed: bigint }[] = [];
+  /**
+   * Simulation batches, each batch's successes signed at the next consecutive nonces and sent while
+   * the next batch is simulated and signed (to a public node the requests overlap; to a relay they go
+   * one after the other). Then the answers: a refused nonce below an accepted one is a hole, filled
+   * with a cancel; refused nonces at the end are given back; a nonce the node calls taken (another
+   * sender of this key) is resynced and those liquidations are signed again once.
+   */
+  private async simulateAndSend(plans: readonly LiquidationPlan[], todo: number[], fees: Fees, blockNumber: bigint, results: SubmitResult[]) {
+    const batches = batchesOf(todo);
+    const simulations = batches.map(() => undefined as Promise<Simulation[]> | undefined);
+    const simulateBatch = (b: number) => (simulations[b] ??= this.simulator.many(batches[b]!.map((i) => this.call(plans[i]!))));
+    const nonces = this.nonces;
+    const sender = this.#sender;
+    const send = async () => {
+      const items: Outgoing[] = [];
+      const answers: Promise<void>[] = [];
+      for (let b = 0; b < batches.length; b++) {
+        const sims = await simulateBatch(b);
+        // The next batch simulates while this one is signed and sent.
+        if (b + 1 < batches.length) void simulateBatch(b + 1).catch(() => undefined);
+        const ready = this.simulated(plans, batches[b]!, sims, fees, results);
+        if (ready.length === 0 || !nonces || !sender) continue;
+        const first = nonces.next;
+        const batch: Outgoing[] = [];
+        for (const [j, r] of ready.entries()) {
+          const request: TxRequest = { to: r.call.to, data: r.call.data, value: 0n, gas: r.gas, fees };
+          batch.push({ ...r, signed: await sender.sign(first + j, request) });
+        }
+        nonces.advance(first, batch.length);
+        items.push(...batch);
+        const answered = sender.sendAll(batch.map((o) => o.signed)).then((errors) => errors.forEach((e, j) => (batch[j]!.error = e)));
+        if (this.options.privateTxUrl) await answered;
+        else answers.push(answered);
+      }
+      await Promise.all(answers);
+      if (items.length === 0) return;
+      const retry = await this.afterSends(items, fees, blockNumber);
+      const accepted = items.filter((o) => !o.error);
+      if (retry.length > 0) {
+        const { before, after } = await nonces!.resync(this.tracker?.ownedNonces() ?? []);
+        this.log.warn({ reason: retry[0]!.error?.message, nonceBefore: before, nonceAfter: after }, "nonce resynced from chain");
+        const again = await this.sendNewLocked(retry.map((o) => o.signed.request), blockNumber);
+        retry.forEach((o, k) => {
+          const r = again[k]!;
+          if ("error" in r) o.error = r.error;
+          else {
+            o.error = undefined;
+            o.signed = { ...o.signed, hash: r.hash, nonce: r.nonce };
+            accepted.push(o);
+          }
+        });
+      }
+      for (const o of items) {
+        const plan = plans[o.i]!;
+        if (o.error) {
+          this.log.warn({ user: plan.user, pair: pairOf(plan), error: o.error.message }, "tx send failed");
+          results[o.i] = { kind: "skipped", reason: `send failed: ${o.error.message}` };
+        }
+      }
+      for (const o of accepted.sort((a, b) => a.signed.nonce - b.signed.nonce)) this.track(plans[o.i]!, o, fees, blockNumber, results);
+    };
+    if (this.options.dryRun || !nonces) await send();
+    else await nonces.exclusive(send);
+  }
+
+  /** A batch's simulations: dry run logs them; failures are results; the rest is ready to send. */
+  private simulated(plans: readonly LiquidationPlan[], batch: number[], sims: Simulation[], fees: Fees, results: SubmitResult[]) {
+    const ready: { i: number; call: PoolCall; gas: bigint; gasUsed: bigint }[] = [];
     batch.forEach((i, j) => {
       const plan = plans[i]!;
       const sim = sims[j]!;
@@ -320,34 +377,49 @@ export class Executor {
         this.log.info({ user: plan.user, pair: pairOf(plan), reason: sim.reason }, "simulation failed");
         results[i] = { kind: "skipped", reason: `simulation failed: ${sim.reason}` };
       } else {
-        toSend.push({ i, call: this.call(plan), gas: this.withMargin(sim.gas), gasUsed: sim.gas });
+        ready.push({ i, call: this.call(plan), gas: this.withMargin(sim.gas), gasUsed: sim.gas });
       }
     });
-    if (toSend.length === 0 || !this.tracker) return;
-    const sent = await this.sendNew(toSend.map((s) => ({ to: s.call.to, data: s.call.data, value: 0n, gas: s.gas, fees })), blockNumber);
-    toSend.forEach((s, j) => {
-      const plan = plans[s.i]!;
-      const r = sent[j]!;
-      if ("error" in r) {
-        this.log.warn({ user: plan.user, pair: pairOf(plan), error: r.error.message }, "tx send failed");
-        results[s.i] = { kind: "skipped", reason: `send failed: ${r.error.message}` };
-        return;
-      }
-      const tx: SentTx = {
-        hash: r.hash, nonce: r.nonce, plan, sentAtBlock: blockNumber, maxFeePerGas: fees.maxFeePerGas,
-        maxPriorityFeePerGas: fees.maxPriorityFeePerGas, replacements: 0, hashes: [r.hash], simulatedGas: s.gasUsed,
-      };
-      this.tracker!.add({ tx, call: s.call, gas: s.gas, cancelHashes: new Set(), capWarned: false });
-      this.log.info(
-        {
-          user: plan.user, pair: pairOf(plan), nonce: tx.nonce, hash: tx.hash, gas: String(s.gas),
-          maxFeePerGas: formatGwei(tx.maxFeePerGas), maxPriorityFeePerGas: formatGwei(tx.maxPriorityFeePerGas),
-          expectedProfitBase: String(plan.expectedProfitBase), relay: this.options.privateTxUrl !== undefined,
-        },
-        "tx sent",
-      );
-      results[s.i] = { kind: "sent", tx: copyTx(tx) };
-    });
+    return ready;
+  }
+
+  /**
+   * The node's answers to a run of consecutive nonces: holes (refused below an accepted one) filled
+   * with cancels, a refused tail given back to the sequence; the ones to sign again returned.
+   */
+  private async afterSends(items: Outgoing[], fees: Fees, blockNumber: bigint): Promise<Outgoing[]> {
+    const nonces = this.nonces!;
+    let lastAccepted = -1;
+    for (const o of items) if (!o.error && o.signed.nonce > lastAccepted) lastAccepted = o.signed.nonce;
+    const retry: Outgoing[] = [];
+    for (const o of items) {
+      if (!o.error) continue;
+      // Too low / underpriced: the nonce is taken (mined, or in the pool), so it is no hole.
+      if (o.error instanceof NonceTooLowError || o.error instanceof ReplacementUnderpricedError) retry.push(o);
+      else if (o.signed.nonce < lastAccepted) this.holes.add(o.signed.nonce);
+    }
+    const firstNonce = items[0]!.signed.nonce;
+    nonces.rewind(lastAccepted >= 0 ? lastAccepted + 1 : firstNonce);
+    if (this.holes.size > 0) await this.fillHolesLocked(blockNumber, fees);
+    return retry;
+  }
+
+  private track(plan: LiquidationPlan, o: Outgoing, fees: Fees, blockNumber: bigint, results: SubmitResult[]): void {
+    const { hash, nonce } = o.signed;
+    const tx: SentTx = {
+      hash, nonce, plan, sentAtBlock: blockNumber, maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas, replacements: 0, hashes: [hash], simulatedGas: o.gasUsed,
+    };
+    this.tracker!.add({ tx, call: o.call, gas: o.gas, cancelHashes: new Set(), capWarned: false });
+    this.log.info(
+      {
+        user: plan.user, pair: pairOf(plan), nonce, hash, gas: String(o.gas),
+        maxFeePerGas: formatGwei(tx.maxFeePerGas), maxPriorityFeePerGas: formatGwei(tx.maxPriorityFeePerGas),
+        expectedProfitBase: String(plan.expectedProfitBase), relay: this.options.privateTxUrl !== undefined,
+      },
+      "tx sent",
+    );
+    results[o.i] = { kind: "sent", tx: copyTx(tx) };
   }
 
   /**
@@ -356,10 +428,15 @@ export class Executor {
    * accepted one leaves a hole, filled at once with a cancel.
    */
   private sendNew(requests: TxRequest[], blockNumber = 0n): Promise<({ hash: Hex; nonce: number } | { error: SendError })[]> {
+    if (!this.nonces) throw new Error("executor: no wallet to send from");
+    return this.nonces.exclusive(() => this.sendNewLocked(requests, blockNumber));
+  }
+
+  private async sendNewLocked(requests: TxRequest[], blockNumber: bigint): Promise<({ hash: Hex; nonce: number } | { error: SendError })[]> {
     const nonces = this.nonces;
     const sender = this.#sender;
     if (!nonces || !sender) throw new Error("executor: no wallet to send from");
-    return nonces.exclusive(async () => {
+    {
       const out: ({ hash: Hex; nonce: number } | { error: SendError })[] = new Array(requests.length);
       let pending = requests.map((_, i) => i);
       for (let attempt = 0; pending.length > 0; attempt++) {
@@ -396,7 +473,7 @@ export class Executor {
         pending = retry;
       }
       return out;
-    });
+    }
   }
 
   /** Signs and sends each request at its own nonce (replacements), under the sequence's lock. */
@@ -440,6 +517,16 @@ export class Executor {
       }
     });
   }
+}
+
+/** A simulated liquidation, signed, and what the node said (undefined: accepted). */
+interface Outgoing {
+  i: number;
+  call: PoolCall;
+  gas: bigint;
+  gasUsed: bigint;
+  signed: SignedTx;
+  error?: SendError;
 }
 
 /** Plan indices cut into simulation batches: 1, 3, 8, 16, 32, then 48 at a time. */

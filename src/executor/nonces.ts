@@ -32,6 +32,11 @@ export class NonceSequence {
     if (first + used > this.value) this.value = first + used;
   }
 
+  /** Back to `nonce` after the sends from it on were refused (call inside exclusive). */
+  rewind(nonce: number): void {
+    this.value = nonce;
+  }
+
   /** Never behind what the chain has mined. */
   atLeast(chainNonce: number): void {
     if (chainNonce > this.value) this.value = chainNonce;

@@ -1,8 +1,11 @@
-// Simulation: does a pool call go through, and how much gas does it use? One eth_createAccessList
-// per call (it executes once and reports the gas; eth_estimateGas binary-searches, executing many
-// times), many calls in one JSON-RPC batch. A call that fails there is run again through eth_call,
-// which says why; a failure never holds the other calls back.
+// Simulation: does a pool call go through, and how much gas does it use? Many calls at once: one
+// eth_simulateV1 (the calls one after the other in one block, as our consecutive nonces will run;
+// about 3x cheaper on anvil than one eth_createAccessList each), else one JSON-RPC batch of
+// eth_createAccessList (it executes once and reports the gas; eth_estimateGas binary-searches,
+// executing many times). A call that fails there is run again alone through eth_call, which says
+// why; a failure never holds the other calls back.
 import type { Address, BlockTag, Hex, PublicClient } from "viem";
+import { rpc, RpcError } from "../chain/rpc.js";
 import { rpcBatch } from "../chain/rpcBatch.js";
 import type { PoolCall } from "./poolCall.js";
 import { reasonName, revertOf, TOKEN_TRANSFER_ERRORS } from "./revertReason.js";
@@ -24,6 +27,8 @@ const withRefundMargin = (gasUsed: bigint) => gasUsed + gasUsed / 20n;
 
 export class Simulator {
   private readonly from: Address;
+  /** false once the node said it has no eth_simulateV1 */
+  private simulateV1 = true;
 
   constructor(
     private readonly client: PublicClient,
@@ -70,19 +75,33 @@ export class Simulator {
   async many(calls: readonly PoolCall[], blockTag: BlockTag = "latest"): Promise<Simulation[]> {
     if (calls.length === 0) return [];
     if (!this.wallet || calls.length === 1) return Promise.all(calls.map((c) => this.one(c, blockTag)));
-    const requests = calls.map((c) => ({ method: "eth_createAccessList", params: [{ from: this.from, to: c.to, data: c.data }, blockTag] }));
-    let answers: Awaited<ReturnType<typeof rpcBatch<{ gasUsed?: Hex; error?: string }>>>;
+    const gases = (this.simulateV1 && (await this.simulateInOneBlock(calls, blockTag))) || (await this.accessListBatch(calls, blockTag));
+    if (!gases) return Promise.all(calls.map((c) => this.one(c, blockTag)));
+    return Promise.all(gases.map((gas, i) => (gas > 0n ? { ok: true as const, gas: withRefundMargin(gas) } : this.one(calls[i]!, blockTag))));
+  }
+
+  /** Gas used by each call run in sequence in one simulated block (0n: it failed), or undefined. */
+  private async simulateInOneBlock(calls: readonly PoolCall[], blockTag: BlockTag): Promise<bigint[] | undefined> {
+    const payload = { blockStateCalls: [{ calls: calls.map((c) => ({ from: this.from, to: c.to, data: c.data })) }], validation: false };
     try {
-      answers = await rpcBatch<{ gasUsed?: Hex; error?: string }>(this.url, requests, BATCH_TIMEOUT_MS);
+      const [block] = await rpc<{ calls: { status: Hex; gasUsed: Hex }[] }[]>(this.url, "eth_simulateV1", [payload, blockTag], { timeoutMs: BATCH_TIMEOUT_MS });
+      if (!block || block.calls.length !== calls.length) return undefined;
+      return block.calls.map((c) => (c.status === "0x1" ? BigInt(c.gasUsed) : 0n));
+    } catch (err) {
+      if (err instanceof RpcError && (err.code === -32601 || /not (found|supported|available)|unsupported/i.test(err.message))) this.simulateV1 = false;
+      return undefined;
+    }
+  }
+
+  /** Gas used by each call, from one batch of eth_createAccessList (0n: it failed), or undefined. */
+  private async accessListBatch(calls: readonly PoolCall[], blockTag: BlockTag): Promise<bigint[] | undefined> {
+    const requests = calls.map((c) => ({ method: "eth_createAccessList", params: [{ from: this.from, to: c.to, data: c.data }, blockTag] }));
+    try {
+      const answers = await rpcBatch<{ gasUsed?: Hex; error?: string }>(this.url, requests, BATCH_TIMEOUT_MS);
+      return answers.map((a) => (a.ok && !a.result.error && a.result.gasUsed ? BigInt(a.result.gasUsed) : 0n));
     } catch {
       // An endpoint that refuses batches: one request per call.
-      return Promise.all(calls.map((c) => this.one(c, blockTag)));
+      return undefined;
     }
-    return Promise.all(
-      answers.map((a, i) => {
-        const gasUsed = a.ok && !a.result.error && a.result.gasUsed ? BigInt(a.result.gasUsed) : 0n;
-        return gasUsed > 0n ? { ok: true as const, gas: withRefundMargin(gasUsed) } : this.one(calls[i]!, blockTag);
-      }),
-    );
   }
 }

@@ -125,12 +125,14 @@ export class Keeper {
     if (!this.stopping) await this.liquidateBlock();
     let settled = false;
     for (const outcome of await this.executor.onBlock(head.number, head.baseFeePerGas)) {
-      const value = recordOutcome(this.stats, outcome, this.watcher.market, (wei) => weiToBase(wei, this.watcher.market, this.nativeId));
-      if (value) {
-        const unit = this.watcher.market.baseCurrencyUnit;
+      const market = this.watcher.market;
+      const value = recordOutcome(this.stats, outcome, market, (wei) => weiToBase(wei, market, this.nativeId));
+      if (value && outcome.kind === "mined") {
         this.log.info(
-          { user: outcome.tx.plan.user, hash: "hash" in outcome ? outcome.hash : undefined, block: "blockNumber" in outcome ? outcome.blockNumber : undefined,
-            debtRepaidUsd: formatBase(value.debtBase, unit), realizedProfitUsd: formatBase(value.profitBase, unit) },
+          {
+            user: outcome.tx.plan.user, hash: outcome.hash, block: outcome.blockNumber,
+            debtRepaidUsd: formatBase(value.debtBase, market.baseCurrencyUnit), realizedProfitUsd: formatBase(value.profitBase, market.baseCurrencyUnit),
+          },
           "liquidated",
         );
       }
@@ -208,6 +210,8 @@ export class Keeper {
     this.stats.opportunities += chosen.length;
     let results: SubmitResult[];
     try {
+      // Approved once per asset, remembered: no request unless the wallet got a new asset.
+      if (!this.options.dryRun) await this.executor.ensureApprovals([...new Set(chosen.map((p) => p.debtAsset))]);
       results = await this.executor.liquidate(chosen, head.number, head.baseFeePerGas);
     } catch (err) {
       for (const plan of chosen) this.wallet.giveBack(plan);

@@ -102,8 +102,9 @@ export class Tracker {
     return this.flights.get(lower(user));
   }
 
+  /** transactions not yet resolved: in flight, mined awaiting their receipt, nonce fillers */
   get size(): number {
-    return this.flights.size + this.settled.length;
+    return this.flights.size + this.settled.length + this.fillers.size;
   }
 
   list(): SentTx[] {

@@ -51,9 +51,13 @@ export interface ExecutorOptions {
 export type SubmitResult = { kind: "sent"; tx: SentTx } | { kind: "dry-run"; simulation: SimulationResult } | { kind: "skipped"; reason: string };
 
 const DEFAULT_GAS_LIMIT_MULTIPLIER = 1.25;
-/** Simulation batch sizes within a block: the first plan alone (it races other keepers), then larger. */
-const BATCH_SIZES = [1, 3, 8, 16, 32];
-const MAX_BATCH = 48;
+/**
+ * Simulation batch sizes within a block: the first plan alone (it races other keepers), a few more
+ * while that one is signed, then large batches: a busy node answers each request late, so fewer and
+ * larger requests get a cascade out sooner.
+ */
+const BATCH_SIZES = [1, 7];
+const MAX_BATCH = 120;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const lower = (a: string) => a.toLowerCase();
@@ -529,7 +533,7 @@ interface Outgoing {
   error?: SendError;
 }
 
-/** Plan indices cut into simulation batches: 1, 3, 8, 16, 32, then 48 at a time. */
+/** Plan indices cut into simulation batches: 1, 7, then 120 at a time. */
 function batchesOf(indices: number[]): number[][] {
   const out: number[][] = [];
   let at = 0;

@@ -49,7 +49,8 @@ async function keeperTxs(url: string, client: PublicClient, from: bigint, to: bi
   for (let b = from; b <= to; b++) {
     const block = await client.getBlock({ blockNumber: b, includeTransactions: true });
     for (const tx of block.transactions) {
-      if (tx.from.toLowerCase() === SANDBOX_KEEPER_ADDRESS.toLowerCase()) txs.push({ hash: tx.hash, block: b, index: tx.transactionIndex, nonce: tx.nonce });
+      if (tx.from.toLowerCase() !== SANDBOX_KEEPER_ADDRESS.toLowerCase()) continue;
+      txs.push({ hash: tx.hash, block: b, index: tx.transactionIndex, nonce: tx.nonce });
     }
   }
   const out: KeeperTx[] = [];
@@ -117,7 +118,8 @@ export async function runCascade(borrowers: number, seed = 9): Promise<CascadeRe
 
     const users = sandbox.borrowers.map((b) => b.address);
     const underWater = await liquidatableAt(client, sandbox.market.pool, users, shock);
-    const logs = parseEventLogs({ abi: poolAbi, eventName: "LiquidationCall", logs: await client.getLogs({ address: sandbox.market.pool, fromBlock: shock + 1n, toBlock: last }) })
+    const poolLogs = await client.getLogs({ address: sandbox.market.pool, fromBlock: shock + 1n, toBlock: last });
+    const logs = parseEventLogs({ abi: poolAbi, eventName: "LiquidationCall", logs: poolLogs })
       .filter((l) => l.args.liquidator.toLowerCase() === SANDBOX_KEEPER_ADDRESS.toLowerCase());
     const txs = await keeperTxs(url, client, shock + 1n, last);
     const { gasLimit } = await client.getBlock({ blockNumber: shock + 1n });

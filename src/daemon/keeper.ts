@@ -97,7 +97,10 @@ export class Keeper {
     const wrappedNative = options.wrappedNativeToken ?? WRAPPED_NATIVE_TOKENS[options.chainId];
     this.nativeId = nativeReserveId(this.watcher.market, wrappedNative);
     if (this.nativeId === undefined) {
-      this.log.warn({ wrappedNativeToken: wrappedNative ?? null }, "the wrapped native token is not a reserve (set WRAPPED_NATIVE_TOKEN): gas is left out of the profit");
+      this.log.warn(
+        { wrappedNativeToken: wrappedNative ?? null },
+        "the wrapped native token is not a reserve (set WRAPPED_NATIVE_TOKEN): gas is left out of the profit",
+      );
     }
     if (!this.options.dryRun) {
       await this.refreshWallet();
@@ -119,7 +122,10 @@ export class Keeper {
       this.blockTimes = [...this.blockTimes, (head.timestamp - this.lastTimestamp) / (blocks > 0n ? blocks : 1n)].slice(-8);
     }
     this.lastTimestamp = head.timestamp;
-    this.log.debug({ block: update.toBlock, logs: update.logs, dirty: update.dirtyUsers, recomputed: update.recomputed, liquidatable: update.liquidatable.length, ms: update.ms }, "block processed");
+    this.log.debug(
+      { block: update.toBlock, logs: update.logs, dirty: update.dirtyUsers, recomputed: update.recomputed, liquidatable: update.liquidatable.length, ms: update.ms },
+      "block processed",
+    );
     // Liquidations first: they race other keepers for this block. Receipts, replacements and the
     // wallet's balances come after (in-flight amounts stay reserved meanwhile).
     if (!this.stopping) await this.liquidateBlock();
@@ -131,7 +137,8 @@ export class Keeper {
         this.log.info(
           {
             user: outcome.tx.plan.user, hash: outcome.hash, block: outcome.blockNumber,
-            debtRepaidUsd: formatBase(value.debtBase, market.baseCurrencyUnit), realizedProfitUsd: formatBase(value.profitBase, market.baseCurrencyUnit),
+            debtRepaidUsd: formatBase(value.debtBase, market.baseCurrencyUnit),
+            realizedProfitUsd: formatBase(value.profitBase, market.baseCurrencyUnit),
           },
           "liquidated",
         );
@@ -271,7 +278,8 @@ export class Keeper {
 
   private gasModel(snapshot: MarketSnapshot): GasModel {
     const o = this.options;
-    return gasModel(snapshot.market, this.nativeId, this.watcher.head.baseFeePerGas, gweiToWei(o.priorityFeeGwei), gweiToWei(o.maxFeeGwei), this.gasPerLiquidation);
+    const { baseFeePerGas } = this.watcher.head;
+    return gasModel(snapshot.market, this.nativeId, baseFeePerGas, gweiToWei(o.priorityFeeGwei), gweiToWei(o.maxFeeGwei), this.gasPerLiquidation);
   }
 
   private predictedSnapshot(): MarketSnapshot {

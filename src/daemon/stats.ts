@@ -49,7 +49,8 @@ export function summarize(stats: KeeperStats, baseUnit: bigint) {
   return {
     opportunities: stats.opportunities, sent: stats.sent, liquidations: stats.liquidations, reverted: stats.reverted,
     accountsLiquidated: stats.accountsLiquidated.size, debtRepaidUsd: money(stats.debtRepaidBase),
-    collateralReceivedUsd: money(stats.collateralReceivedBase), gasCostUsd: money(stats.gasCostBase), realizedProfitUsd: money(stats.realizedProfitBase),
+    collateralReceivedUsd: money(stats.collateralReceivedBase), gasCostUsd: money(stats.gasCostBase),
+    realizedProfitUsd: money(stats.realizedProfitBase),
   };
 }
 

@@ -125,7 +125,8 @@ export class Executor {
       this.nonces = new NonceSequence(this.client, this.address);
       this.approvals = new Approvals(this.client, this.address, options.pool, this.log);
       this.tracker = new Tracker({
-        client: this.client, url: options.rpcUrl, wallet: this.address, timeoutBlocks: options.txTimeoutBlocks, priority: this.priority, cap: this.cap,
+        client: this.client, url: options.rpcUrl, wallet: this.address, timeoutBlocks: options.txTimeoutBlocks,
+        priority: this.priority, cap: this.cap,
         withMargin: (gas) => this.withMargin(gas), simulator: this.simulator, sendAt: (txs) => this.sendAt(txs), log: this.log,
       });
     }
@@ -214,7 +215,10 @@ export class Executor {
       if ("skip" in fees) {
         for (const i of todo) {
           const plan = plans[i]!;
-          this.log.warn({ user: plan.user, pair: pairOf(plan), baseFee: formatGwei(baseFeePerGas), maxFeeGwei: this.options.maxFeeGwei }, "tx skipped: fee cap below base fee");
+          this.log.warn(
+            { user: plan.user, pair: pairOf(plan), baseFee: formatGwei(baseFeePerGas), maxFeeGwei: this.options.maxFeeGwei },
+            "tx skipped: fee cap below base fee",
+          );
           results[i] = { kind: "skipped", reason: fees.skip };
         }
         return results;

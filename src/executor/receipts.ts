@@ -17,7 +17,8 @@ export async function fetchReceipts(client: PublicClient, url: string, hashes: r
   if (hashes.length === 0) return out;
   let answers: Awaited<ReturnType<typeof rpcBatch<RpcTransactionReceipt | null>>> | undefined;
   if (hashes.length > 1) {
-    answers = await rpcBatch<RpcTransactionReceipt | null>(url, hashes.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] }))).catch(() => undefined);
+    const calls = hashes.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] }));
+    answers = await rpcBatch<RpcTransactionReceipt | null>(url, calls).catch(() => undefined);
   }
   if (answers && answers.every((a) => a.ok)) {
     answers.forEach((a, i) => {
@@ -57,7 +58,9 @@ export function liquidationAmounts(receipt: TransactionReceipt, pool: Address, u
 }
 
 /** Why a mined liquidation reverted: replayed at the end of its block (what changed under it). */
-export async function revertReason(client: PublicClient, receipt: TransactionReceipt, call: PoolCall, gasLimit: bigint, from: Address | undefined): Promise<string> {
+export async function revertReason(
+  client: PublicClient, receipt: TransactionReceipt, call: PoolCall, gasLimit: bigint, from: Address | undefined,
+): Promise<string> {
   if (receipt.gasUsed >= gasLimit) return "OUT_OF_GAS";
   try {
     await client.call({ account: from, to: call.to, data: call.data, blockNumber: receipt.blockNumber });

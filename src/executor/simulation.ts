@@ -60,7 +60,9 @@ export class Simulator {
       await this.client.call({ account, to, data, blockTag });
     } catch (err) {
       const r = revertOf(err);
-      if (!this.wallet && r.reverted && TOKEN_TRANSFER_ERRORS.has(reasonName(r.reason))) return { ok: false, reverted: false, reason: NO_WALLET_REASON };
+      if (!this.wallet && r.reverted && TOKEN_TRANSFER_ERRORS.has(reasonName(r.reason))) {
+        return { ok: false, reverted: false, reason: NO_WALLET_REASON };
+      }
       return { ok: false, reverted: r.reverted, reason: this.scrub(r.reason) };
     }
     try {
@@ -84,11 +86,13 @@ export class Simulator {
   private async simulateInOneBlock(calls: readonly PoolCall[], blockTag: BlockTag): Promise<bigint[] | undefined> {
     const payload = { blockStateCalls: [{ calls: calls.map((c) => ({ from: this.from, to: c.to, data: c.data })) }], validation: false };
     try {
-      const [block] = await rpc<{ calls: { status: Hex; gasUsed: Hex }[] }[]>(this.url, "eth_simulateV1", [payload, blockTag], { timeoutMs: BATCH_TIMEOUT_MS });
+      type Answer = { calls: { status: Hex; gasUsed: Hex }[] }[];
+      const [block] = await rpc<Answer>(this.url, "eth_simulateV1", [payload, blockTag], { timeoutMs: BATCH_TIMEOUT_MS });
       if (!block || block.calls.length !== calls.length) return undefined;
       return block.calls.map((c) => (c.status === "0x1" ? BigInt(c.gasUsed) : 0n));
     } catch (err) {
-      if (err instanceof RpcError && (err.code === -32601 || /not (found|supported|available)|unsupported/i.test(err.message))) this.simulateV1 = false;
+      const missing = err instanceof RpcError && (err.code === -32601 || /not (found|supported|available)|unsupported/i.test(err.message));
+      if (missing) this.simulateV1 = false;
       return undefined;
     }
   }

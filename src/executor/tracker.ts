@@ -28,7 +28,10 @@ export interface SentTx {
 }
 
 export type TxOutcome =
-  | { kind: "mined"; tx: SentTx; hash: Hex; blockNumber: bigint; gasUsed: bigint; effectiveGasPrice: bigint; debtRepaid: bigint; collateralReceived: bigint }
+  | {
+      kind: "mined"; tx: SentTx; hash: Hex; blockNumber: bigint; gasUsed: bigint; effectiveGasPrice: bigint;
+      debtRepaid: bigint; collateralReceived: bigint;
+    }
   | { kind: "reverted"; tx: SentTx; hash: Hex; blockNumber: bigint; reason: string }
   | { kind: "replaced"; tx: SentTx; hash: Hex }
   | { kind: "dropped"; tx: SentTx; reason: string };
@@ -171,7 +174,8 @@ export class Tracker {
           {
             user: tx.plan.user, pair: pairOf(tx.plan), hash, nonce: tx.nonce, block: receipt.blockNumber, gasUsed: String(receipt.gasUsed),
             effectiveGasPrice: formatGwei(receipt.effectiveGasPrice), debtRepaid: String(debtRepaid), collateralReceived: String(collateralReceived),
-            expectedDebtRepaid: String(tx.plan.expectedDebtRepaid), expectedCollateral: String(tx.plan.expectedCollateralSeized), replacements: tx.replacements,
+            expectedDebtRepaid: String(tx.plan.expectedDebtRepaid), expectedCollateral: String(tx.plan.expectedCollateralSeized),
+            replacements: tx.replacements,
           },
           "tx mined",
         );
@@ -182,7 +186,10 @@ export class Tracker {
         continue;
       }
       const reason = await revertReason(this.o.client, receipt, flight.call, flight.gas, this.o.wallet);
-      this.o.log.warn({ user: tx.plan.user, pair: pairOf(tx.plan), hash, nonce: tx.nonce, block: receipt.blockNumber, gasUsed: String(receipt.gasUsed), reason }, "tx reverted");
+      this.o.log.warn(
+        { user: tx.plan.user, pair: pairOf(tx.plan), hash, nonce: tx.nonce, block: receipt.blockNumber, gasUsed: String(receipt.gasUsed), reason },
+        "tx reverted",
+      );
       outcomes.push({ kind: "reverted", tx: copyTx(tx), hash, blockNumber: receipt.blockNumber, reason });
     }
     return outcomes;
@@ -224,7 +231,8 @@ export class Tracker {
     for (const flight of stuck) {
       if (keep.has(flight)) continue;
       const { tx } = flight;
-      const fees = this.bumped({ maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas }, baseFeePerGas, flight, tx.plan.user, tx.nonce);
+      const previous = { maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas };
+      const fees = this.bumped(previous, baseFeePerGas, flight, tx.plan.user, tx.nonce);
       if (!fees) continue;
       const request: TxRequest = cancel.has(flight)
         ? { to: this.o.wallet, data: "0x", value: 0n, gas: CANCEL_GAS, fees }
@@ -266,7 +274,8 @@ export class Tracker {
       tx.maxPriorityFeePerGas = s.request.fees.maxPriorityFeePerGas;
       this.o.log.info(
         {
-          user: tx.plan.user, pair: pairOf(tx.plan), nonce: tx.nonce, hash: r.hash, replaces: tx.hashes[tx.hashes.length - 2], replacements: tx.replacements,
+          user: tx.plan.user, pair: pairOf(tx.plan), nonce: tx.nonce, hash: r.hash, replaces: tx.hashes[tx.hashes.length - 2],
+          replacements: tx.replacements,
           maxFeePerGas: formatGwei(tx.maxFeePerGas), maxPriorityFeePerGas: formatGwei(tx.maxPriorityFeePerGas),
           cancel: isCancel, reason: isCancel ? flight.cancelReason : undefined,
         },
@@ -289,7 +298,10 @@ export class Tracker {
       // Under the current base fee it cannot be included, and some nodes (anvil, reth) refuse it outright;
       // send it once the base fee is back under the cap.
       if (!flight?.capWarned) {
-        this.o.log.warn({ user, nonce, maxFeePerGas: formatGwei(fees.maxFeePerGas), baseFee: formatGwei(baseFeePerGas) }, "stuck tx: the fee cap is below the base fee; waiting");
+        this.o.log.warn(
+          { user, nonce, maxFeePerGas: formatGwei(fees.maxFeePerGas), baseFee: formatGwei(baseFeePerGas) },
+          "stuck tx: the fee cap is below the base fee; waiting",
+        );
       }
       if (flight) flight.capWarned = true;
       return undefined;

@@ -67,7 +67,10 @@ export async function startRpcProxy(target: string, options: RpcProxyOptions = {
         if (message !== undefined) refused.set(call.id, message);
       }
       const forward = parsed.filter((c) => !refused.has(c.id));
-      const answers = forward.length === 0 ? [] : ((await (await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(forward) })).json()) as unknown[]);
+      const upstream = forward.length === 0
+        ? undefined
+        : await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(forward) });
+      const answers = upstream ? ((await upstream.json()) as unknown[]) : [];
       const merged = [...answers, ...[...refused].map(([id, message]) => ({ jsonrpc: "2.0", id, error: { code: -32000, message } }))];
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(merged));
       return;
@@ -75,7 +78,8 @@ export async function startRpcProxy(target: string, options: RpcProxyOptions = {
     if (options.refuseSend && !Array.isArray(parsed) && parsed.method === "eth_sendRawTransaction") {
       const message = options.refuseSend(sent++);
       if (message !== undefined) {
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: parsed.id, error: { code: -32000, message } }));
+        const answer = { jsonrpc: "2.0", id: parsed.id, error: { code: -32000, message } };
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
         return;
       }
     }

@@ -52,11 +52,11 @@ export type SubmitResult = { kind: "sent"; tx: SentTx } | { kind: "dry-run"; sim
 
 const DEFAULT_GAS_LIMIT_MULTIPLIER = 1.25;
 /**
- * Simulation batch sizes within a block: the first plan alone (it races other keepers), a few more
- * while that one is signed, then large batches: a busy node answers each request late, so fewer and
- * larger requests get a cascade out sooner.
+ * Simulation batch sizes within a block: the first plan alone (it races other keepers), then growing
+ * batches, all requested at once: the small early ones come back first and are signed while the node
+ * works through the larger ones.
  */
-const BATCH_SIZES = [1, 7];
+const BATCH_SIZES = [1, 3, 8, 16, 32, 64];
 const MAX_BATCH = 120;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -317,10 +317,10 @@ export class Executor {
     const send = async () => {
       const items: Outgoing[] = [];
       const answers: Promise<void>[] = [];
+      // Every batch simulates at once, the first requested first; each is signed when it is back.
+      for (let b = 0; b < batches.length; b++) void simulateBatch(b).catch(() => undefined);
       for (let b = 0; b < batches.length; b++) {
         const sims = await simulateBatch(b);
-        // The next batch simulates while this one is signed and sent.
-        if (b + 1 < batches.length) void simulateBatch(b + 1).catch(() => undefined);
         const ready = this.simulated(plans, batches[b]!, sims, fees, results);
         if (ready.length === 0 || !nonces || !sender) continue;
         const first = nonces.next;
@@ -537,7 +537,7 @@ interface Outgoing {
   error?: SendError;
 }
 
-/** Plan indices cut into simulation batches: 1, 7, then 120 at a time. */
+/** Plan indices cut into simulation batches: 1, 3, 8, 16, 32, 64, then 120 at a time. */
 function batchesOf(indices: number[]): number[][] {
   const out: number[][] = [];
   let at = 0;

@@ -302,9 +302,9 @@ export class Executor {
   }
 
   /**
-   * Simulation batches, each batch's successes signed at the next consecutive nonces and sent while
-   * the next batch is simulated and signed (to a public node the requests overlap; to a relay they go
-   * one after the other). Then the answers: a refused nonce below an accepted one is a hole, filled
+   * Simulation batches, all requested at once; each batch's successes signed at the next consecutive
+   * nonces as it comes back and sent (to a public node the sends overlap; to a relay they go one
+   * after the other). Then the answers: a refused nonce below an accepted one is a hole, filled
    * with a cancel; refused nonces at the end are given back; a nonce the node calls taken (another
    * sender of this key) is resynced and those liquidations are signed again once.
    */

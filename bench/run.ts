@@ -1,4 +1,5 @@
 // `npm run bench`: prints every benchmark's figures. Nothing here passes or fails on time.
+import { benchCascade } from "./cascade.js";
 import { benchPipeline } from "./pipeline.js";
 import { benchRisk } from "./risk.js";
 import { benchSandbox } from "./sandbox.js";
@@ -10,3 +11,4 @@ if (!only || only === "sandbox") await benchSandbox(process.argv[3] === "3.0" ? 
 if (!only || only === "risk") await benchRisk();
 if (!only || only === "startup") await benchStartup();
 if (!only || only === "pipeline") await benchPipeline();
+if (!only || only === "cascade") await benchCascade();

@@ -58,6 +58,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     startBlock: target.startBlock, stateDir: target.stateDir, logChunkBlocks: config.logChunkBlocks, pollIntervalMs: config.pollIntervalMs, wsUrl: config.wsUrl,
     privateKey: config.privateKey, dryRun, minProfitUsd: config.minProfitUsd, maxFeeGwei: config.maxFeeGwei,
     priorityFeeGwei: config.priorityFeeGwei, txTimeoutBlocks: config.txTimeoutBlocks, privateTxUrl: config.privateTxUrl, logger,
+    maxInflightBlocks: config.maxInflightBlocks, wrappedNativeToken: target.wrappedNativeToken ?? config.wrappedNativeToken,
   });
   if (!(await startWithRetry(keeper, logger, controller.signal))) return 0;
   logger.info({ block: keeper.watcher.head.number, accounts: keeper.watcher.book.size, dryRun, sinceProcessStartMs: sinceProcessStart() }, "keeper running");

@@ -12,7 +12,7 @@ import { createLogger } from "../logging.js";
 import { AAVE_VERSIONS, type AaveVersion } from "../sandbox/marketSpec.js";
 import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandbox/keeperWallet.js";
 import { movedPrice, setFeedAnswer } from "../sandbox/prices.js";
-import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
+import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, sandboxWrappedNative, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
 import { formatFixed, formatTable } from "./table.js";
 import { UsageError, parseIntegerOption } from "./usage.js";
@@ -149,6 +149,7 @@ async function runKeeperDemo(
     client, rpcUrl: sandbox.market.rpcUrl, chainId: sandbox.market.chainId, addressesProvider: sandbox.market.addressesProvider,
     startBlock: sandbox.market.deploymentBlock, stateDir, logChunkBlocks: 5_000, pollIntervalMs: 250,
     privateKey: SANDBOX_KEEPER_KEY, dryRun: false, minProfitUsd: 1, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3, logger,
+    wrappedNativeToken: sandboxWrappedNative(sandbox.market),
   });
   console.log(`Starting the keeper (wallet ${SANDBOX_KEEPER_ADDRESS}, $${KEEPER_INVENTORY_USD.toLocaleString("en-US")} of each asset)...`);
   await keeper.start();

@@ -19,6 +19,8 @@ export interface ChainTarget {
   /** true when START_BLOCK was neither set nor known (scan from block 0) */
   startBlockGuessed: boolean;
   stateDir: string;
+  /** the sandbox's WETH (from its file); WRAPPED_NATIVE_TOKEN and the chain's known one otherwise */
+  wrappedNativeToken?: Address;
   /** "env": RPC_URL and friends; "sandbox": the running sandbox's file */
   source: "env" | "sandbox";
 }
@@ -44,7 +46,7 @@ export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_
   }
   const path = resolve(sandboxFile);
   if (!existsSync(path)) requireRpcUrl(config); // throws the one-line "RPC_URL: not set" error
-  let file: { rpcUrl?: string; deploymentBlock?: string; addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address } };
+  let file: { rpcUrl?: string; deploymentBlock?: string; addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address; wrappedNativeToken?: Address } };
   try {
     file = JSON.parse(readFileSync(path, "utf8"));
   } catch {
@@ -59,6 +61,7 @@ export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_
     rpcUrl: file.rpcUrl,
     addressesProvider: file.addresses.poolAddressesProvider,
     uiPoolDataProvider: config.uiPoolDataProvider ?? file.addresses.uiPoolDataProviderV3,
+    wrappedNativeToken: config.wrappedNativeToken ?? file.addresses.wrappedNativeToken,
     startBlock: BigInt(file.deploymentBlock ?? 0),
     startBlockGuessed: false,
     // Every sandbox run is a new chain at the same addresses: keep its state apart.

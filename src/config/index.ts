@@ -52,6 +52,10 @@ export interface KeeperConfig {
   privateTxUrl?: string;
   pollIntervalMs: number;
   logChunkBlocks: number;
+  /** MAX_INFLIGHT_BLOCKS: liquidations in flight at most fill this many blocks (their simulated gas) */
+  maxInflightBlocks: number;
+  /** WRAPPED_NATIVE_TOKEN: the reserve that prices gas; unset = the chain's known one (src/config/chains.ts) */
+  wrappedNativeToken?: `0x${string}`;
 }
 
 /** Every setting loadConfig reads, in the order it checks them (and .env.example lists them). */
@@ -74,6 +78,8 @@ export const SETTING_NAMES = [
   "PRIVATE_TX_URL",
   "POLL_INTERVAL_MS",
   "LOG_CHUNK_BLOCKS",
+  "MAX_INFLIGHT_BLOCKS",
+  "WRAPPED_NATIVE_TOKEN",
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -159,6 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const privateTxUrl = optional("PRIVATE_TX_URL", (n, raw) => parseUrl(n, raw, "http"));
   const pollIntervalMs = withDefault("POLL_INTERVAL_MS", (n, raw) => parseInteger(n, raw, "positive"), 1000);
   const logChunkBlocks = withDefault("LOG_CHUNK_BLOCKS", (n, raw) => parseInteger(n, raw, "positive"), 2000);
+  const maxInflightBlocks = withDefault("MAX_INFLIGHT_BLOCKS", (n, raw) => parseInteger(n, raw, "positive"), 2);
+  const wrappedNativeToken = optional("WRAPPED_NATIVE_TOKEN", parseAddress);
 
   return {
     ...(rpcUrl !== undefined && { rpcUrl }),
@@ -181,6 +189,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     ...(privateTxUrl !== undefined && { privateTxUrl }),
     pollIntervalMs,
     logChunkBlocks,
+    maxInflightBlocks,
+    ...(wrappedNativeToken !== undefined && { wrappedNativeToken }),
   };
 }
 
@@ -234,6 +244,8 @@ export function describeConfig(config: KeeperConfig): Record<string, string> {
     PRIVATE_TX_URL: url(config.privateTxUrl),
     POLL_INTERVAL_MS: String(config.pollIntervalMs),
     LOG_CHUNK_BLOCKS: String(config.logChunkBlocks),
+    MAX_INFLIGHT_BLOCKS: String(config.maxInflightBlocks),
+    WRAPPED_NATIVE_TOKEN: opt(config.wrappedNativeToken),
   };
   return described;
 }

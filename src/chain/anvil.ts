@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { redactUrl, rpc } from "./rpc.js";
+import { sleep } from "../util/time.js";
 
 export interface AnvilOptions {
   /** Default: a free loopback port. */
@@ -368,6 +369,6 @@ async function launch(bin: string, options: AnvilOptions, port: number): Promise
       });
     }
     if ("error" in outcome) lastError = outcome.error;
-    await Promise.race([new Promise((r) => setTimeout(r, POLL_INTERVAL_MS)), exited]);
+    await Promise.race([sleep(POLL_INTERVAL_MS), exited]);
   }
 }

@@ -12,6 +12,7 @@ import { CheckpointError } from "../watcher/checkpoint.js";
 import { MarketDiscoveryError } from "../watcher/marketReader.js";
 import { exitAfterOutput } from "./exit.js";
 import { connectTarget, resolveTarget, type ChainTarget } from "./target.js";
+import { backoffDelay, sleep } from "../util/time.js";
 
 export const RUN_HELP = `keeper run [--dry-run]
   The daemon: follows the chain, finds accounts with health factor below 1 and liquidates them with
@@ -75,7 +76,7 @@ async function connectWithRetry(target: ChainTarget, config: ReturnType<typeof l
     } catch (err) {
       if (err instanceof ConfigError && err.setting !== "RPC_URL") throw err; // CHAIN_ID mismatch: a setting to fix
       if (attempt === 1) logger.warn({ rpc: redactUrl(target.rpcUrl), err: (err as Error).message }, "RPC unreachable at start: retrying with backoff");
-      await delay(Math.min(30_000, 1_000 * 2 ** Math.min(attempt, 5)), signal);
+      await sleep(backoffDelay(attempt, 1_000, 5), signal);
     }
   }
   return undefined;
@@ -92,7 +93,7 @@ async function startWithRetry(keeper: Keeper, logger: Logger, signal: AbortSigna
         throw err;
       }
       if (attempt === 1) logger.warn({ err: (err as Error).message.split("\n")[0] }, "start-up failed on an RPC error: retrying with backoff");
-      await delay(Math.min(30_000, 1_000 * 2 ** Math.min(attempt, 5)), signal);
+      await sleep(backoffDelay(attempt, 1_000, 5), signal);
     }
   }
   return false;
@@ -101,11 +102,4 @@ async function startWithRetry(keeper: Keeper, logger: Logger, signal: AbortSigna
 /** Cold start, as operators see it: milliseconds since this process started (module loading included). */
 function sinceProcessStart(): number {
   return Math.round(performance.now());
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
 }

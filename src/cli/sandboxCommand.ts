@@ -16,6 +16,7 @@ import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, sandb
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
 import { formatFixed, formatTable } from "./table.js";
 import { UsageError, parseIntegerOption } from "./usage.js";
+import { sleep } from "../util/time.js";
 
 export const SANDBOX_HELP = `keeper sandbox [options]
   Starts a local anvil chain, deploys a complete Aave V3 market on it, creates borrowers and prints
@@ -171,7 +172,7 @@ async function runKeeperDemo(
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());
 
-  await new Promise((r) => setTimeout(r, options.shockAfter * 1000));
+  await sleep(options.shockAfter * 1000);
   const asset = sandbox.market.assets.find((a) => a.symbol.toLowerCase() === options.shock.symbol.toLowerCase())!;
   const move = await setFeedAnswer(sandbox.market, asset.symbol, movedPrice(asset.spec.priceUsd, options.shock.percent));
   logger.info(
@@ -181,7 +182,7 @@ async function runKeeperDemo(
   // Summarise once the keeper has nothing left to do (or after a while), then keep the chain up.
   const startedAt = Date.now();
   while (!stopping && Date.now() - startedAt < 120_000) {
-    await new Promise((r) => setTimeout(r, 1_000));
+    await sleep(1_000);
     const left = keeper.watcher.book.liquidatable().length;
     if (keeper.watcher.head.number > move.blockNumber + 2n && keeper.executor.inFlight().length === 0 && (left === 0 || Date.now() - startedAt > 20_000)) break;
   }

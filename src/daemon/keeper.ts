@@ -19,6 +19,7 @@ import { Watcher } from "../watcher/watcher.js";
 import { gasModel, nativeReserveId, weiToBase } from "./gas.js";
 import { emptyStats, formatBase, recordOutcome, summarize, type KeeperStats } from "./stats.js";
 import { WalletInventory } from "./walletInventory.js";
+import { backoffDelay, sleep } from "../util/time.js";
 
 export type { KeeperStats } from "./stats.js";
 
@@ -318,7 +319,7 @@ export class Keeper {
         await this.nap(this.options.pollIntervalMs, signal);
       } catch (err) {
         failures++;
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.8 + Math.random() * 0.4);
+        const delay = backoffDelay(failures, 500, 6) * (0.8 + Math.random() * 0.4);
         if (failures === 1) this.log.warn({ err: firstLine(err) }, "RPC error: backing off and retrying");
         else this.log.debug({ err: firstLine(err), failures }, "still failing");
         await sleep(delay, signal);
@@ -390,18 +391,4 @@ function formatWad(wad: bigint): string {
 function firstLine(err: unknown): string {
   const e = err as { shortMessage?: string; message?: string };
   return (e.shortMessage ?? e.message ?? String(err)).split("\n")[0]!;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    // The listener is removed when the timer fires: a long-running loop must not pile them up.
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

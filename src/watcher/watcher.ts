@@ -16,6 +16,7 @@ import { interpretLog, WATCHED_TOPICS } from "./events.js";
 import { chunkSizer, fetchLogsInChunks, type ChunkSizer, type LogFilter } from "./logFetcher.js";
 import { changedEModes, changedReserves, discoverMarket, MarketReader, type MarketInfo } from "./marketReader.js";
 import { readPositions } from "./positionReader.js";
+import { sleep } from "../util/time.js";
 
 export interface WatcherOptions {
   client: PublicClient;
@@ -288,7 +289,7 @@ export class Watcher {
         throw new Error(`the node answered block ${blockNumber} with state from after it (reserve ${newer.asset} updated at ${newer.lastUpdateTimestamp} > ${timestamp})`);
       }
       this.log.debug({ block: blockNumber, attempt }, "node answered with a later state: reading again");
-      await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      await sleep(50 * (attempt + 1));
     }
   }
 

@@ -10,7 +10,7 @@ import { createChainClient } from "../src/chain/client.js";
 import { multicallOptions } from "../src/chain/multicall.js";
 import { rpc } from "../src/chain/rpc.js";
 import { rpcBatch } from "../src/chain/rpcBatch.js";
-import { formatTable } from "../src/cli/table.js";
+import { formatTable } from "../src/util/table.js";
 import { Keeper } from "../src/daemon/keeper.js";
 import { silentLogger } from "../src/logging.js";
 import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../src/sandbox/keeperWallet.js";

@@ -4,7 +4,7 @@
 // block after block. Mining is manual, as on a real chain: a block with the price move arrives,
 // the keeper reacts and its transactions wait in the mempool; the next block includes them.
 import { createChainClient } from "../src/chain/client.js";
-import { formatTable } from "../src/cli/table.js";
+import { formatTable } from "../src/util/table.js";
 import { Keeper } from "../src/daemon/keeper.js";
 import { silentLogger } from "../src/logging.js";
 import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../src/sandbox/keeperWallet.js";

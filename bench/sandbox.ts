@@ -4,7 +4,7 @@ import { startAnvil } from "../src/chain/anvil.js";
 import { sandboxSpec, type AaveVersion } from "../src/sandbox/marketSpec.js";
 import { createBorrowers, planBorrowers } from "../src/sandbox/borrowers.js";
 import { deployMarket } from "../src/sandbox/deployMarket.js";
-import { formatTable } from "../src/cli/table.js";
+import { formatTable } from "../src/util/table.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

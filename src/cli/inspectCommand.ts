@@ -10,12 +10,12 @@ import { compileAccount, evaluateAccount, healthOf } from "../risk/healthFactor.
 import { liquidationPrices } from "../risk/liquidationPrice.js";
 import { eModeView, snapshotMarket } from "../risk/marketSnapshot.js";
 import { rulesForRevision } from "../risk/rules.js";
+import { WAD } from "../risk/wadRayMath.js";
 import { discoverMarket, MarketReader } from "../watcher/marketReader.js";
 import { readPositions } from "../watcher/positionReader.js";
 import { readSymbols } from "../chain/tokens.js";
 import { toJson } from "./accountsView.js";
-import { formatHealth } from "./scanCommand.js";
-import { formatFixed, formatTable } from "./table.js";
+import { formatFixed, formatHealthFactor, formatTable } from "../util/table.js";
 import { connectTarget, resolveTarget } from "./target.js";
 import { UsageError } from "./usage.js";
 
@@ -23,7 +23,6 @@ export const INSPECT_HELP = `keeper inspect <address> [--json] [--no-aave-utilit
   One account, reserve by reserve, with its health factor computed three ways at the same block:
   keeper's engine, Pool.getUserAccountData, and Aave's @aave/math-utils. Disagreements are printed.`;
 
-const WAD = 10n ** 18n;
 
 export async function inspectCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -138,9 +137,9 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   ));
   console.log("");
   console.log(formatTable(["health factor from", "value"], [
-    ["keeper engine", formatHealth(engine.healthFactor)],
-    ["Pool.getUserAccountData", formatHealth(onChain[5])],
-    ["@aave/math-utils", utilities?.error ? `unavailable: ${utilities.error}` : utilitiesHf === undefined ? "skipped" : formatHealth(utilitiesHf)],
+    ["keeper engine", formatHealthFactor(engine.healthFactor)],
+    ["Pool.getUserAccountData", formatHealthFactor(onChain[5])],
+    ["@aave/math-utils", utilities?.error ? `unavailable: ${utilities.error}` : utilitiesHf === undefined ? "skipped" : formatHealthFactor(utilitiesHf)],
   ]));
   console.log(disagreements.length === 0 ? "\nall agree" : `\nDISAGREEMENT:\n${disagreements.map((d) => `  ${d}`).join("\n")}`);
   return disagreements.length === 0 ? 0 : 1;

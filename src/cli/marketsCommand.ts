@@ -2,7 +2,7 @@
 // book), with their chain and PoolAddressesProvider. Reads no settings and no chain.
 import { parseArgs } from "node:util";
 import { KNOWN_MARKETS } from "../config/index.js";
-import { formatTable } from "./table.js";
+import { formatTable } from "../util/table.js";
 
 export const MARKETS_HELP = `keeper markets [--json]
   Lists the Aave V3 markets POOL_ADDRESSES_PROVIDER accepts by name (from @aave-dao/aave-address-book).

@@ -14,7 +14,7 @@ import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandb
 import { movedPrice, setFeedAnswer } from "../sandbox/prices.js";
 import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, sandboxWrappedNative, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
-import { formatFixed, formatTable } from "./table.js";
+import { formatFixed, formatTable } from "../util/table.js";
 import { UsageError, parseIntegerOption } from "./usage.js";
 import { sleep } from "../util/time.js";
 

@@ -1,13 +1,12 @@
 // `keeper scan`: sync the watcher (backfill or resume from STATE_DIR), print every account sorted
 // by health factor, lowest first, with debt, collateral and liquidation prices; then exit.
 import { parseArgs } from "node:util";
-import { maxUint256 } from "viem";
 import { loadConfig } from "../config/index.js";
 import { createLogger } from "../logging.js";
 import { Watcher } from "../watcher/watcher.js";
 import { readSymbols } from "../chain/tokens.js";
 import { sortedAccounts, toJson, type AccountView } from "./accountsView.js";
-import { formatFixed, formatTable } from "./table.js";
+import { formatFixed, formatHealthFactor, formatTable } from "../util/table.js";
 import { connectTarget, resolveTarget } from "./target.js";
 import { parseIntegerOption } from "./usage.js";
 
@@ -61,16 +60,12 @@ export async function scanCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-export function formatHealth(hf: bigint): string {
-  return hf === maxUint256 ? "∞" : formatFixed(hf, 18, 4);
-}
-
 function formatAccounts(accounts: readonly AccountView[]): string {
   return formatTable(
     ["account", "health factor", "collateral (USD)", "debt (USD)", "liquidation prices (USD)", "debts"],
     accounts.map((a) => [
       a.user,
-      formatHealth(a.health.healthFactor),
+      formatHealthFactor(a.health.healthFactor),
       formatFixed(a.health.totalCollateralBase, 8, 0),
       formatFixed(a.health.totalDebtBase, 8, 0),
       a.collateral.map((c) => `${c.symbol} ${c.liquidationPrice === undefined ? "-" : `${c.direction === "up" ? "≥" : "≤"}${formatFixed(c.liquidationPrice, 8, 2)}`}`).join(", "),

@@ -1,7 +1,8 @@
 // What `keeper sandbox` prints: the market's reserves and the borrowers' health, read from chain.
-import { createPublicClient, http, maxUint256, type Address } from "viem";
+import { createPublicClient, http, type Address } from "viem";
 import { aaveOracleAbi, aTokenAbi, poolAbi, variableDebtTokenAbi } from "../../contracts-abi/aave/index.js";
-import { formatFixed, formatTable } from "../cli/table.js";
+import { WAD } from "../risk/wadRayMath.js";
+import { formatFixed, formatHealthFactor, formatTable } from "../util/table.js";
 import { multicallOptions } from "../chain/multicall.js";
 import type { MarketDeployment } from "./deployMarket.js";
 
@@ -71,7 +72,6 @@ export async function readMarketSummary(market: MarketDeployment, borrowers: rea
 }
 
 const pct = (bps: number) => `${(bps / 100).toFixed(2)}%`;
-export const formatHealthFactor = (hf: bigint) => (hf === maxUint256 ? "∞" : formatFixed(hf, 18, 4));
 
 export function formatMarketSummary(summary: MarketSummary, lowest = 10): string {
   const eModeCell = (r: ReserveSummary) => r.eModeCategories.length === 0 ? "-"
@@ -84,7 +84,7 @@ export function formatMarketSummary(summary: MarketSummary, lowest = 10): string
       formatFixed(r.totalSupplied, r.decimals, 0), formatFixed(r.totalBorrowed, r.decimals, 0),
     ]),
   );
-  const under = summary.borrowers.filter((b) => b.healthFactor < 10n ** 18n).length;
+  const under = summary.borrowers.filter((b) => b.healthFactor < WAD).length;
   const borrowerTable = formatTable(
     ["borrower", "health factor", "collateral (USD)", "debt (USD)"],
     summary.borrowers.slice(0, lowest).map((b) => [

@@ -1,4 +1,7 @@
-// Plain-text tables for terminal output: columns padded to the widest cell, numbers right-aligned.
+// Plain-text tables and numbers for terminal output (CLI and sandbox): columns padded to the widest cell,
+// numbers right-aligned.
+import { MAX_UINT256 } from "../risk/wadRayMath.js";
+
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^[-+$]?[\d,.]+[%x]?$|^-$|^∞$/.test(r[i] ?? "")));
@@ -18,4 +21,9 @@ export function formatFixed(value: bigint, decimals: number, digits = 2): string
   const fraction = (scaled % scale).toString().padStart(decimals, "0").slice(0, digits);
   const wholeText = whole.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   return `${negative ? "-" : ""}${wholeText}${digits > 0 ? `.${fraction}` : ""}`;
+}
+
+/** A health factor (WAD) with 4 decimals; "∞" for an account without debt (the pool answers max uint256). */
+export function formatHealthFactor(hf: bigint): string {
+  return hf === MAX_UINT256 ? "∞" : formatFixed(hf, 18, 4);
 }

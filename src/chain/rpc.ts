@@ -2,6 +2,10 @@
  * Minimal JSON-RPC over HTTP with plain fetch — for anvil_* cheat methods and
  * readiness probes, where pulling in a viem client would be overkill.
  */
+import { redactUrl } from "../util/url.js";
+
+// redactUrl lives in util/url.ts (config needs it without the RPC code); re-exported for callers that import it from here.
+export { redactUrl };
 
 /** The node answered with a JSON-RPC error object (as opposed to a transport failure). */
 export class RpcError extends Error {
@@ -28,20 +32,6 @@ interface JsonRpcResponse {
 }
 
 let nextId = 1;
-
-/**
- * Hide path and query in messages: RPC provider URLs usually carry an API key
- * there, and these messages end up in logs.
- */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const hasSecretPart = (u.pathname !== "/" && u.pathname !== "") || u.search !== "" || u.username !== "";
-    return hasSecretPart ? `${u.protocol}//${u.host}/…` : `${u.protocol}//${u.host}`;
-  } catch {
-    return "<invalid url>";
-  }
-}
 
 export async function rpc<T>(
   url: string,

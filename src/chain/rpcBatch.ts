@@ -1,6 +1,6 @@
 // JSON-RPC batches over HTTP: one POST carrying many calls. The sandbox uses it to send thousands
 // of impersonated transactions in a few round trips; each answer is matched to its call by id.
-import { redactUrl } from "./rpc.js";
+import { redactUrl } from "../util/url.js";
 
 export interface RpcCall {
   method: string;

@@ -3,7 +3,7 @@
 // backoff, never fatal; bad settings are (one line, exit code 2).
 import { parseArgs } from "node:util";
 import type { PublicClient } from "viem";
-import { redactUrl } from "../chain/rpc.js";
+import { redactUrl } from "../util/url.js";
 import { ConfigError, describeConfig, loadConfig } from "../config/index.js";
 import { Keeper } from "../daemon/keeper.js";
 import { createLogger, type Logger } from "../logging.js";

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
-import { redactUrl } from "../chain/rpc.js";
+import { redactUrl } from "../util/url.js";
 import { findKnownMarket, findMarketByName, type KnownMarket } from "./markets.js";
 import {
   ConfigError,

@@ -2,7 +2,7 @@
 // already-trimmed, non-empty value, and either returns the typed value or
 // throws a ConfigError whose message is one line: "<NAME>: <problem>".
 import { getAddress } from "viem";
-import { redactUrl } from "../chain/rpc.js";
+import { redactUrl } from "../util/url.js";
 
 export class ConfigError extends Error {
   constructor(

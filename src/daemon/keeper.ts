@@ -4,7 +4,7 @@
 // plans chosen together (most profitable first, within MAX_INFLIGHT_BLOCKS of gas and the wallet's
 // tokens) and handed to the executor in one go; then receipts, replacements and the wallet.
 import { createPublicClient, webSocket, type Address, type PublicClient } from "viem";
-import { redactUrl } from "../chain/rpc.js";
+import { redactUrl } from "../util/url.js";
 import { readSymbols } from "../chain/tokens.js";
 import { WRAPPED_NATIVE_TOKENS } from "../config/chains.js";
 import { Executor, NO_WALLET_REASON, type SimulationResult, type SubmitResult } from "../executor/executor.js";

@@ -15,7 +15,7 @@ import { discoverMarket, MarketReader } from "../watcher/marketReader.js";
 import { readPositions } from "../watcher/positionReader.js";
 import { readSymbols } from "../chain/tokens.js";
 import { toJson } from "./accountsView.js";
-import { formatFixed, formatHealthFactor, formatTable } from "../util/table.js";
+import { formatBaseAmount, formatFixed, formatHealthFactor, formatTable } from "../util/table.js";
 import { connectTarget, resolveTarget } from "./target.js";
 import { UsageError } from "./usage.js";
 
@@ -128,10 +128,10 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     rows.map((r) => {
       const p = liquidation.find((x) => x.reserveId === reserves.find((y) => y.asset === r.asset)!.id);
       return [
-        r.symbol, formatFixed(r.price, 8, 2), `${(r.liquidationThreshold / 100).toFixed(2)}%`,
-        formatFixed(r.collateral, r.decimals, 4), formatFixed(r.collateralBase, 8, 2),
-        formatFixed(r.debt, r.decimals, 4), formatFixed(r.debtBase, 8, 2),
-        p ? `${p.direction === "up" ? "≥" : "≤"}${formatFixed(p.price, 8, 2)}` : "-",
+        r.symbol, formatBaseAmount(r.price, market.baseCurrencyUnit), `${(r.liquidationThreshold / 100).toFixed(2)}%`,
+        formatFixed(r.collateral, r.decimals, 4), formatBaseAmount(r.collateralBase, market.baseCurrencyUnit),
+        formatFixed(r.debt, r.decimals, 4), formatBaseAmount(r.debtBase, market.baseCurrencyUnit),
+        p ? `${p.direction === "up" ? "≥" : "≤"}${formatBaseAmount(p.price, market.baseCurrencyUnit)}` : "-",
       ];
     }),
   ));

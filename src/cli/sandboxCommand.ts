@@ -14,7 +14,7 @@ import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandb
 import { movedPrice, setFeedAnswer } from "../sandbox/prices.js";
 import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, sandboxWrappedNative, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
-import { formatFixed, formatTable } from "../util/table.js";
+import { formatBaseAmount, formatTable } from "../util/table.js";
 import { UsageError, parseIntegerOption } from "./usage.js";
 import { sleep } from "../util/time.js";
 
@@ -205,8 +205,8 @@ export function formatKeeperSummary(keeper: Keeper): string {
     ["accounts liquidated", String(s.accountsLiquidated)],
     ["liquidation transactions", String(s.liquidations)],
     ["reverted transactions", String(s.reverted)],
-    ["debt repaid (USD)", formatFixed(keeper.stats.debtRepaidBase, 8, 2)],
-    ["realized profit (USD)", formatFixed(keeper.stats.realizedProfitBase, 8, 2)],
+    ["debt repaid (USD)", formatBaseAmount(keeper.stats.debtRepaidBase, keeper.watcher.market.baseCurrencyUnit)],
+    ["realized profit (USD)", formatBaseAmount(keeper.stats.realizedProfitBase, keeper.watcher.market.baseCurrencyUnit)],
     ["accounts still below 1", `${left}${left > 0 ? " (not coverable by the wallet or not profitable)" : ""}`],
     ["bad debt left (no collateral to seize)", String(badDebt)],
   ]);

@@ -6,7 +6,7 @@ import { createLogger } from "../logging.js";
 import { Watcher } from "../watcher/watcher.js";
 import { readSymbols } from "../chain/tokens.js";
 import { sortedAccounts, toJson, type AccountView } from "./accountsView.js";
-import { formatFixed, formatHealthFactor, formatTable } from "../util/table.js";
+import { formatBaseAmount, formatHealthFactor, formatTable } from "../util/table.js";
 import { connectTarget, resolveTarget } from "./target.js";
 import { parseIntegerOption } from "./usage.js";
 
@@ -55,20 +55,20 @@ export async function scanCommand(argv: string[]): Promise<number> {
     }) + "\n");
     return 0;
   }
-  console.log(formatAccounts(accounts));
+  console.log(formatAccounts(accounts, watcher.market.baseCurrencyUnit));
   console.log(`\n${watcher.book.size} accounts tracked at block ${watcher.head.number}; ${watcher.book.liquidatable().length} liquidatable (health factor below 1).`);
   return 0;
 }
 
-function formatAccounts(accounts: readonly AccountView[]): string {
+function formatAccounts(accounts: readonly AccountView[], baseUnit: bigint): string {
   return formatTable(
     ["account", "health factor", "collateral (USD)", "debt (USD)", "liquidation prices (USD)", "debts"],
     accounts.map((a) => [
       a.user,
       formatHealthFactor(a.health.healthFactor),
-      formatFixed(a.health.totalCollateralBase, 8, 0),
-      formatFixed(a.health.totalDebtBase, 8, 0),
-      a.collateral.map((c) => `${c.symbol} ${c.liquidationPrice === undefined ? "-" : `${c.direction === "up" ? "≥" : "≤"}${formatFixed(c.liquidationPrice, 8, 2)}`}`).join(", "),
+      formatBaseAmount(a.health.totalCollateralBase, baseUnit, 0),
+      formatBaseAmount(a.health.totalDebtBase, baseUnit, 0),
+      a.collateral.map((c) => `${c.symbol} ${c.liquidationPrice === undefined ? "-" : `${c.direction === "up" ? "≥" : "≤"}${formatBaseAmount(c.liquidationPrice, baseUnit)}`}`).join(", "),
       a.debt.map((d) => d.symbol).join(", "),
     ]),
   );

@@ -27,3 +27,8 @@ export function formatFixed(value: bigint, decimals: number, digits = 2): string
 export function formatHealthFactor(hf: bigint): string {
   return hf === MAX_UINT256 ? "∞" : formatFixed(hf, 18, 4);
 }
+
+/** An amount in the market's base currency (BASE_CURRENCY_UNIT as read from the oracle, a power of ten, 1e8 for USD markets). */
+export function formatBaseAmount(value: bigint, baseCurrencyUnit: bigint, digits = 2): string {
+  return formatFixed(value, baseCurrencyUnit.toString().length - 1, digits);
+}

@@ -5,7 +5,13 @@ import { join, resolve } from "node:path";
 import type { Address, PublicClient } from "viem";
 import { createChainClient } from "../chain/client.js";
 import { redactUrl } from "../chain/rpc.js";
-import { ConfigError, requirePoolAddressesProvider, requireRpcUrl, type KeeperConfig } from "../config/index.js";
+import {
+  ConfigError,
+  requirePoolAddressesProvider,
+  requireRpcUrl,
+  type KeeperConfig,
+  type UniswapAddresses,
+} from "../config/index.js";
 
 export const DEFAULT_SANDBOX_FILE = ".keeper/sandbox.json";
 
@@ -21,6 +27,8 @@ export interface ChainTarget {
   stateDir: string;
   /** "env": RPC_URL and friends; "sandbox": the running sandbox's file */
   source: "env" | "sandbox";
+  /** the sandbox's Uniswap V3 (its file's `uniswap`): the default of the UNISWAP_V3_* settings there */
+  uniswap?: UniswapAddresses;
 }
 
 export function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBOX_FILE): ChainTarget {
@@ -38,7 +46,12 @@ export function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBO
   }
   const path = resolve(sandboxFile);
   if (!existsSync(path)) requireRpcUrl(config); // throws the one-line "RPC_URL: not set" error
-  let file: { rpcUrl?: string; deploymentBlock?: string; addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address } };
+  let file: {
+    rpcUrl?: string;
+    deploymentBlock?: string;
+    addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address };
+    uniswap?: { factory?: Address; swapRouter?: Address; quoterV2?: Address };
+  };
   try {
     file = JSON.parse(readFileSync(path, "utf8"));
   } catch {
@@ -56,6 +69,9 @@ export function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBO
     // Every sandbox run is a new chain at the same addresses: keep its state apart.
     stateDir: join(config.stateDir, "sandbox"),
     source: "sandbox",
+    ...(file.uniswap?.factory && file.uniswap.swapRouter && file.uniswap.quoterV2 && {
+      uniswap: { factory: file.uniswap.factory, router: file.uniswap.swapRouter, quoter: file.uniswap.quoterV2 },
+    }),
   };
 }
 

@@ -52,6 +52,21 @@ export interface KeeperConfig {
   privateTxUrl?: string;
   pollIntervalMs: number;
   logChunkBlocks: number;
+  /** LIQUIDATOR_ADDRESS: the flash-loan Liquidator contract; unset = liquidate from the wallet only. */
+  liquidatorAddress?: `0x${string}`;
+  /** UNISWAP_V3_FACTORY / _ROUTER / _QUOTER as set; resolveUniswap fills the chain's defaults. */
+  uniswap: Partial<UniswapAddresses>;
+  /** SWAP_SLIPPAGE_BPS: the flash path's minAmountOut is the quote less this many basis points. */
+  swapSlippageBps: number;
+}
+
+/** The Uniswap V3 contracts the flash-loan path quotes and swaps on. */
+export interface UniswapAddresses {
+  factory: `0x${string}`;
+  /** the periphery's original SwapRouter (its params carry a deadline), not SwapRouter02 */
+  router: `0x${string}`;
+  /** QuoterV2 (not `view`: called with eth_call) */
+  quoter: `0x${string}`;
 }
 
 /** Every setting loadConfig reads, in the order it checks them (and .env.example lists them). */
@@ -74,6 +89,11 @@ export const SETTING_NAMES = [
   "PRIVATE_TX_URL",
   "POLL_INTERVAL_MS",
   "LOG_CHUNK_BLOCKS",
+  "LIQUIDATOR_ADDRESS",
+  "UNISWAP_V3_FACTORY",
+  "UNISWAP_V3_ROUTER",
+  "UNISWAP_V3_QUOTER",
+  "SWAP_SLIPPAGE_BPS",
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -157,6 +177,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const privateTxUrl = optional("PRIVATE_TX_URL", (n, raw) => parseUrl(n, raw, "http"));
   const pollIntervalMs = withDefault("POLL_INTERVAL_MS", (n, raw) => parseInteger(n, raw, "positive"), 1000);
   const logChunkBlocks = withDefault("LOG_CHUNK_BLOCKS", (n, raw) => parseInteger(n, raw, "positive"), 2000);
+  const liquidatorAddress = optional("LIQUIDATOR_ADDRESS", parseAddress);
+  const factory = optional("UNISWAP_V3_FACTORY", parseAddress);
+  const router = optional("UNISWAP_V3_ROUTER", parseAddress);
+  const quoter = optional("UNISWAP_V3_QUOTER", parseAddress);
+  const swapSlippageBps = withDefault("SWAP_SLIPPAGE_BPS", (n, raw) => {
+    const bps = parseInteger(n, raw, "non-negative");
+    if (bps >= 10_000) throw new ConfigError(n, `${show(raw)} is not below 10000 (basis points: 50 = 0.5%)`);
+    return bps;
+  }, 50);
 
   return {
     ...(rpcUrl !== undefined && { rpcUrl }),
@@ -179,7 +208,47 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     ...(privateTxUrl !== undefined && { privateTxUrl }),
     pollIntervalMs,
     logChunkBlocks,
+    ...(liquidatorAddress !== undefined && { liquidatorAddress }),
+    uniswap: {
+      ...(factory !== undefined && { factory }),
+      ...(router !== undefined && { router }),
+      ...(quoter !== undefined && { quoter }),
+    },
+    swapSlippageBps,
   };
+}
+
+/**
+ * Uniswap V3's canonical deployments by chain id: the same three addresses on Ethereum, Optimism,
+ * Polygon and Arbitrum (Uniswap's v3 deployment docs). Other chains (Base has only SwapRouter02, whose
+ * params have no deadline) take the settings.
+ */
+export const CANONICAL_UNISWAP_V3: ReadonlyMap<number, UniswapAddresses> = new Map(
+  [1, 10, 137, 42161].map((chainId) => [
+    chainId,
+    {
+      factory: "0x1F98431c8aD98523631AE4a59f267346ea31F984",
+      router: "0xE592427A0AEce92De3Edee1F18E0157C05861564",
+      quoter: "0x61fFE014bA17989E743c5F6cB21bF9697530B21e",
+    },
+  ]),
+);
+
+/**
+ * The Uniswap V3 addresses for a chain: each setting, else the `fallback` (the running sandbox's, from
+ * .keeper/sandbox.json), else the chain's canonical deployment. A missing one is a ConfigError naming
+ * its setting: callers ask only when LIQUIDATOR_ADDRESS is set.
+ */
+export function resolveUniswap(config: KeeperConfig, chainId: number, fallback?: UniswapAddresses): UniswapAddresses {
+  const known = fallback ?? CANONICAL_UNISWAP_V3.get(chainId);
+  const pick = (setting: SettingName, key: keyof UniswapAddresses): `0x${string}` => {
+    const address = config.uniswap[key] ?? known?.[key];
+    if (address === undefined) {
+      throw new ConfigError(setting, `not set, and keeper knows no Uniswap V3 deployment on chain ${chainId} (see .env.example)`);
+    }
+    return address;
+  };
+  return { factory: pick("UNISWAP_V3_FACTORY", "factory"), router: pick("UNISWAP_V3_ROUTER", "router"), quoter: pick("UNISWAP_V3_QUOTER", "quoter") };
 }
 
 export function requireRpcUrl(config: KeeperConfig): string {
@@ -232,6 +301,11 @@ export function describeConfig(config: KeeperConfig): Record<string, string> {
     PRIVATE_TX_URL: url(config.privateTxUrl),
     POLL_INTERVAL_MS: String(config.pollIntervalMs),
     LOG_CHUNK_BLOCKS: String(config.logChunkBlocks),
+    LIQUIDATOR_ADDRESS: config.liquidatorAddress ?? "unset (wallet only)",
+    UNISWAP_V3_FACTORY: config.uniswap.factory ?? "default",
+    UNISWAP_V3_ROUTER: config.uniswap.router ?? "default",
+    UNISWAP_V3_QUOTER: config.uniswap.quoter ?? "default",
+    SWAP_SLIPPAGE_BPS: String(config.swapSlippageBps),
   };
   return described;
 }

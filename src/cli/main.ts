@@ -5,6 +5,7 @@ import { scanCommand, SCAN_HELP } from "./scanCommand.js";
 import { inspectCommand, INSPECT_HELP } from "./inspectCommand.js";
 import { marketsCommand, MARKETS_HELP } from "./marketsCommand.js";
 import { runCommand, RUN_HELP } from "./runCommand.js";
+import { deployLiquidatorCommand, DEPLOY_LIQUIDATOR_HELP } from "./deployLiquidatorCommand.js";
 import { UsageError } from "./usage.js";
 import { ConfigError } from "../config/index.js";
 import { UnsupportedPoolRevisionError } from "../risk/rules.js";
@@ -21,6 +22,7 @@ Commands:
   scan        sync with the chain and list accounts by health factor, with liquidation prices
   inspect     one account reserve by reserve, its health factor computed three ways
   markets     the Aave V3 markets POOL_ADDRESSES_PROVIDER accepts by name
+  deploy-liquidator  deploy the flash-loan Liquidator contract for PRIVATE_KEY, print LIQUIDATOR_ADDRESS
   help        show this help
 
 Settings come from the environment or .env (see .env.example).
@@ -33,7 +35,9 @@ ${SCAN_HELP}
 
 ${INSPECT_HELP}
 
-${MARKETS_HELP}`;
+${MARKETS_HELP}
+
+${DEPLOY_LIQUIDATOR_HELP}`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -64,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
       return inspectCommand(rest);
     case "markets":
       return marketsCommand(rest);
+    case "deploy-liquidator":
+      return deployLiquidatorCommand(rest);
     case undefined:
     case "help":
     case "--help":
@@ -75,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(version());
       return 0;
     default:
-      throw new UsageError(`unknown command "${command}" (commands: run, sandbox, scan, inspect, markets, help)`);
+      throw new UsageError(`unknown command "${command}" (commands: run, sandbox, scan, inspect, markets, deploy-liquidator, help)`);
   }
 }
 

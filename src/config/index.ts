@@ -240,15 +240,31 @@ export const CANONICAL_UNISWAP_V3: ReadonlyMap<number, UniswapAddresses> = new M
  * its setting: callers ask only when LIQUIDATOR_ADDRESS is set.
  */
 export function resolveUniswap(config: KeeperConfig, chainId: number, fallback?: UniswapAddresses): UniswapAddresses {
-  const known = fallback ?? CANONICAL_UNISWAP_V3.get(chainId);
-  const pick = (setting: SettingName, key: keyof UniswapAddresses): `0x${string}` => {
-    const address = config.uniswap[key] ?? known?.[key];
-    if (address === undefined) {
-      throw new ConfigError(setting, `not set, and keeper knows no Uniswap V3 deployment on chain ${chainId} (see .env.example)`);
-    }
-    return address;
+  return {
+    factory: resolveUniswapAddress(config, chainId, "factory", fallback),
+    router: resolveUniswapAddress(config, chainId, "router", fallback),
+    quoter: resolveUniswapAddress(config, chainId, "quoter", fallback),
   };
-  return { factory: pick("UNISWAP_V3_FACTORY", "factory"), router: pick("UNISWAP_V3_ROUTER", "router"), quoter: pick("UNISWAP_V3_QUOTER", "quoter") };
+}
+
+const UNISWAP_SETTINGS: Record<keyof UniswapAddresses, SettingName> = {
+  factory: "UNISWAP_V3_FACTORY",
+  router: "UNISWAP_V3_ROUTER",
+  quoter: "UNISWAP_V3_QUOTER",
+};
+
+/** One of the three, for a caller that needs only it (`keeper deploy-liquidator`: the router). */
+export function resolveUniswapAddress(
+  config: KeeperConfig,
+  chainId: number,
+  key: keyof UniswapAddresses,
+  fallback?: UniswapAddresses,
+): `0x${string}` {
+  const address = config.uniswap[key] ?? (fallback ?? CANONICAL_UNISWAP_V3.get(chainId))?.[key];
+  if (address === undefined) {
+    throw new ConfigError(UNISWAP_SETTINGS[key], `not set, and keeper knows no Uniswap V3 deployment on chain ${chainId} (see .env.example)`);
+  }
+  return address;
 }
 
 export function requireRpcUrl(config: KeeperConfig): string {

@@ -4,7 +4,16 @@
 // reverts with the result), so it is called with eth_call, through Multicall3: the pools a block's
 // routes need are looked up once (one eth_call, then cached), and all the block's quotes are one
 // eth_call more (chunked in parallel only past QUOTES_PER_CALL).
-import { decodeFunctionResult, encodeFunctionData, encodePacked, getAddress, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
+import {
+  decodeFunctionResult,
+  encodeFunctionData,
+  encodePacked,
+  getAddress,
+  zeroAddress,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import { multicall3Abi } from "../../contracts-abi/sandbox/Multicall3.js";
 import { quoterV2Abi, uniswapV3FactoryAbi } from "../../contracts-abi/uniswap/index.js";
 import { MULTICALL3_ADDRESS } from "./multicall.js";
@@ -100,7 +109,7 @@ export class UniswapQuoter {
    * every pool needed is already known); none when every request is the same token in and out.
    */
   async quote(requests: readonly QuoteRequest[], blockNumber?: bigint): Promise<(SwapQuote | undefined)[]> {
-    const swaps = requests.map((r) => ({ ...r, tokenIn: getAddress(r.tokenIn), tokenOut: getAddress(r.tokenOut) }));
+    const swaps = requests.map((r) => ({ tokenIn: getAddress(r.tokenIn), tokenOut: getAddress(r.tokenOut), amountIn: r.amountIn }));
     await this.lookUpPools(swaps, blockNumber);
     const candidates = swaps.map((r) => (r.tokenIn === r.tokenOut ? [] : this.routes(r.tokenIn, r.tokenOut)));
     const calls: Call[] = [];
@@ -116,17 +125,20 @@ export class UniswapQuoter {
     const results = await this.aggregate(calls, QUOTES_PER_CALL, blockNumber);
     const best: (SwapQuote | undefined)[] = swaps.map((r) =>
       r.tokenIn === r.tokenOut
-        ? { tokenIn: r.tokenIn, tokenOut: r.tokenOut, amountIn: r.amountIn, amountOut: r.amountIn, path: "0x", tokens: [r.tokenIn], fees: [], gasEstimate: 0n }
+        ? { ...r, amountOut: r.amountIn, path: "0x", tokens: [r.tokenIn], fees: [], gasEstimate: 0n }
         : undefined,
     );
     results.forEach((result, i) => {
       if (!result.success) return; // no liquidity in range, or a pool that cannot take amountIn
       const { request, tokens, fees, path } = owner[i]!;
-      const [amountOut, , , gasEstimate] = decodeFunctionResult({ abi: quoterV2Abi, functionName: "quoteExactInput", data: result.returnData });
+      const decoded = decodeFunctionResult({ abi: quoterV2Abi, functionName: "quoteExactInput", data: result.returnData });
+      const [amountOut, , , gasEstimate] = decoded;
       const r = swaps[request]!;
       const current = best[request];
       if (amountOut === 0n) return;
-      if (current === undefined || amountOut > current.amountOut || (amountOut === current.amountOut && gasEstimate < current.gasEstimate)) {
+      const better = current === undefined || amountOut > current.amountOut ||
+        (amountOut === current.amountOut && gasEstimate < current.gasEstimate);
+      if (better) {
         best[request] = { tokenIn: r.tokenIn, tokenOut: r.tokenOut, amountIn: r.amountIn, amountOut, path, tokens, fees, gasEstimate };
       }
     });
@@ -136,7 +148,9 @@ export class UniswapQuoter {
   /** Every route whose pools exist: direct at each fee tier, and in -> hub -> out at each pair of tiers. */
   private routes(tokenIn: Address, tokenOut: Address): { tokens: Address[]; fees: number[] }[] {
     const routes: { tokens: Address[]; fees: number[] }[] = [];
-    for (const fee of this.feeTiers) if (this.pools.get(pairKey(tokenIn, tokenOut, fee))) routes.push({ tokens: [tokenIn, tokenOut], fees: [fee] });
+    for (const fee of this.feeTiers) {
+      if (this.pools.get(pairKey(tokenIn, tokenOut, fee))) routes.push({ tokens: [tokenIn, tokenOut], fees: [fee] });
+    }
     for (const hub of this.hubs) {
       if (hub === tokenIn || hub === tokenOut) continue;
       for (const f1 of this.feeTiers) {

@@ -60,9 +60,12 @@ export async function deployLiquidatorCommand(argv: string[]): Promise<number> {
     client.readContract({ address: liquidator, abi: liquidatorAbi, functionName, blockNumber: receipt.blockNumber });
   const [owner, onPool, onRouter] = await Promise.all([read("owner"), read("pool"), read("swapRouter")]);
   if (owner !== account.address || onPool !== pool || onRouter !== router) {
-    throw new Error(`the contract at ${liquidator} has owner ${owner}, pool ${onPool}, router ${onRouter}; expected ${account.address}, ${pool}, ${router}`);
+    throw new Error(
+      `the contract at ${liquidator} has owner ${owner}, pool ${onPool}, router ${onRouter}; expected ${account.address}, ${pool}, ${router}`,
+    );
   }
-  logger.info({ liquidator, owner, pool, router, gasUsed: receipt.gasUsed.toString(), block: receipt.blockNumber.toString() }, "Liquidator deployed");
+  const gasUsed = receipt.gasUsed.toString();
+  logger.info({ liquidator, owner, pool, router, gasUsed, block: receipt.blockNumber.toString() }, "Liquidator deployed");
   console.log(`LIQUIDATOR_ADDRESS=${liquidator}`);
   return 0;
 }

@@ -262,7 +262,8 @@ export function resolveUniswapAddress(
 ): `0x${string}` {
   const address = config.uniswap[key] ?? (fallback ?? CANONICAL_UNISWAP_V3.get(chainId))?.[key];
   if (address === undefined) {
-    throw new ConfigError(UNISWAP_SETTINGS[key], `not set, and keeper knows no Uniswap V3 deployment on chain ${chainId} (see .env.example)`);
+    const why = `not set, and keeper knows no Uniswap V3 deployment on chain ${chainId} (see .env.example)`;
+    throw new ConfigError(UNISWAP_SETTINGS[key], why);
   }
   return address;
 }

@@ -9,7 +9,16 @@ import type {
   MaxLiquidatableDebtParams,
 } from "./liquidationAmounts.js";
 import { CLOSE_FACTOR_HF_THRESHOLD, collateralToLiquidateWith, DEFAULT_LIQUIDATION_CLOSE_FACTOR } from "./liquidationAmounts.js";
-import { checkedUint256, MathRevertError, mulDivCeil, percentDivCeil, percentMul, percentMulCeil, rayDivCeil, rayDivFloor } from "./wadRayMath.js";
+import {
+  checkedUint256,
+  MathRevertError,
+  mulDivCeil,
+  percentDivCeil,
+  percentMul,
+  percentMulCeil,
+  rayDivCeil,
+  rayDivFloor,
+} from "./wadRayMath.js";
 
 /**
  * LiquidationLogic.MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD = 2000e8 and MIN_LEFTOVER_BASE = 1000e8.

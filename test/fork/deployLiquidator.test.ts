@@ -35,15 +35,18 @@ function router(): Address {
 }
 
 function deploy(env: Record<string, string | undefined>, dir = cwd) {
-  const clean = Object.fromEntries(Object.entries({ PATH: process.env.PATH, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const set = Object.entries({ PATH: process.env.PATH, ...env }).filter(([, v]) => v !== undefined);
+  const clean = Object.fromEntries(set) as Record<string, string>;
   return spawnSync(process.execPath, [KEEPER_BIN, "deploy-liquidator"], { env: clean, cwd: dir, encoding: "utf8", timeout: 120_000 });
 }
 
 async function onChain(address: Address) {
   const client = createPublicClient({ transport: http(sandbox.anvil.rpcUrl), cacheTime: 0 });
-  const read = <F extends "owner" | "pool" | "swapRouter">(functionName: F) => client.readContract({ address, abi: liquidatorAbi, functionName });
+  const read = <F extends "owner" | "pool" | "swapRouter">(functionName: F) =>
+    client.readContract({ address, abi: liquidatorAbi, functionName });
   const code = await client.getCode({ address });
-  return { codeBytes: ((code ?? "0x").length - 2) / 2, owner: await read("owner"), pool: await read("pool"), router: await read("swapRouter") };
+  const codeBytes = ((code ?? "0x").length - 2) / 2;
+  return { codeBytes, owner: await read("owner"), pool: await read("pool"), router: await read("swapRouter") };
 }
 
 function printedAddress(stdout: string): Address {

@@ -44,8 +44,10 @@ async function swapOnChain(tokenIn: Address, tokenOut: Address, path: `0x${strin
   const snapshot = await rpc<string>(url, "evm_snapshot", []);
   try {
     const send = (from: Address, to: Address, data: `0x${string}`, what: string) => sendUnlocked(url, from, { to, data }, what);
-    await send(sandbox.market.deployer, tokenIn, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [TRADER, amountIn] }), "mint");
-    await send(TRADER, tokenIn, encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [dex.swapRouter, amountIn] }), "approve");
+    const mint = encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [TRADER, amountIn] });
+    await send(sandbox.market.deployer, tokenIn, mint, "mint");
+    const approve = encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [dex.swapRouter, amountIn] });
+    await send(TRADER, tokenIn, approve, "approve");
     const balance = () => client.readContract({ address: tokenOut, abi: mintableErc20Abi, functionName: "balanceOf", args: [TRADER] });
     const before = await balance();
     const data = encodeFunctionData({
@@ -89,9 +91,12 @@ describe("UniswapQuoter on the sandbox's pools", () => {
     expect(await swapOnChain(asset("WBTC").address, asset("DAI").address, q!.path, amountIn)).toBe(q!.amountOut);
     // the other hub's route pays less (or the same for more gas): the quoter took the best
     const otherHub = q!.tokens[1] === asset("WETH").address ? asset("USDC").address : asset("WETH").address;
-    const fee = (a: string, b: Address) => dex.pools.find((p) => [p.token0, p.token1].includes(asset(a).address) && [p.token0, p.token1].includes(b))!.fee;
-    const hubSymbol = otherHub === asset("WETH").address ? "WETH" : "USDC";
-    const otherPath = encodeSwapPath([asset("WBTC").address, otherHub, asset("DAI").address], [fee("WBTC", otherHub), fee("DAI", asset(hubSymbol).address)]);
+    const fee = (a: string, b: Address) =>
+      dex.pools.find((p) => [p.token0, p.token1].includes(asset(a).address) && [p.token0, p.token1].includes(b))!.fee;
+    const otherPath = encodeSwapPath(
+      [asset("WBTC").address, otherHub, asset("DAI").address],
+      [fee("WBTC", otherHub), fee("DAI", otherHub)],
+    );
     expect(await swapOnChain(asset("WBTC").address, asset("DAI").address, otherPath, amountIn)).toBeLessThanOrEqual(q!.amountOut);
   });
 
@@ -107,7 +112,8 @@ describe("UniswapQuoter on the sandbox's pools", () => {
   });
 
   it("quotes a block's pairs in two eth_calls with new pairs, then in one, and agrees with one-by-one quotes", async () => {
-    const fresh = new UniswapQuoter(client, { factory: dex.factory, quoter: dex.quoterV2, hubs: [asset("WETH").address, asset("USDC").address] });
+    const hubs = [asset("WETH").address, asset("USDC").address];
+    const fresh = new UniswapQuoter(client, { factory: dex.factory, quoter: dex.quoterV2, hubs });
     const requests = [
       ["WETH", "DAI"], ["WBTC", "USDT"], ["LINK", "USDC"], ["USDT", "WETH"], ["DAI", "LINK"], ["WETH", "WETH"],
     ].map(([a, b]) => ({ tokenIn: asset(a!).address, tokenOut: asset(b!).address, amountIn: usdOf(a!, 80_000n) }));

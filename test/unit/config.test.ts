@@ -554,7 +554,9 @@ describe("flash-loan settings", () => {
     expect(c.liquidatorAddress).toBe(LIQUIDATOR);
     expect(c.uniswap).toEqual({ factory: getAddress(OTHER), router: ROUTER, quoter: QUOTER });
     expect(c.swapSlippageBps).toBe(30);
-    expect(describeConfig(c)).toMatchObject({ LIQUIDATOR_ADDRESS: LIQUIDATOR, UNISWAP_V3_FACTORY: getAddress(OTHER), SWAP_SLIPPAGE_BPS: "30" });
+    expect(describeConfig(c)).toMatchObject({
+      LIQUIDATOR_ADDRESS: LIQUIDATOR, UNISWAP_V3_FACTORY: getAddress(OTHER), SWAP_SLIPPAGE_BPS: "30",
+    });
     expect(describeConfig(load({}))).toMatchObject({ LIQUIDATOR_ADDRESS: "unset (wallet only)", UNISWAP_V3_ROUTER: "default" });
   });
 
@@ -566,7 +568,8 @@ describe("flash-loan settings", () => {
       'UNISWAP_V3_ROUTER: "0xe592427a0aeCE92De3Edee1F18E0157C05861564" has a wrong EIP-55 checksum ' +
         "(expected 0xE592427A0AEce92De3Edee1F18E0157C05861564; write it all-lowercase to skip the check)",
     );
-    expectError({ UNISWAP_V3_QUOTER: "0x" + "g".repeat(40) }, `UNISWAP_V3_QUOTER: "0x${"g".repeat(40)}" is not an address (0x and 40 hex digits)`);
+    const g40 = `0x${"g".repeat(40)}`;
+    expectError({ UNISWAP_V3_QUOTER: g40 }, `UNISWAP_V3_QUOTER: "${g40}" is not an address (0x and 40 hex digits)`);
     expectError({ SWAP_SLIPPAGE_BPS: "0.5" }, 'SWAP_SLIPPAGE_BPS: "0.5" is not a non-negative integer');
     expectError({ SWAP_SLIPPAGE_BPS: "10000" }, 'SWAP_SLIPPAGE_BPS: "10000" is not below 10000 (basis points: 50 = 0.5%)');
   });
@@ -599,6 +602,7 @@ describe("flash-loan settings", () => {
     expect(message({})).toBe(`UNISWAP_V3_FACTORY: ${tail}`);
     expect(message({ UNISWAP_V3_FACTORY: OTHER })).toBe(`UNISWAP_V3_ROUTER: ${tail}`);
     expect(message({ UNISWAP_V3_FACTORY: OTHER, UNISWAP_V3_ROUTER: OTHER })).toBe(`UNISWAP_V3_QUOTER: ${tail}`);
-    expect(resolveUniswap(load({ UNISWAP_V3_FACTORY: OTHER, UNISWAP_V3_ROUTER: ROUTER, UNISWAP_V3_QUOTER: QUOTER }), 8453).router).toBe(ROUTER);
+    const all = load({ UNISWAP_V3_FACTORY: OTHER, UNISWAP_V3_ROUTER: ROUTER, UNISWAP_V3_QUOTER: QUOTER });
+    expect(resolveUniswap(all, 8453).router).toBe(ROUTER);
   });
 });

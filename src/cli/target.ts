@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Address, PublicClient } from "viem";
 import { createChainClient } from "../chain/client.js";
+import { HUB_SYMBOLS } from "../sandbox/uniswap.js";
 import { redactUrl } from "../chain/rpc.js";
 import {
   ConfigError,
@@ -29,6 +30,8 @@ export interface ChainTarget {
   source: "env" | "sandbox";
   /** the sandbox's Uniswap V3 (its file's `uniswap`): the default of the UNISWAP_V3_* settings there */
   uniswap?: UniswapAddresses;
+  /** the sandbox's routing hubs (its WETH and USDC, the tokens its every pool pairs with) */
+  routingHubs?: Address[];
 }
 
 export function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBOX_FILE): ChainTarget {
@@ -51,6 +54,7 @@ export function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBO
     deploymentBlock?: string;
     addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address };
     uniswap?: { factory?: Address; swapRouter?: Address; quoterV2?: Address };
+    assets?: { symbol?: string; address?: Address }[];
   };
   try {
     file = JSON.parse(readFileSync(path, "utf8"));
@@ -72,6 +76,7 @@ export function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBO
     ...(file.uniswap?.factory && file.uniswap.swapRouter && file.uniswap.quoterV2 && {
       uniswap: { factory: file.uniswap.factory, router: file.uniswap.swapRouter, quoter: file.uniswap.quoterV2 },
     }),
+    routingHubs: HUB_SYMBOLS.flatMap((symbol) => file.assets?.find((a) => a.symbol === symbol)?.address ?? []),
   };
 }
 

@@ -235,6 +235,19 @@ export const CANONICAL_UNISWAP_V3: ReadonlyMap<number, UniswapAddresses> = new M
 );
 
 /**
+ * Tokens a two-hop route may pass through, by chain: the wrapped native token (WETH) and native USDC,
+ * the deepest Uniswap V3 pairs there. From @aave-dao/aave-address-book's ASSETS (WETH, and USDC on
+ * Ethereum, USDCn on the L2s; test/unit/config.test.ts checks them against the book). On other chains
+ * the quoter finds direct pools only.
+ */
+export const UNISWAP_ROUTING_HUBS: ReadonlyMap<number, readonly `0x${string}`[]> = new Map([
+  [1, ["0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2", "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"]],
+  [10, ["0x4200000000000000000000000000000000000006", "0x0b2C639c533813f4Aa9D7837CAf62653d097Ff85"]],
+  [137, ["0x7ceB23fD6bC0adD59E62ac25578270cFf1b9f619", "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359"]],
+  [42161, ["0x82aF49447D8a07e3bd95BD0d56f35241523fBab1", "0xaf88d065e77c8cC2239327C5EDb3A432268e5831"]],
+]);
+
+/**
  * The Uniswap V3 addresses for a chain: each setting, else the `fallback` (the running sandbox's, from
  * .keeper/sandbox.json), else the chain's canonical deployment. A missing one is a ConfigError naming
  * its setting: callers ask only when LIQUIDATOR_ADDRESS is set.

@@ -9,6 +9,8 @@ import { createPublicClient, getAddress, http, type Address, type Hex } from "vi
 import { privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
+import { resolveTarget } from "../../src/cli/target.js";
+import { loadConfig } from "../../src/config/index.js";
 import { SANDBOX_KEEPER_KEY } from "../../src/sandbox/keeperWallet.js";
 import { describeSandbox, startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { KEEPER_BIN } from "../helpers/keeperProcess.js";
@@ -80,6 +82,12 @@ describe("keeper deploy-liquidator", () => {
     const dir = join(cwd, "with-sandbox-file");
     mkdirSync(join(dir, ".keeper"), { recursive: true });
     writeFileSync(join(dir, ".keeper/sandbox.json"), JSON.stringify(describeSandbox(sandbox, 7)));
+    // what the file gives every command: the sandbox's Uniswap V3 and its two hub tokens
+    const target = resolveTarget(loadConfig({}, { dotenvPath: false }), join(dir, ".keeper/sandbox.json"));
+    const dex = sandbox.market.uniswap!;
+    expect(target.uniswap).toEqual({ factory: dex.factory, router: dex.swapRouter, quoter: dex.quoterV2 });
+    const address = (symbol: string) => sandbox.market.assets.find((a) => a.symbol === symbol)!.address;
+    expect(target.routingHubs).toEqual([address("WETH"), address("USDC")]);
     const result = deploy({ PRIVATE_KEY: OTHER_KEY }, dir);
     expect(result.stderr).toContain("using the running sandbox");
     expect(result.status).toBe(0);

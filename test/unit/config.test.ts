@@ -15,6 +15,7 @@ import {
   requirePoolAddressesProvider,
   requireRpcUrl,
   resolveUniswap,
+  UNISWAP_ROUTING_HUBS,
   type KeeperConfig,
 } from "../../src/config/index.js";
 import { ADDRESS_BOOK_V3_MARKETS } from "../../src/config/addressBook.js";
@@ -604,5 +605,19 @@ describe("flash-loan settings", () => {
     expect(message({ UNISWAP_V3_FACTORY: OTHER, UNISWAP_V3_ROUTER: OTHER })).toBe(`UNISWAP_V3_QUOTER: ${tail}`);
     const all = load({ UNISWAP_V3_FACTORY: OTHER, UNISWAP_V3_ROUTER: ROUTER, UNISWAP_V3_QUOTER: QUOTER });
     expect(resolveUniswap(all, 8453).router).toBe(ROUTER);
+  });
+});
+
+describe("UNISWAP_ROUTING_HUBS", () => {
+  it("are each chain's WETH and native USDC in the address book", async () => {
+    const book = (await import("@aave-dao/aave-address-book")) as unknown as Record<string, { ASSETS: Record<string, { UNDERLYING: string }> }>;
+    const expected: [number, string, string][] = [
+      [1, "AaveV3Ethereum", "USDC"], [10, "AaveV3Optimism", "USDCn"], [137, "AaveV3Polygon", "USDCn"], [42161, "AaveV3Arbitrum", "USDCn"],
+    ];
+    expect([...UNISWAP_ROUTING_HUBS.keys()].sort()).toEqual(expected.map(([id]) => id).sort());
+    for (const [chainId, market, usdc] of expected) {
+      const assets = book[market]!.ASSETS;
+      expect(UNISWAP_ROUTING_HUBS.get(chainId), market).toEqual([assets.WETH!.UNDERLYING, assets[usdc]!.UNDERLYING]);
+    }
   });
 });

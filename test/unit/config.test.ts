@@ -610,7 +610,8 @@ describe("flash-loan settings", () => {
 
 describe("UNISWAP_ROUTING_HUBS", () => {
   it("are each chain's WETH and native USDC in the address book", async () => {
-    const book = (await import("@aave-dao/aave-address-book")) as unknown as Record<string, { ASSETS: Record<string, { UNDERLYING: string }> }>;
+    type Book = Record<string, { ASSETS: Record<string, { UNDERLYING: string }> }>;
+    const book = (await import("@aave-dao/aave-address-book")) as unknown as Book;
     const expected: [number, string, string][] = [
       [1, "AaveV3Ethereum", "USDC"], [10, "AaveV3Optimism", "USDCn"], [137, "AaveV3Polygon", "USDCn"], [42161, "AaveV3Arbitrum", "USDCn"],
     ];

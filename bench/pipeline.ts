@@ -11,7 +11,7 @@ import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../src/s
 import { encodeFunctionData } from "viem";
 import { sandboxPriceFeedAbi } from "../contracts-abi/sandbox/SandboxPriceFeed.js";
 import { rpc } from "../src/chain/rpc.js";
-import { startSandbox } from "../src/sandbox/sandbox.js";
+import { sandboxWrappedNative, startSandbox } from "../src/sandbox/sandbox.js";
 
 interface Timing {
   arrivedAt: number | undefined;
@@ -24,7 +24,9 @@ function instrumentFetch(timing: Timing): () => void {
   let lastHead = -1n;
   globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
     const body = typeof init?.body === "string" ? init.body : "";
-    if (body.includes('"eth_sendRawTransaction"') && timing.arrivedAt !== undefined) timing.sends.push(performance.now() - timing.arrivedAt);
+    // A batch carries several: each counts, leaving when the request does.
+    const sends = body.split('"eth_sendRawTransaction"').length - 1;
+    if (sends > 0 && timing.arrivedAt !== undefined) for (let i = 0; i < sends; i++) timing.sends.push(performance.now() - timing.arrivedAt);
     const response = await original(input, init);
     if (body.includes('"eth_getBlockByNumber"') && body.includes('"latest"')) {
       const text = await response.clone().text();
@@ -58,7 +60,7 @@ async function measure(borrowers: number, steps: number) {
       client: createChainClient({ rpcUrl: sandbox.market.rpcUrl }), rpcUrl: sandbox.market.rpcUrl, chainId: sandbox.market.chainId,
       addressesProvider: sandbox.market.addressesProvider, startBlock: sandbox.market.deploymentBlock, logChunkBlocks: 5_000,
       pollIntervalMs: 100, privateKey: SANDBOX_KEEPER_KEY, dryRun: false, minProfitUsd: 1, maxFeeGwei: 500, priorityFeeGwei: 1,
-      txTimeoutBlocks: 3, logger: silentLogger,
+      txTimeoutBlocks: 3, logger: silentLogger, wrappedNativeToken: sandboxWrappedNative(sandbox.market),
     });
     const began = performance.now();
     await keeper.start();
@@ -82,7 +84,6 @@ async function measure(borrowers: number, steps: number) {
         timing.arrivedAt = undefined;
         await rpc(url, "evm_mine"); // the block the keeper reacts to (with last step's liquidations)
         await keeper.tick();
-        await keeper.queueIdle();
         if (step % 10 === 9) progress(`${borrowers} borrowers: ${step + 1}/${steps} blocks, ${all.length} liquidations sent`);
         if (timing.sends.length > 0) firstPerBlock.push(timing.sends[0]!);
         all.push(...timing.sends);

@@ -26,7 +26,7 @@ export async function deployLiquidatorCommand(argv: string[]): Promise<number> {
   // stdout carries only the LIQUIDATOR_ADDRESS line, so `>> .env` works.
   const logger = createLogger(config.logLevel, { pretty: Boolean(process.stderr.isTTY), destination: process.stderr });
   if (config.privateKey === undefined) throw new ConfigError("PRIVATE_KEY", "not set (the liquidator's owner deploys it)");
-  const target = resolveTarget(config);
+  const target = await resolveTarget(config);
   if (target.source === "sandbox") logger.info({ rpcUrl: target.rpcUrl }, "RPC_URL not set: using the running sandbox");
   const client = await connectTarget(target, config);
   const chainId = await client.getChainId();

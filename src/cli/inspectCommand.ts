@@ -43,7 +43,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
 
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { pretty: false, destination: process.stderr });
-  const target = resolveTarget(config);
+  const target = await resolveTarget(config);
   if (target.source === "sandbox") logger.info({ rpcUrl: target.rpcUrl }, "RPC_URL not set: using the running sandbox");
   const client = await connectTarget(target, config);
 

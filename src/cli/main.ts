@@ -1,18 +1,34 @@
 // keeper's command line: dispatches to one module per command, turns errors into one line.
+// Each command's module is imported only when that command runs: `keeper run` never loads the
+// sandbox's deployment code, and only `keeper inspect` loads Aave's JS utilities (ethers).
 import { readFileSync } from "node:fs";
-import { sandboxCommand, SANDBOX_HELP } from "./sandboxCommand.js";
-import { scanCommand, SCAN_HELP } from "./scanCommand.js";
-import { inspectCommand, INSPECT_HELP } from "./inspectCommand.js";
-import { marketsCommand, MARKETS_HELP } from "./marketsCommand.js";
-import { runCommand, RUN_HELP } from "./runCommand.js";
-import { deployLiquidatorCommand, DEPLOY_LIQUIDATOR_HELP } from "./deployLiquidatorCommand.js";
+import { exitAfterOutput } from "./exit.js";
 import { UsageError } from "./usage.js";
 import { ConfigError } from "../config/index.js";
 import { UnsupportedPoolRevisionError } from "../risk/rules.js";
 import { CheckpointError } from "../watcher/checkpoint.js";
 import { MarketDiscoveryError } from "../watcher/marketReader.js";
 
-const HELP = `keeper: a liquidation keeper for Aave V3
+interface Command {
+  run(argv: string[]): Promise<number> | number;
+  help: string;
+}
+
+const COMMANDS = new Map<string, () => Promise<Command>>([
+  ["run", async () => { const m = await import("./runCommand.js"); return { run: m.runCommand, help: m.RUN_HELP }; }],
+  ["sandbox", async () => { const m = await import("./sandboxCommand.js"); return { run: m.sandboxCommand, help: m.SANDBOX_HELP }; }],
+  ["scan", async () => { const m = await import("./scanCommand.js"); return { run: m.scanCommand, help: m.SCAN_HELP }; }],
+  ["inspect", async () => { const m = await import("./inspectCommand.js"); return { run: m.inspectCommand, help: m.INSPECT_HELP }; }],
+  ["markets", async () => { const m = await import("./marketsCommand.js"); return { run: m.marketsCommand, help: m.MARKETS_HELP }; }],
+  ["deploy-liquidator", async () => {
+    const m = await import("./deployLiquidatorCommand.js");
+    return { run: m.deployLiquidatorCommand, help: m.DEPLOY_LIQUIDATOR_HELP };
+  }],
+]);
+
+async function help(): Promise<string> {
+  const [run, sandbox, scan, inspect, markets, deployLiquidator] = await Promise.all([...COMMANDS.values()].map((load) => load()));
+  return `keeper: a liquidation keeper for Aave V3
 
 Usage: keeper <command> [options]
 
@@ -27,17 +43,18 @@ Commands:
 
 Settings come from the environment or .env (see .env.example).
 
-${RUN_HELP}
+${run!.help}
 
-${SANDBOX_HELP}
+${sandbox!.help}
 
-${SCAN_HELP}
+${scan!.help}
 
-${INSPECT_HELP}
+${inspect!.help}
 
-${MARKETS_HELP}
+${markets!.help}
 
-${DEPLOY_LIQUIDATOR_HELP}`;
+${deployLiquidator!.help}`;
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -57,24 +74,14 @@ export function describeError(err: unknown): string {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const load = command === undefined ? undefined : COMMANDS.get(command);
+  if (load !== undefined) return (await load()).run(rest);
   switch (command) {
-    case "run":
-      return runCommand(rest);
-    case "sandbox":
-      return sandboxCommand(rest);
-    case "scan":
-      return scanCommand(rest);
-    case "inspect":
-      return inspectCommand(rest);
-    case "markets":
-      return marketsCommand(rest);
-    case "deploy-liquidator":
-      return deployLiquidatorCommand(rest);
     case undefined:
     case "help":
     case "--help":
     case "-h":
-      console.log(HELP);
+      console.log(await help());
       return 0;
     case "--version":
     case "-v":
@@ -86,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitAfterOutput(code),
   (err: unknown) => {
     // parseArgs reports unknown or malformed flags with ERR_PARSE_ARGS_* codes: usage errors too.
     // Bad settings (ConfigError) exit 2 too: the operator must fix input, retrying will not help.
@@ -94,6 +101,6 @@ main(process.argv.slice(2)).then(
       err instanceof UsageError || err instanceof ConfigError || err instanceof MarketDiscoveryError || err instanceof CheckpointError ||
       err instanceof UnsupportedPoolRevisionError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS");
     console.error(`keeper: ${describeError(err)}`);
-    process.exit(usage ? 2 : 1);
+    return exitAfterOutput(usage ? 2 : 1);
   },
 );

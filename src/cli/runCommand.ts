@@ -10,6 +10,7 @@ import { createLogger, type Logger } from "../logging.js";
 import { UnsupportedPoolRevisionError } from "../risk/rules.js";
 import { CheckpointError } from "../watcher/checkpoint.js";
 import { MarketDiscoveryError } from "../watcher/marketReader.js";
+import { exitAfterOutput } from "./exit.js";
 import { connectTarget, resolveTarget, type ChainTarget } from "./target.js";
 
 export const RUN_HELP = `keeper run [--dry-run]
@@ -32,9 +33,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!dryRun && config.privateKey === undefined) {
     throw new ConfigError("PRIVATE_KEY", "not set (required to send liquidations; set DRY_RUN=true to only log them)");
   }
-  const target = resolveTarget(config);
+  const target = await resolveTarget(config);
   const logger = createLogger(config.logLevel);
-  logger.info({ settings: { ...describeConfig(config), DRY_RUN: String(dryRun) }, source: target.source }, "keeper starting");
+  logger.info({ settings: { ...describeConfig(config), DRY_RUN: String(dryRun) }, source: target.source, sinceProcessStartMs: sinceProcessStart() }, "keeper starting");
 
   const controller = new AbortController();
   let signals = 0;
@@ -42,7 +43,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     signals++;
     if (signals > 1) {
       logger.warn({ signal }, "second signal: exiting now");
-      process.exit(1);
+      void exitAfterOutput(1);
     }
     logger.info({ signal }, "stopping: no new liquidations, waiting for those in flight");
     controller.abort();
@@ -57,9 +58,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     startBlock: target.startBlock, stateDir: target.stateDir, logChunkBlocks: config.logChunkBlocks, pollIntervalMs: config.pollIntervalMs, wsUrl: config.wsUrl,
     privateKey: config.privateKey, dryRun, minProfitUsd: config.minProfitUsd, maxFeeGwei: config.maxFeeGwei,
     priorityFeeGwei: config.priorityFeeGwei, txTimeoutBlocks: config.txTimeoutBlocks, privateTxUrl: config.privateTxUrl, logger,
+    maxInflightBlocks: config.maxInflightBlocks, wrappedNativeToken: target.wrappedNativeToken ?? config.wrappedNativeToken,
   });
   if (!(await startWithRetry(keeper, logger, controller.signal))) return 0;
-  logger.info({ block: keeper.watcher.head.number, accounts: keeper.watcher.book.size, dryRun }, "keeper running");
+  logger.info({ block: keeper.watcher.head.number, accounts: keeper.watcher.book.size, dryRun, sinceProcessStartMs: sinceProcessStart() }, "keeper running");
   await keeper.run(controller.signal);
   await keeper.stop(SHUTDOWN_TIMEOUT_MS);
   return 0;
@@ -94,6 +96,11 @@ async function startWithRetry(keeper: Keeper, logger: Logger, signal: AbortSigna
     }
   }
   return false;
+}
+
+/** Cold start, as operators see it: milliseconds since this process started (module loading included). */
+function sinceProcessStart(): number {
+  return Math.round(performance.now());
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {

@@ -5,13 +5,14 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { exitAfterOutput } from "./exit.js";
 import { createChainClient } from "../chain/client.js";
 import { Keeper } from "../daemon/keeper.js";
 import { createLogger } from "../logging.js";
 import { AAVE_VERSIONS, type AaveVersion } from "../sandbox/marketSpec.js";
 import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandbox/keeperWallet.js";
 import { movedPrice, setFeedAnswer } from "../sandbox/prices.js";
-import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
+import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, sandboxWrappedNative, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
 import { formatFixed, formatTable } from "./table.js";
 import { UsageError, parseIntegerOption } from "./usage.js";
@@ -85,7 +86,7 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!withKeeper) {
-    const stop = async () => { await sandbox.stop(); process.exit(0); };
+    const stop = async () => { await sandbox.stop(); await exitAfterOutput(0); };
     process.on("SIGINT", () => void stop());
     process.on("SIGTERM", () => void stop());
     console.log(`\nsandbox ready: mining a block every ${blockTime ? `${blockTime} s` : "transaction"}; Ctrl-C stops it.`);
@@ -148,6 +149,7 @@ async function runKeeperDemo(
     client, rpcUrl: sandbox.market.rpcUrl, chainId: sandbox.market.chainId, addressesProvider: sandbox.market.addressesProvider,
     startBlock: sandbox.market.deploymentBlock, stateDir, logChunkBlocks: 5_000, pollIntervalMs: 250,
     privateKey: SANDBOX_KEEPER_KEY, dryRun: false, minProfitUsd: 1, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3, logger,
+    wrappedNativeToken: sandboxWrappedNative(sandbox.market),
   });
   console.log(`Starting the keeper (wallet ${SANDBOX_KEEPER_ADDRESS}, $${KEEPER_INVENTORY_USD.toLocaleString("en-US")} of each asset)...`);
   await keeper.start();
@@ -164,7 +166,7 @@ async function runKeeperDemo(
     console.log(`\n${formatKeeperSummary(keeper)}`);
     await sandbox.stop();
     rmSync(stateDir, { recursive: true, force: true });
-    process.exit(0);
+    await exitAfterOutput(0);
   };
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());

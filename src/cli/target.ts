@@ -2,12 +2,13 @@
 // when RPC_URL is unset, the sandbox that `keeper sandbox` is running (its .keeper/sandbox.json).
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Address, PublicClient } from "viem";
+import type { Address, Hex, PublicClient } from "viem";
 import { createChainClient } from "../chain/client.js";
 import { HUB_SYMBOLS } from "../sandbox/uniswap.js";
-import { redactUrl } from "../chain/rpc.js";
+import { redactUrl, rpc } from "../chain/rpc.js";
 import {
   ConfigError,
+  ensureStateDir,
   requirePoolAddressesProvider,
   requireRpcUrl,
   type KeeperConfig,
@@ -26,6 +27,8 @@ export interface ChainTarget {
   /** true when START_BLOCK was neither set nor known (scan from block 0) */
   startBlockGuessed: boolean;
   stateDir: string;
+  /** the sandbox's WETH (from its file); WRAPPED_NATIVE_TOKEN and the chain's known one otherwise */
+  wrappedNativeToken?: Address;
   /** "env": RPC_URL and friends; "sandbox": the running sandbox's file */
   source: "env" | "sandbox";
   /** the sandbox's Uniswap V3 (its file's `uniswap`): the default of the UNISWAP_V3_* settings there */
@@ -34,8 +37,14 @@ export interface ChainTarget {
   routingHubs?: Address[];
 }
 
-export function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBOX_FILE): ChainTarget {
+/**
+ * The chain and market to use, with STATE_DIR ready (created, writable). Without RPC_URL, the running
+ * sandbox's file is used only when its RPC answers: an old file from a sandbox that is gone is one
+ * line naming RPC_URL and the file, not a wait for a dead URL.
+ */
+export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBOX_FILE): Promise<ChainTarget> {
   if (config.rpcUrl !== undefined) {
+    ensureStateDir(config.stateDir);
     return {
       rpcUrl: config.rpcUrl,
       rpcUrlFallback: config.rpcUrlFallback,
@@ -52,7 +61,7 @@ export function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBO
   let file: {
     rpcUrl?: string;
     deploymentBlock?: string;
-    addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address };
+    addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address; wrappedNativeToken?: Address };
     uniswap?: { factory?: Address; swapRouter?: Address; quoterV2?: Address };
     assets?: { symbol?: string; address?: Address }[];
   };
@@ -64,10 +73,13 @@ export function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBO
   if (!file.rpcUrl || !file.addresses?.poolAddressesProvider) {
     throw new ConfigError("RPC_URL", `not set, and ${path} has no rpcUrl/poolAddressesProvider`);
   }
+  await probeSandbox(path, file.rpcUrl, (file as { chainId?: number }).chainId);
+  ensureStateDir(join(config.stateDir, "sandbox"));
   return {
     rpcUrl: file.rpcUrl,
     addressesProvider: file.addresses.poolAddressesProvider,
     uiPoolDataProvider: config.uiPoolDataProvider ?? file.addresses.uiPoolDataProviderV3,
+    wrappedNativeToken: config.wrappedNativeToken ?? file.addresses.wrappedNativeToken,
     startBlock: BigInt(file.deploymentBlock ?? 0),
     startBlockGuessed: false,
     // Every sandbox run is a new chain at the same addresses: keep its state apart.
@@ -102,4 +114,19 @@ export async function connectTarget(target: ChainTarget, config: KeeperConfig): 
     }
   }
   return client;
+}
+
+/** How long the sandbox's RPC has to answer eth_chainId before its file counts as stale. */
+const SANDBOX_PROBE_MS = 3_000;
+
+async function probeSandbox(path: string, rpcUrl: string, expectedChainId: number | undefined): Promise<void> {
+  let chainId: number;
+  try {
+    chainId = Number(await rpc<Hex>(rpcUrl, "eth_chainId", [], { timeoutMs: SANDBOX_PROBE_MS }));
+  } catch {
+    throw new ConfigError("RPC_URL", `not set, and the sandbox in ${path} (${rpcUrl}) does not answer: a stale file? Start \`keeper sandbox\`, or set RPC_URL`);
+  }
+  if (expectedChainId !== undefined && chainId !== expectedChainId) {
+    throw new ConfigError("RPC_URL", `not set, and ${rpcUrl} (from ${path}) is on chain ${chainId}, not the sandbox's ${expectedChainId}: a stale file?`);
+  }
 }

@@ -52,6 +52,10 @@ export interface KeeperConfig {
   privateTxUrl?: string;
   pollIntervalMs: number;
   logChunkBlocks: number;
+  /** MAX_INFLIGHT_BLOCKS: liquidations in flight at most fill this many blocks (their simulated gas) */
+  maxInflightBlocks: number;
+  /** WRAPPED_NATIVE_TOKEN: the reserve that prices gas; unset = the chain's known one (src/config/chains.ts) */
+  wrappedNativeToken?: `0x${string}`;
   /** LIQUIDATOR_ADDRESS: the flash-loan Liquidator contract; unset = liquidate from the wallet only. */
   liquidatorAddress?: `0x${string}`;
   /** UNISWAP_V3_FACTORY / _ROUTER / _QUOTER as set; resolveUniswap fills the chain's defaults. */
@@ -89,6 +93,8 @@ export const SETTING_NAMES = [
   "PRIVATE_TX_URL",
   "POLL_INTERVAL_MS",
   "LOG_CHUNK_BLOCKS",
+  "MAX_INFLIGHT_BLOCKS",
+  "WRAPPED_NATIVE_TOKEN",
   "LIQUIDATOR_ADDRESS",
   "UNISWAP_V3_FACTORY",
   "UNISWAP_V3_ROUTER",
@@ -98,6 +104,8 @@ export const SETTING_NAMES = [
 export type SettingName = (typeof SETTING_NAMES)[number];
 
 export const DEFAULT_STATE_DIR = ".keeper/state";
+/** STATE_DIR is made ready (created, proven writable) by the commands that use it, not by loadConfig: it touches the disk. */
+export { ensureStateDir } from "./stateDir.js";
 
 export interface LoadConfigOptions {
   /** The .env file to read; relative paths resolve against cwd. Default ".env"; false skips it. */
@@ -177,6 +185,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const privateTxUrl = optional("PRIVATE_TX_URL", (n, raw) => parseUrl(n, raw, "http"));
   const pollIntervalMs = withDefault("POLL_INTERVAL_MS", (n, raw) => parseInteger(n, raw, "positive"), 1000);
   const logChunkBlocks = withDefault("LOG_CHUNK_BLOCKS", (n, raw) => parseInteger(n, raw, "positive"), 2000);
+  const maxInflightBlocks = withDefault("MAX_INFLIGHT_BLOCKS", (n, raw) => parseInteger(n, raw, "positive"), 2);
+  const wrappedNativeToken = optional("WRAPPED_NATIVE_TOKEN", parseAddress);
   const liquidatorAddress = optional("LIQUIDATOR_ADDRESS", parseAddress);
   const factory = optional("UNISWAP_V3_FACTORY", parseAddress);
   const router = optional("UNISWAP_V3_ROUTER", parseAddress);
@@ -208,6 +218,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     ...(privateTxUrl !== undefined && { privateTxUrl }),
     pollIntervalMs,
     logChunkBlocks,
+    maxInflightBlocks,
+    ...(wrappedNativeToken !== undefined && { wrappedNativeToken }),
     ...(liquidatorAddress !== undefined && { liquidatorAddress }),
     uniswap: {
       ...(factory !== undefined && { factory }),
@@ -331,6 +343,8 @@ export function describeConfig(config: KeeperConfig): Record<string, string> {
     PRIVATE_TX_URL: url(config.privateTxUrl),
     POLL_INTERVAL_MS: String(config.pollIntervalMs),
     LOG_CHUNK_BLOCKS: String(config.logChunkBlocks),
+    MAX_INFLIGHT_BLOCKS: String(config.maxInflightBlocks),
+    WRAPPED_NATIVE_TOKEN: opt(config.wrappedNativeToken),
     LIQUIDATOR_ADDRESS: config.liquidatorAddress ?? "unset (wallet only)",
     UNISWAP_V3_FACTORY: config.uniswap.factory ?? "default",
     UNISWAP_V3_ROUTER: config.uniswap.router ?? "default",

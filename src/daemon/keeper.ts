@@ -1,19 +1,26 @@
-// The keeper: watcher → scheduler → executor, block after block.
-// Per block: the watcher brings the account book to the new head; every liquidatable account is
-// planned at the timestamp the next block will have (best pair, close factor, bonus, fee, gas,
-// wallet inventory); plans go through the profit-ordered queue to the executor, which simulates,
-// signs and sends (or, in dry run, logs the opportunity), and tracks what it sent.
+// The keeper: watcher → scheduler → executor, block after block. This file wires the stages:
+// per block the watcher brings the account book to the new head; the executor settles what was
+// mined; every liquidatable account is planned at the timestamp the next block will have, the block's
+// plans chosen together (most profitable first, within MAX_INFLIGHT_BLOCKS of gas and the wallet's
+// tokens) and handed to the executor in one go; then receipts, replacements and the wallet.
 import { createPublicClient, webSocket, type Address, type PublicClient } from "viem";
 import { redactUrl } from "../chain/rpc.js";
-import type { Logger } from "../logging.js";
 import { readSymbols } from "../chain/tokens.js";
-import { Executor, NO_WALLET_REASON, type SimulationResult, type TxOutcome } from "../executor/executor.js";
+import { WRAPPED_NATIVE_TOKENS } from "../config/chains.js";
+import { Executor, NO_WALLET_REASON, type SimulationResult, type SubmitResult } from "../executor/executor.js";
+import { gweiToWei } from "../executor/fees.js";
+import type { Logger } from "../logging.js";
 import { compileAccount, evaluateAccount } from "../risk/healthFactor.js";
 import { snapshotMarket, type MarketSnapshot } from "../risk/marketSnapshot.js";
-import { OpportunityQueue } from "../scheduler/opportunityQueue.js";
+import { chooseForBlock } from "../scheduler/blockPlan.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
-import { planLiquidation, type GasModel } from "../scheduler/profit.js";
+import { LEFTOVER_MARGIN_DIVISOR, planLiquidation, type GasModel } from "../scheduler/profit.js";
 import { Watcher } from "../watcher/watcher.js";
+import { gasModel, nativeReserveId, weiToBase } from "./gas.js";
+import { emptyStats, formatBase, recordOutcome, summarize, type KeeperStats } from "./stats.js";
+import { WalletInventory } from "./walletInventory.js";
+
+export type { KeeperStats } from "./stats.js";
 
 export interface KeeperOptions {
   client: PublicClient;
@@ -34,41 +41,27 @@ export interface KeeperOptions {
   txTimeoutBlocks: number;
   privateTxUrl?: string;
   logger: Logger;
-  /** liquidations simulated and sent at once (default 4; the executor serialises the nonces) */
-  concurrency?: number;
-  /** gas a 3.0 liquidationCall is planned with before simulation gives the real figure */
+  /** MAX_INFLIGHT_BLOCKS (default 2) */
+  maxInflightBlocks?: number;
+  /** the reserve asset that prices gas; default: the chain's known wrapped native token */
+  wrappedNativeToken?: Address;
+  /** gas a liquidationCall is planned with until simulations give real figures */
   plannedGasUnits?: bigint;
 }
 
-export interface KeeperStats {
-  opportunities: number;
-  sent: number;
-  liquidations: number;
-  reverted: number;
-  accountsLiquidated: Set<string>;
-  debtRepaidBase: bigint;
-  collateralReceivedBase: bigint;
-  gasCostBase: bigint;
-  /** collateral received − debt repaid − gas, at the oracle prices of the block it was mined in */
-  realizedProfitBase: bigint;
-}
-
 const DEFAULT_GAS_UNITS = 450_000n;
-const BASE_UNIT = 10n ** 8n;
-/** wrapped native tokens, to price gas in the oracle's base currency */
-const NATIVE_SYMBOLS = ["WETH", "WMATIC", "WPOL", "WAVAX", "WBNB", "WXDAI", "WFTM", "WS"];
+const DEFAULT_INFLIGHT_BLOCKS = 2;
 
 export class Keeper {
   readonly watcher: Watcher;
   executor!: Executor;
-  readonly stats: KeeperStats = {
-    opportunities: 0, sent: 0, liquidations: 0, reverted: 0, accountsLiquidated: new Set(),
-    debtRepaidBase: 0n, collateralReceivedBase: 0n, gasCostBase: 0n, realizedProfitBase: 0n,
-  };
-  private readonly queue: OpportunityQueue;
+  readonly stats: KeeperStats = emptyStats();
   private readonly log: Logger;
-  private nativeReserveId: number | undefined;
-  private wallet: Map<number, bigint> | undefined;
+  private readonly wallet = new WalletInventory();
+  private nativeId: number | undefined;
+  private blockGasLimit = 30_000_000n;
+  /** gas of a liquidation as recent simulations found it (planning and the in-flight budget) */
+  private gasPerLiquidation: bigint;
   private readonly loggedOpportunities = new Map<string, string>();
   private blockTimes: bigint[] = [];
   private lastTimestamp: bigint | undefined;
@@ -78,15 +71,10 @@ export class Keeper {
 
   constructor(private readonly options: KeeperOptions) {
     this.log = options.logger.child({ module: "keeper" });
+    this.gasPerLiquidation = options.plannedGasUnits ?? DEFAULT_GAS_UNITS;
     this.watcher = new Watcher({
       client: options.client, addressesProvider: options.addressesProvider, startBlock: options.startBlock,
       stateDir: options.stateDir, logChunkBlocks: options.logChunkBlocks, logger: options.logger,
-    });
-    this.queue = new OpportunityQueue({
-      concurrency: options.concurrency ?? 4,
-      replan: (user) => this.plan(user, this.predictedSnapshot()),
-      execute: (plan) => this.execute(plan),
-      onError: (err, plan) => this.log.error({ user: plan.user, err: (err as Error).message }, "liquidation failed"),
     });
   }
 
@@ -101,23 +89,30 @@ export class Keeper {
       priorityFeeGwei: options.priorityFeeGwei, txTimeoutBlocks: options.txTimeoutBlocks, dryRun: options.dryRun, logger: options.logger,
     });
     await this.executor.start();
+    const block = await options.client.getBlock({ blockTag: "latest" });
+    this.blockGasLimit = block.gasLimit;
     const assets = this.reserveAssets();
     const symbols = await readSymbols(options.client, assets.map((a) => a.asset));
     assets.forEach((a, i) => this.symbols.set(a.id, symbols[i]!));
-    const native = assets.find((_, i) => NATIVE_SYMBOLS.includes(symbols[i]!.toUpperCase()));
-    this.nativeReserveId = native?.id;
-    if (native === undefined) this.log.warn("no wrapped native token among the reserves: gas costs are left out of the profit");
+    const wrappedNative = options.wrappedNativeToken ?? WRAPPED_NATIVE_TOKENS[options.chainId];
+    this.nativeId = nativeReserveId(this.watcher.market, wrappedNative);
+    if (this.nativeId === undefined) {
+      this.log.warn(
+        { wrappedNativeToken: wrappedNative ?? null },
+        "the wrapped native token is not a reserve (set WRAPPED_NATIVE_TOKEN): gas is left out of the profit",
+      );
+    }
     if (!this.options.dryRun) {
       await this.refreshWallet();
-      const held = assets.filter((a) => (this.wallet?.get(a.id) ?? 0n) > 0n).map((a) => a.asset);
+      const held = assets.filter((a) => (this.wallet.view?.get(a.id) ?? 0n) > 0n).map((a) => a.asset);
       await this.executor.ensureApprovals(held);
       this.log.info({ wallet: this.executor.address, assetsHeld: held.length }, "wallet ready");
     }
     this.lastTimestamp = this.watcher.head.timestamp;
-    this.planAndQueue();
+    await this.liquidateBlock();
   }
 
-  /** One step: new blocks → book → plans → queue; and the executor's receipts and replacements. */
+  /** One step: new blocks → book → the block's liquidations; then receipts, replacements, the wallet. */
   async tick(): Promise<boolean> {
     const update = await this.watcher.poll();
     if (!update) return false;
@@ -127,23 +122,32 @@ export class Keeper {
       this.blockTimes = [...this.blockTimes, (head.timestamp - this.lastTimestamp) / (blocks > 0n ? blocks : 1n)].slice(-8);
     }
     this.lastTimestamp = head.timestamp;
-    this.log.debug({ block: update.toBlock, logs: update.logs, dirty: update.dirtyUsers, recomputed: update.recomputed, liquidatable: update.liquidatable.length, ms: update.ms }, "block processed");
+    this.log.debug(
+      { block: update.toBlock, logs: update.logs, dirty: update.dirtyUsers, recomputed: update.recomputed, liquidatable: update.liquidatable.length, ms: update.ms },
+      "block processed",
+    );
     // Liquidations first: they race other keepers for this block. Receipts, replacements and the
-    // wallet's balances come after, off the hot path (in-flight amounts stay reserved meanwhile).
-    if (!this.stopping) this.planAndQueue();
+    // wallet's balances come after (in-flight amounts stay reserved meanwhile).
+    if (!this.stopping) await this.liquidateBlock();
     let settled = false;
     for (const outcome of await this.executor.onBlock(head.number, head.baseFeePerGas)) {
-      this.record(outcome);
-      settled = true;
+      const market = this.watcher.market;
+      const value = recordOutcome(this.stats, outcome, market, (wei) => weiToBase(wei, market, this.nativeId));
+      if (value && outcome.kind === "mined") {
+        this.log.info(
+          {
+            user: outcome.tx.plan.user, hash: outcome.hash, block: outcome.blockNumber,
+            debtRepaidUsd: formatBase(value.debtBase, market.baseCurrencyUnit),
+            realizedProfitUsd: formatBase(value.profitBase, market.baseCurrencyUnit),
+          },
+          "liquidated",
+        );
+      }
+      if (outcome.kind !== "replaced") settled = true;
     }
     // Tokens sent to the wallet from outside are seen at the latest 20 blocks later.
     if ((settled || head.number % 20n === 0n) && !this.options.dryRun) await this.refreshWallet();
     return true;
-  }
-
-  /** Resolves when every queued liquidation has been handed to the executor (for tests and benchmarks). */
-  queueIdle(): Promise<void> {
-    return this.queue.onIdle();
   }
 
   /** Runs until `signal` aborts; transient errors are logged once per incident and retried with backoff. */
@@ -154,6 +158,154 @@ export class Keeper {
     } finally {
       unsubscribe?.();
     }
+  }
+
+  /** Stops taking work, waits up to `timeoutMs` for transactions in flight, writes the checkpoint. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    const drained = await this.executor.drain(timeoutMs, async () => {
+      await this.tick().catch(() => undefined);
+    });
+    if (!drained) this.log.warn({ inFlight: this.executor.inFlight().length }, "stopping with transactions still in flight");
+    this.watcher.checkpoint();
+    this.log.info(this.summary(), "stopped");
+  }
+
+  summary() {
+    return summarize(this.stats, this.watcher.market.baseCurrencyUnit);
+  }
+
+  /**
+   * The block's liquidations: every liquidatable account not in flight planned at the next block's
+   * timestamp, chosen together (profit order, gas budget, wallet), sent by the executor in one go.
+   */
+  private async liquidateBlock(): Promise<void> {
+    const head = this.watcher.head;
+    // What was mined in this block frees its users (and its gas): one request, started first.
+    const settling = this.executor.settle(head.number);
+    const candidates = this.watcher.book.liquidatable();
+    this.forgetLoggedOpportunities(candidates);
+    if (candidates.length === 0) return settling;
+    // Planning costs ~0.1-1 ms an account: in a cascade, plan the largest debts first (the profit is
+    // a share of the debt repaid) and only about as many as the gas budget can take.
+    const ranked = candidates.length > 1 ? rankByDebt(candidates, (u) => this.watcher.book.health(u)?.totalDebtBase ?? 0n) : candidates;
+    await settling;
+    const maxBlocks = BigInt(this.options.maxInflightBlocks ?? DEFAULT_INFLIGHT_BLOCKS);
+    const gasBudget = maxBlocks * this.blockGasLimit - this.executor.inFlightGas();
+    const wanted = gasBudget / this.gasPerLiquidation;
+    if (wanted <= 0n) return;
+    const enough = Number(wanted + wanted / 2n + 4n);
+    const snapshot = this.predictedSnapshot();
+    const gas = this.gasModel(snapshot);
+    const plans: LiquidationPlan[] = [];
+    for (const user of ranked) {
+      if (plans.length >= enough) break;
+      if (this.executor.hasInFlight(user)) continue;
+      const plan = this.plan(user, snapshot, gas);
+      if (!plan) continue;
+      if (this.options.dryRun && this.loggedOpportunities.get(user.toLowerCase()) === opportunityKey(plan)) continue;
+      plans.push(plan);
+    }
+    const chosen = chooseForBlock(plans, {
+      gasBudget,
+      gasPerLiquidation: this.gasPerLiquidation,
+      covers: (p) => this.wallet.covers(p),
+      take: (p) => this.wallet.take(p),
+      replan: (p) => this.plan(p.user, snapshot, gas),
+    });
+    if (chosen.length === 0) return;
+    this.stats.opportunities += chosen.length;
+    let results: SubmitResult[];
+    try {
+      // Approved once per asset, remembered: no request unless the wallet got a new asset.
+      if (!this.options.dryRun) await this.executor.ensureApprovals([...new Set(chosen.map((p) => p.debtAsset))]);
+      results = await this.executor.liquidate(chosen, head.number, head.baseFeePerGas);
+    } catch (err) {
+      for (const plan of chosen) this.wallet.giveBack(plan);
+      throw err;
+    }
+    results.forEach((result, i) => this.afterSubmit(chosen[i]!, result));
+  }
+
+  private afterSubmit(plan: LiquidationPlan, result: SubmitResult): void {
+    if (result.kind === "sent") {
+      this.stats.sent++;
+      // Learn what a liquidation really takes (its simulated gas), for the next block's budget.
+      this.gasPerLiquidation = (this.gasPerLiquidation * 7n + result.tx.simulatedGas) / 8n;
+      return;
+    }
+    this.wallet.giveBack(plan);
+    if (result.kind === "dry-run") {
+      this.loggedOpportunities.set(plan.user.toLowerCase(), opportunityKey(plan));
+      const unit = this.watcher.market.baseCurrencyUnit;
+      this.log.info({
+        dryRun: true, user: plan.user, collateral: plan.collateralSymbol ?? plan.collateralAsset, debt: plan.debtSymbol ?? plan.debtAsset,
+        debtToCover: plan.debtToCover.toString(), expectedDebtRepaid: plan.expectedDebtRepaid.toString(),
+        expectedCollateralSeized: plan.expectedCollateralSeized.toString(),
+        expectedProfitUsd: formatBase(plan.expectedProfitBase, unit), healthFactor: formatWad(plan.healthFactor),
+        simulation: describeSimulation(result.simulation),
+      }, "opportunity");
+      return;
+    }
+    this.log.info({ user: plan.user, reason: result.reason }, "liquidation skipped");
+  }
+
+  /** The best liquidation of `user` at the next block's predicted timestamp, or undefined (logged). */
+  private plan(user: Address, snapshot: MarketSnapshot, gas: GasModel): LiquidationPlan | undefined {
+    const position = this.watcher.book.get(user);
+    if (!position) return undefined;
+    const account = compileAccount(position, this.watcher.rules);
+    evaluateAccount(account, snapshot);
+    const unit = this.watcher.market.baseCurrencyUnit;
+    const result = planLiquidation(account, snapshot, {
+      gas,
+      walletBalances: this.options.dryRun ? undefined : this.wallet.view,
+      minProfitBase: BigInt(Math.round(this.options.minProfitUsd * 1e6)) * unit / 1_000_000n,
+      blockNumber: this.watcher.head.number,
+      symbols: this.symbols,
+      // The wallet calls the pool: 3.4+ refuses self-liquidation.
+      liquidator: this.executor.address,
+      leftoverMarginDivisor: LEFTOVER_MARGIN_DIVISOR,
+    });
+    if (!result.best) {
+      this.log.debug({ user, reason: result.skip }, "not liquidating");
+      return undefined;
+    }
+    return result.best;
+  }
+
+  private forgetLoggedOpportunities(candidates: readonly Address[]): void {
+    if (this.loggedOpportunities.size === 0) return;
+    const now = new Set(candidates.map((c) => c.toLowerCase()));
+    for (const user of this.loggedOpportunities.keys()) if (!now.has(user)) this.loggedOpportunities.delete(user);
+  }
+
+  private gasModel(snapshot: MarketSnapshot): GasModel {
+    const o = this.options;
+    const { baseFeePerGas } = this.watcher.head;
+    return gasModel(snapshot.market, this.nativeId, baseFeePerGas, gweiToWei(o.priorityFeeGwei), gweiToWei(o.maxFeeGwei), this.gasPerLiquidation);
+  }
+
+  private predictedSnapshot(): MarketSnapshot {
+    const head = this.watcher.head;
+    return snapshotMarket(this.watcher.market, this.watcher.rules, head.timestamp + this.blockTime());
+  }
+
+  /** Median of the recent block intervals; 12 s (Ethereum) until there are some. */
+  private blockTime(): bigint {
+    if (this.blockTimes.length === 0) return 12n;
+    const sorted = [...this.blockTimes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return sorted[Math.floor(sorted.length / 2)]!;
+  }
+
+  private reserveAssets(): { id: number; asset: Address }[] {
+    return this.watcher.market.reserves.filter((r) => r !== undefined).map((r) => ({ id: r!.id, asset: r!.asset }));
+  }
+
+  private async refreshWallet(): Promise<void> {
+    const assets = this.reserveAssets();
+    const balances = await this.executor.walletBalances(assets.map((a) => a.asset));
+    this.wallet.refresh(new Map(assets.map((a) => [a.id, balances.get(a.asset) ?? 0n])), this.executor.inFlight().map((t) => t.plan));
   }
 
   private async loop(signal: AbortSignal): Promise<void> {
@@ -211,169 +363,6 @@ export class Keeper {
       void (ws.transport as { getRpcClient?: () => Promise<{ close: () => void }> }).getRpcClient?.().then((c) => c.close()).catch(() => undefined);
     };
   }
-
-  /** Stops taking work, waits up to `timeoutMs` for transactions in flight, writes the checkpoint. */
-  async stop(timeoutMs: number): Promise<void> {
-    this.stopping = true;
-    this.queue.close();
-    await this.queue.onIdle();
-    const drained = await this.executor.drain(timeoutMs, async () => {
-      await this.tick().catch(() => undefined);
-    });
-    if (!drained) this.log.warn({ inFlight: this.executor.inFlight().length }, "stopping with transactions still in flight");
-    this.watcher.checkpoint();
-    this.log.info(this.summary(), "stopped");
-  }
-
-  summary() {
-    const s = this.stats;
-    return {
-      opportunities: s.opportunities, sent: s.sent, liquidations: s.liquidations, reverted: s.reverted,
-      accountsLiquidated: s.accountsLiquidated.size, debtRepaidUsd: usd(s.debtRepaidBase),
-      collateralReceivedUsd: usd(s.collateralReceivedBase), gasCostUsd: usd(s.gasCostBase), realizedProfitUsd: usd(s.realizedProfitBase),
-    };
-  }
-
-  private planAndQueue(): void {
-    const candidates = this.watcher.book.liquidatable();
-    for (const user of this.loggedOpportunities.keys()) {
-      if (!candidates.some((c) => c.toLowerCase() === user)) this.loggedOpportunities.delete(user);
-    }
-    if (candidates.length === 0) return;
-    const snapshot = this.predictedSnapshot();
-    for (const user of candidates) {
-      if (this.executor.hasInFlight(user) || this.queue.has(user)) continue;
-      const plan = this.plan(user, snapshot);
-      if (!plan) continue;
-      if (this.options.dryRun && this.loggedOpportunities.get(user.toLowerCase()) === opportunityKey(plan)) continue;
-      this.stats.opportunities++;
-      this.queue.offer(plan);
-    }
-  }
-
-  /** The best liquidation of `user` at the next block's predicted timestamp, or undefined (logged). */
-  private plan(user: Address, snapshot: MarketSnapshot): LiquidationPlan | undefined {
-    const position = this.watcher.book.get(user);
-    if (!position) return undefined;
-    const account = compileAccount(position, this.watcher.rules);
-    evaluateAccount(account, snapshot);
-    const result = planLiquidation(account, snapshot, {
-      gas: this.gasModel(snapshot),
-      walletBalances: this.options.dryRun ? undefined : this.wallet,
-      minProfitBase: BigInt(Math.round(this.options.minProfitUsd * 1e8)),
-      blockNumber: this.watcher.head.number,
-      symbols: this.symbols,
-    });
-    if (!result.best) {
-      this.log.debug({ user, reason: result.skip }, "not liquidating");
-      return undefined;
-    }
-    return result.best;
-  }
-
-  private async execute(plan: LiquidationPlan): Promise<void> {
-    const head = this.watcher.head;
-    // Reserve the debt tokens before the first await: liquidations run concurrently, and two plans
-    // must never count on the same balance (the second would revert on the token transfer).
-    const debtId = plan.debtReserveId;
-    const reserve = (sign: bigint) => this.wallet?.set(debtId, (this.wallet.get(debtId) ?? 0n) - sign * plan.expectedDebtRepaid);
-    reserve(1n);
-    let sent = false;
-    try {
-      if (!this.options.dryRun) await this.executor.ensureApprovals([plan.debtAsset]);
-      sent = await this.submit(plan, head.number, head.baseFeePerGas);
-    } finally {
-      if (!sent) reserve(-1n);
-    }
-  }
-
-  /** Hands the plan to the executor and logs what became of it; true when a transaction went out. */
-  private async submit(plan: LiquidationPlan, blockNumber: bigint, baseFeePerGas: bigint): Promise<boolean> {
-    const result = await this.executor.submit(plan, blockNumber, baseFeePerGas);
-    if (result.kind === "dry-run") {
-      this.loggedOpportunities.set(plan.user.toLowerCase(), opportunityKey(plan));
-      this.log.info({
-        dryRun: true, user: plan.user, collateral: plan.collateralSymbol ?? plan.collateralAsset, debt: plan.debtSymbol ?? plan.debtAsset,
-        debtToCover: plan.debtToCover.toString(), expectedCollateralSeized: plan.expectedCollateralSeized.toString(),
-        expectedProfitUsd: usd(plan.expectedProfitBase), healthFactor: formatWad(plan.healthFactor),
-        simulation: describeSimulation(result.simulation),
-      }, "opportunity");
-      return false;
-    }
-    if (result.kind === "skipped") {
-      this.log.info({ user: plan.user, reason: result.reason }, "liquidation skipped");
-      return false;
-    }
-    this.stats.sent++;
-    return true;
-  }
-
-  private record(outcome: TxOutcome): void {
-    if (outcome.kind === "mined") {
-      const plan = outcome.tx.plan;
-      const market = this.watcher.market;
-      const c = market.reserves[plan.collateralReserveId]!;
-      const d = market.reserves[plan.debtReserveId]!;
-      const collateralBase = (outcome.collateralReceived * c.price) / c.unit;
-      const debtBase = (outcome.debtRepaid * d.price) / d.unit;
-      const gasBase = this.gasToBase(outcome.gasUsed * outcome.effectiveGasPrice);
-      this.stats.liquidations++;
-      this.stats.accountsLiquidated.add(plan.user.toLowerCase());
-      this.stats.debtRepaidBase += debtBase;
-      this.stats.collateralReceivedBase += collateralBase;
-      this.stats.gasCostBase += gasBase;
-      this.stats.realizedProfitBase += collateralBase - debtBase - gasBase;
-      this.log.info({ user: plan.user, hash: outcome.hash, block: outcome.blockNumber, debtRepaidUsd: usd(debtBase), realizedProfitUsd: usd(collateralBase - debtBase - gasBase) }, "liquidated");
-    } else if (outcome.kind === "reverted") {
-      this.stats.reverted++;
-    }
-  }
-
-  private predictedSnapshot(): MarketSnapshot {
-    const head = this.watcher.head;
-    return snapshotMarket(this.watcher.market, this.watcher.rules, head.timestamp + this.blockTime());
-  }
-
-  /** Median of the recent block intervals; 12 s (Ethereum) until there are some. */
-  private blockTime(): bigint {
-    if (this.blockTimes.length === 0) return 12n;
-    const sorted = [...this.blockTimes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return sorted[Math.floor(sorted.length / 2)]!;
-  }
-
-  private gasModel(snapshot: MarketSnapshot): GasModel {
-    const head = this.watcher.head;
-    const cap = BigInt(Math.round(this.options.maxFeeGwei * 1e9));
-    const priority = BigInt(Math.round(this.options.priorityFeeGwei * 1e9));
-    const fee = 2n * head.baseFeePerGas + priority;
-    const native = this.nativeReserveId === undefined ? undefined : snapshot.market.reserves[this.nativeReserveId];
-    return {
-      gasUnits: this.options.plannedGasUnits ?? DEFAULT_GAS_UNITS,
-      maxFeePerGas: fee < cap ? fee : cap,
-      nativePriceBase: native?.price ?? 0n,
-    };
-  }
-
-  private gasToBase(wei: bigint): bigint {
-    const native = this.nativeReserveId === undefined ? undefined : this.watcher.market.reserves[this.nativeReserveId];
-    return native ? (wei * native.price) / 10n ** 18n : 0n;
-  }
-
-  private reserveAssets(): { id: number; asset: Address }[] {
-    return this.watcher.market.reserves.filter((r) => r !== undefined).map((r) => ({ id: r!.id, asset: r!.asset }));
-  }
-
-  private async refreshWallet(): Promise<void> {
-    const assets = this.reserveAssets();
-    const balances = await this.executor.walletBalances(assets.map((a) => a.asset));
-    this.wallet = new Map(assets.map((a) => [a.id, balances.get(a.asset) ?? 0n]));
-    // What in-flight liquidations will pull is not available for new ones.
-    for (const tx of this.executor.inFlight()) {
-      const id = tx.plan.debtReserveId;
-      this.wallet.set(id, (this.wallet.get(id) ?? 0n) - tx.plan.expectedDebtRepaid);
-    }
-  }
-
 }
 
 /** For the dry-run line: without a wallet only the pool's checks can be simulated, and they passed. */
@@ -383,14 +372,15 @@ function describeSimulation(simulation: SimulationResult) {
   return { ok: false, reason: simulation.reason };
 }
 
-function opportunityKey(plan: LiquidationPlan): string {
-  return `${plan.collateralAsset}:${plan.debtAsset}`;
+/** Users by debt, largest first (the debt computed once per user). */
+function rankByDebt(users: readonly Address[], debtOf: (u: Address) => bigint): Address[] {
+  const withDebt = users.map((u) => ({ u, debt: debtOf(u) }));
+  withDebt.sort((a, b) => (a.debt > b.debt ? -1 : a.debt < b.debt ? 1 : 0));
+  return withDebt.map((x) => x.u);
 }
 
-function usd(base: bigint): string {
-  const negative = base < 0n;
-  const abs = negative ? -base : base;
-  return `${negative ? "-" : ""}${abs / BASE_UNIT}.${(abs % BASE_UNIT).toString().padStart(8, "0").slice(0, 2)}`;
+function opportunityKey(plan: LiquidationPlan): string {
+  return `${plan.collateralAsset}:${plan.debtAsset}`;
 }
 
 function formatWad(wad: bigint): string {

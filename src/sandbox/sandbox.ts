@@ -8,7 +8,7 @@ import { deployUniswap } from "./uniswap.js";
 import type { AaveVersion } from "./marketSpec.js";
 
 export interface SandboxOptions {
-  /** which Aave to deploy (default "3.0", which the keeper daemon runs on; `keeper sandbox` defaults to "3.6") */
+  /** which Aave to deploy (default "3.0", what the tests written before 3.6 expect; tests of both versions pass it; `keeper sandbox` defaults to "3.6") */
   aave?: AaveVersion;
   borrowers?: number;
   seed?: number;
@@ -67,6 +67,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 }
 
+/** The sandbox chain's gas token is ETH: its market's WETH (by the sandbox's own spec) prices gas. */
+export function sandboxWrappedNative(market: MarketDeployment): `0x${string}` | undefined {
+  return market.assets.find((a) => a.symbol === "WETH")?.address;
+}
+
 /** What a user (or another tool) needs to point at the sandbox, as written to the JSON file. */
 export function describeSandbox(sandbox: Sandbox, seed: number) {
   const m = sandbox.market;
@@ -86,6 +91,7 @@ export function describeSandbox(sandbox: Sandbox, seed: number) {
       uiPoolDataProviderV3: m.uiPoolDataProvider,
       multicall3: m.multicall3,
       treasury: m.treasury,
+      wrappedNativeToken: sandboxWrappedNative(m),
     },
     uniswap: m.uniswap,
     admin: m.deployer,

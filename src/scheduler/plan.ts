@@ -87,3 +87,14 @@ export interface FlashLoanTerms {
   /** gas units of the Liquidator call the model priced (flashLiquidationGas) */
   gasUnits: bigint;
 }
+
+/**
+ * The most debt tokens the plan can pull from the wallet, to reserve while it is in flight. An exact
+ * debtToCover is the bound. 2^256-1 (3.3+) takes the whole debt reserve (or what the whole collateral
+ * covers) as it is when mined: expectedDebtRepaid plus the interest accrued meanwhile, for which
+ * 1/10,000 is ample (at a 100% borrow rate that is 50 minutes of interest).
+ */
+export function debtReservation(plan: Pick<LiquidationPlan, "debtToCover" | "expectedDebtRepaid">): bigint {
+  const withInterest = plan.expectedDebtRepaid + plan.expectedDebtRepaid / 10_000n + 1n;
+  return plan.debtToCover < withInterest ? plan.debtToCover : withInterest;
+}

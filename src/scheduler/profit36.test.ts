@@ -16,7 +16,7 @@ import type { ProtocolRules } from "../risk/rules.js";
 import type { AccountPosition, Address, MarketState, ReserveState } from "../risk/types.js";
 import { buildUserConfig } from "../risk/userConfiguration.js";
 import { MAX_UINT256, RAY } from "../risk/wadRayMath.js";
-import { BAD_DEBT_GAS_PER_DEBT_RESERVE, planLiquidation, planPair, treasuryFeeTransfer, type PairOutcome, type PlanOptions } from "./profit.js";
+import { BAD_DEBT_GAS_PER_DEBT_RESERVE, LEFTOVER_MARGIN_DIVISOR, planLiquidation, planPair, treasuryFeeTransfer, type PairOutcome, type PlanOptions } from "./profit.js";
 
 const T = 1_700_000_000n;
 const E18 = 10n ** 18n;
@@ -153,6 +153,19 @@ describe("planLiquidation (Aave 3.6, hand-computed)", () => {
       userReserveDebt: 4000n * E6, debtRepaid: 3000n * E6 + 1n, userCollateralBalance: 4n * E18, collateralTaken: 1_575_000_000_525_000_000n,
       debtPrice: E8, debtUnit: E6, collateralPrice: 2000n * E8, collateralUnit: E18,
     })).toBe(true);
+  });
+
+  it("the daemon's leftover margin: a partial amount also leaves the minimum with balances 1/10,000 smaller", () => {
+    const { acc, snap } = account(market(), [[WETH, 4n * E18]], [[USDC, 4000n * E6], [DAI, 2800n * E18]]);
+    const p = planOf(planPair(acc, snap, WETH, USDC, opts({ leftoverMarginDivisor: LEFTOVER_MARGIN_DIVISOR })));
+    // 4000 USDC less 1/10,000 is 3999.6: leaving $1000 of that repays 2999.6
+    expect(p.debtToCover).toBe(2_999_600_000n);
+    expect(p.expectedDebtRepaid).toBe(2_999_600_000n);
+    // a whole repayment needs no margin (a position under $2,000: 0.5 WETH vs 850 USDC, sent as 2^256-1)
+    const small = account(market(), [[WETH, 5n * 10n ** 17n]], [[USDC, 850n * E6]]);
+    const whole = planLiquidation(small.acc, small.snap, opts({ leftoverMarginDivisor: LEFTOVER_MARGIN_DIVISOR })).best!;
+    expect(whole.debtToCover).toBe(MAX_UINT256);
+    expect(whole.expectedDebtRepaid).toBe(850n * E6);
   });
 
   it("the collateral side can bind: 1.9 WETH + 500 LINK vs 6900 USDC", () => {

@@ -88,13 +88,14 @@ export class Watcher {
   /** Brings the book to the current head: from the checkpoint if there is one, else from START_BLOCK. */
   async sync(): Promise<void> {
     const started = performance.now();
-    const chainId = await this.client.getChainId();
+    // Independent reads at once: a restart's first liquidation waits for all of them.
+    const [chainId, genesis] = await Promise.all([this.client.getChainId(), this.client.getBlock({ blockNumber: 0n }), this.loadMarket()]);
     this.chainId = chainId;
-    this.genesisHash = (await this.client.getBlock({ blockNumber: 0n })).hash;
-    await this.loadMarket();
+    this.genesisHash = genesis.hash;
     (this as { book: AccountBook }).book = new AccountBook(this.rules);
 
     const checkpoint = this.options.stateDir ? loadCheckpoint(this.options.stateDir) : undefined;
+    let latest: BlockHead | undefined;
     let last = this.options.startBlock - 1n;
     let lastHash: Hex | undefined;
     let phase: Checkpoint["phase"] = "backfill";
@@ -118,7 +119,8 @@ export class Watcher {
       phase = checkpoint.phase;
       this.log.info({ block: last, phase, users: this.users.size }, "resuming from checkpoint");
       // A reorg while we were down: undo the blocks that are no longer on the chain.
-      const onChain = await this.client.getBlock({ blockNumber: last });
+      const [onChain, head] = await Promise.all([this.client.getBlock({ blockNumber: last }), this.latestHead()]);
+      latest = head;
       if (onChain.hash !== lastHash) {
         const ancestor = await this.findCommonAncestor();
         for (const u of this.undoRecentAfter(ancestor.number)) dirty.add(u);
@@ -129,7 +131,11 @@ export class Watcher {
       this.log.info({ fromBlock: this.options.startBlock }, "no checkpoint: backfilling from START_BLOCK");
     }
 
-    const target = await this.latestHead();
+    const target = latest ?? (await this.latestHead());
+    // The market at the target block does not depend on the logs before it (unless they add a reserve):
+    // read it while they are fetched, one round trip less before a restart's first liquidation.
+    let marketAtTarget: Promise<MarketState> | undefined = this.readMarketConsistent(target.number, target.timestamp);
+    marketAtTarget.catch(() => undefined); // awaited below, or dropped when a reserve was added
     if (target.number > last) {
       let lastSave = performance.now();
       for await (const chunk of fetchLogsInChunks(this.client, this.filter, last + 1n, target.number, this.sizer)) {
@@ -145,6 +151,7 @@ export class Watcher {
         }
         // New reserves bring new aTokens to watch: reload once per chunk, not once per event.
         if (shapeChanged) {
+          marketAtTarget = undefined;
           // At the latest block: mid-backfill, the market may not be fully wired at the chunk's end.
           for (const u of await this.reloadMarketAndRescan(chunk.fromBlock, chunk.toBlock, undefined)) {
             this.users.add(u);
@@ -162,7 +169,7 @@ export class Watcher {
     }
 
     this.head = target;
-    this.market = await this.readMarketConsistent(target.number, target.timestamp);
+    this.market = await (marketAtTarget ?? this.readMarketConsistent(target.number, target.timestamp));
     // In backfill every known user is read; when resuming a live checkpoint only those touched since.
     const toRead = (phase === "backfill" ? [...this.users] : [...dirty]).map((u) => getAddress(u));
     const positions = await readPositions(this.client, this.info.addresses.pool, this.market, this.rules, toRead, target.number);

@@ -83,7 +83,8 @@ describe("keeper deploy-liquidator", () => {
     mkdirSync(join(dir, ".keeper"), { recursive: true });
     writeFileSync(join(dir, ".keeper/sandbox.json"), JSON.stringify(describeSandbox(sandbox, 7)));
     // what the file gives every command: the sandbox's Uniswap V3 and its two hub tokens
-    const target = resolveTarget(loadConfig({}, { dotenvPath: false }), join(dir, ".keeper/sandbox.json"));
+    const config = loadConfig({ STATE_DIR: join(dir, "state") }, { dotenvPath: false });
+    const target = await resolveTarget(config, join(dir, ".keeper/sandbox.json"));
     const dex = sandbox.market.uniswap!;
     expect(target.uniswap).toEqual({ factory: dex.factory, router: dex.swapRouter, quoter: dex.quoterV2 });
     const address = (symbol: string) => sandbox.market.assets.find((a) => a.symbol === symbol)!.address;

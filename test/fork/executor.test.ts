@@ -85,6 +85,17 @@ describe("executor", () => {
     return client.readContract({ address: vToken, abi: variableDebtTokenAbi, functionName: "balanceOf", args: [user], blockNumber });
   }
 
+  /** The keeper's transaction with this nonce, searched in the last 10 blocks. */
+  async function findTxByNonce(nonce: number) {
+    const latest = await client.getBlockNumber();
+    for (let b = latest; b > latest - 10n && b >= 0n; b--) {
+      const block = await client.getBlock({ blockNumber: b, includeTransactions: true });
+      const tx = block.transactions.find((t) => t.from.toLowerCase() === KEEPER.toLowerCase() && t.nonce === nonce);
+      if (tx) return tx;
+    }
+    return undefined;
+  }
+
   async function liquidationsOf(user: Address, fromBlock: bigint): Promise<number> {
     const logs = await client.getLogs({ address: sandbox.market.pool, event: liquidationCallEvent, args: { user }, fromBlock, toBlock: "latest" });
     return logs.length;
@@ -372,6 +383,41 @@ describe("executor", () => {
     } finally {
       await relay.close();
       await publicSend.close();
+    }
+  });
+
+  it("a block's liquidations go out with consecutive nonces; a refused one in the middle is filled with a cancel, no gap", async () => {
+    const plans = [await nextPlan(), await nextPlan()];
+    // The node refuses the first transaction it sees (the most profitable, alone in the first batch);
+    // the next one, in the second batch, is accepted at the nonce after it.
+    const proxy = await startRpcProxy(url, { refuseSend: (n) => (n === 0 ? "transaction rejected by the test" : undefined) });
+    try {
+      const ex = new Executor(options({ rpcUrl: proxy.url }));
+      await ex.start();
+      const nonce = await nonceOf();
+      const block = await head();
+      const results = await ex.liquidate(plans, block.number, block.baseFeePerGas ?? 0n);
+      expect(results.map((r) => r.kind)).toEqual(["skipped", "sent"]);
+      expect(results[0]!.kind === "skipped" && results[0]!.reason).toMatch(/send failed: .*rejected by the test/);
+      expect(results[1]!.kind === "sent" && results[1]!.tx.nonce).toBe(nonce + 1);
+      // The hole at `nonce` holds a 0-value self-transfer, so the liquidation after it is mined.
+      for (let i = 0; i < 20 && (await nonceOf("latest")) < nonce + 2; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await nonceOf("latest")).toBe(nonce + 2);
+      const filler = await findTxByNonce(nonce);
+      expect(filler?.to?.toLowerCase()).toBe(KEEPER.toLowerCase());
+      expect(filler?.value).toBe(0n);
+      const outcomes: TxOutcome[] = [];
+      for (let i = 0; i < 40 && !outcomes.some((o) => o.kind === "mined"); i++) {
+        const b = await head();
+        outcomes.push(...(await ex.onBlock(b.number, b.baseFeePerGas ?? 0n)));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(outcomes.map((o) => o.kind)).toEqual(["mined"]);
+      expect(ex.inFlight()).toEqual([]);
+      expect(await ex.drain(500, async () => undefined)).toBe(true);
+      candidates.unshift(plans[0]!.user); // not liquidated: still a candidate
+    } finally {
+      await proxy.close();
     }
   });
 

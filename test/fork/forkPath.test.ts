@@ -13,7 +13,7 @@ import { healthFactorFromBalances } from "./accountData.js";
 // Aave V3 Ethereum (bgd-labs/aave-address-book, AaveV3Ethereum.POOL).
 const MAINNET_POOL = "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2";
 
-describe("fork path: anvil --fork-url the sandbox chain", () => {
+describe.each(["3.0", "3.6"] as const)("fork path: anvil --fork-url the Aave %s sandbox chain", (aave) => {
   let sandbox: Sandbox;
   let fork: AnvilInstance;
   let origin: PublicClient;
@@ -21,7 +21,7 @@ describe("fork path: anvil --fork-url the sandbox chain", () => {
   let forkBlock: bigint;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ borrowers: 40, seed: 11 });
+    sandbox = await startSandbox({ aave, borrowers: 40, seed: 11 });
     origin = createPublicClient({ transport: http(sandbox.anvil.rpcUrl), cacheTime: 0 });
     forkBlock = await origin.getBlockNumber();
     fork = await startForkedAnvil(sandbox.anvil.rpcUrl, { forkBlockNumber: forkBlock });
@@ -57,7 +57,8 @@ describe("fork path: anvil --fork-url the sandbox chain", () => {
     const holder = sandbox.borrowers.find((b) => b.collaterals.some((c) => c.symbol === "WETH") && !b.debts.some((d) => d.symbol === "WETH"))!;
     const args = { address: sandbox.market.pool, abi: poolAbi, functionName: "getUserAccountData", args: [holder.address] } as const;
     const originBefore = await origin.readContract(args);
-    const move = await setFeedAnswer(onFork, "WETH", movedPrice(onFork.assets[0]!.spec.priceUsd, -25));
+    const weth = onFork.assets.find((a) => a.symbol === "WETH")!;
+    const move = await setFeedAnswer(onFork, "WETH", movedPrice(weth.spec.priceUsd, -25));
     expect(move.blockNumber).toBe(forkBlock + 1n);
     const forkAfter = await forked.readContract({ ...args, blockNumber: move.blockNumber });
     expect(forkAfter[5]).toBeLessThan(originBefore[5]);

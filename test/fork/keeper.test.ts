@@ -1,17 +1,20 @@
 // `keeper run` as a black box (bin/keeper.js, environment variables only) against an anvil with the
-// sandbox market, interval mining at 1 s: after a price shock every liquidatable account is
-// liquidated in the first or second block after the shock, nothing reverts, no healthy account is
-// touched; the same through a forked anvil; dry run sends nothing; a SIGKILLed daemon resumes.
+// sandbox market, on Aave 3.0 and on Aave 3.6, interval mining at 1 s: after a price shock every
+// liquidatable account is liquidated in the first or second block after the shock, nothing reverts,
+// no healthy account is touched; the same through a forked anvil, over WS_URL and across an RPC
+// outage; dry run sends nothing; a SIGKILLed daemon resumes. One sandbox per version: each test
+// starts from the state it was built in (evm_snapshot / evm_revert).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createPublicClient, http, type Address, type PublicClient } from "viem";
 import { startForkedAnvil, type AnvilInstance } from "../../src/chain/anvil.js";
 import { rpc } from "../../src/chain/rpc.js";
 import type { MarketDeployment } from "../../src/sandbox/deployMarket.js";
 import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../../src/sandbox/keeperWallet.js";
-import { movedPrice, setFeedAnswer } from "../../src/sandbox/prices.js";
+import type { AaveVersion } from "../../src/sandbox/marketSpec.js";
+import { movedPrice, setFeedAnswer, type PriceMove } from "../../src/sandbox/prices.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { startKeeper, type KeeperProcess } from "../helpers/keeperProcess.js";
 import { startRpcProxy } from "../helpers/rpcProxy.js";
@@ -24,13 +27,6 @@ afterEach(async () => {
 afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function sandboxWithKeeperWallet(borrowers: number, seed: number): Promise<Sandbox> {
-  const sandbox = await startSandbox({ borrowers, seed });
-  cleanups.push(() => sandbox.stop());
-  await fundWallet(sandbox.market, SANDBOX_KEEPER_ADDRESS, 50_000_000n);
-  return sandbox;
-}
 
 function keeperEnv(market: MarketDeployment, rpcUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   const stateDir = mkdtempSync(join(tmpdir(), "keeper-run-"));
@@ -48,11 +44,23 @@ function run(env: Record<string, string>, args: string[] = ["run"]): KeeperProce
   return keeper;
 }
 
-/** Shocks WETH on `market` and checks the keeper's work in the blocks after. */
-async function shockAndCheck(client: PublicClient, market: MarketDeployment, users: readonly Address[], percent: number) {
-  const weth = market.assets.find((a) => a.symbol === "WETH")!;
-  const move = await setFeedAnswer(market, "WETH", movedPrice(weth.spec.priceUsd, percent));
-  const shockBlock = move.blockNumber;
+function symbolOf(market: MarketDeployment, asset: Address): string {
+  return market.assets.find((a) => a.address.toLowerCase() === asset.toLowerCase())?.symbol ?? asset;
+}
+
+/** Moves each price in turn (one block each); returns the last move. */
+async function shock(market: MarketDeployment, moves: readonly (readonly [string, number])[]): Promise<PriceMove> {
+  let last: PriceMove | undefined;
+  for (const [symbol, percent] of moves) {
+    const asset = market.assets.find((a) => a.symbol === symbol)!;
+    last = await setFeedAnswer(market, symbol, movedPrice(asset.spec.priceUsd, percent));
+  }
+  return last!;
+}
+
+/** Shocks `moves` on `market` and checks the keeper's work in the blocks after. */
+async function shockAndCheck(client: PublicClient, market: MarketDeployment, users: readonly Address[], moves: readonly (readonly [string, number])[]) {
+  const shockBlock = (await shock(market, moves)).blockNumber;
   const underWater = await liquidatableAt(client, market.pool, users, shockBlock);
   expect(underWater.length).toBeGreaterThan(5);
   await waitForBlock(client, shockBlock + 4n);
@@ -74,14 +82,41 @@ async function shockAndCheck(client: PublicClient, market: MarketDeployment, use
   return { shockBlock, underWater, liquidations };
 }
 
-describe("keeper run", () => {
-  it("liquidates every account a price shock puts under water, in the next block or the one after", async () => {
-    const sandbox = await sandboxWithKeeperWallet(200, 81);
+/** Per version: the restart test's second shock. On 3.6 it moves the ETH-correlated eMode's LT-0
+ * reserve (wstETH, collateral only in the category) and its LTV-zero asset (weETH). */
+const VERSIONS: [AaveVersion, [string, number][]][] = [
+  ["3.0", [["WBTC", -30]]],
+  ["3.6", [["wstETH", -25], ["weETH", -20]]],
+];
+
+describe.each(VERSIONS)("keeper run on Aave %s", (aave, secondShock) => {
+  let sandbox: Sandbox;
+  let built: string;
+  let users: Address[];
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ aave, borrowers: 200, seed: 81 });
+    await fundWallet(sandbox.market, SANDBOX_KEEPER_ADDRESS, 50_000_000n);
+    users = sandbox.borrowers.map((b) => b.address);
+    built = await rpc<string>(sandbox.anvil.rpcUrl, "evm_snapshot", []);
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+  beforeEach(async () => {
+    // Every test starts from the market as built (a revert consumes the snapshot: take it again).
+    // The previous test's transactions still in the mempool would be mined again after the revert: drop them.
+    expect(await rpc<boolean>(sandbox.anvil.rpcUrl, "evm_revert", [built])).toBe(true);
+    await rpc(sandbox.anvil.rpcUrl, "anvil_dropAllTransactions", []);
+    built = await rpc<string>(sandbox.anvil.rpcUrl, "evm_snapshot", []);
     await rpc(sandbox.anvil.rpcUrl, "evm_setIntervalMining", [1]);
+  });
+
+  it("liquidates every account a price shock puts under water, in the next block or the one after", async () => {
     const client = createPublicClient({ transport: http(sandbox.anvil.rpcUrl), cacheTime: 0 });
     const keeper = run(keeperEnv(sandbox.market, sandbox.anvil.rpcUrl));
     await keeper.waitFor((l) => l.msg === "keeper running", 60_000, "keeper running");
-    const { underWater } = await shockAndCheck(client, sandbox.market, sandbox.borrowers.map((b) => b.address), -25);
+    const { underWater } = await shockAndCheck(client, sandbox.market, users, [["WETH", -25]]);
     await keeper.waitFor((l) => l.msg === "liquidated", 1_000, "a liquidated line");
     expect(await keeper.stop("SIGTERM")).toBe(0);
     const stopped = keeper.lines.find((l) => l.msg === "stopped")!;
@@ -89,19 +124,15 @@ describe("keeper run", () => {
   });
 
   it("follows new heads over WS_URL (polling every 20 s would be far too slow to pass)", async () => {
-    const sandbox = await sandboxWithKeeperWallet(120, 85);
-    await rpc(sandbox.anvil.rpcUrl, "evm_setIntervalMining", [1]);
     const client = createPublicClient({ transport: http(sandbox.anvil.rpcUrl), cacheTime: 0 });
     const keeper = run(keeperEnv(sandbox.market, sandbox.anvil.rpcUrl, { WS_URL: sandbox.anvil.wsUrl, POLL_INTERVAL_MS: "20000" }));
     await keeper.waitFor((l) => l.msg === "keeper running", 60_000, "keeper running");
     await keeper.waitFor((l) => l.msg === "following new heads over WS_URL", 5_000, "the WS subscription");
-    await shockAndCheck(client, sandbox.market, sandbox.borrowers.map((b) => b.address), -25);
+    await shockAndCheck(client, sandbox.market, users, [["WETH", -25]]);
     expect(await keeper.stop("SIGTERM")).toBe(0);
   });
 
   it("rides out an RPC outage: backs off, says so once, resumes and still liquidates", async () => {
-    const sandbox = await sandboxWithKeeperWallet(120, 86);
-    await rpc(sandbox.anvil.rpcUrl, "evm_setIntervalMining", [1]);
     const proxy = await startRpcProxy(sandbox.anvil.rpcUrl);
     cleanups.push(() => proxy.close());
     const client = createPublicClient({ transport: http(sandbox.anvil.rpcUrl), cacheTime: 0 });
@@ -114,26 +145,23 @@ describe("keeper run", () => {
     expect(keeper.lines.filter((l) => l.msg === "RPC error: backing off and retrying")).toHaveLength(1);
     proxy.up();
     await keeper.waitFor((l) => l.msg === "RPC answers again: resumed", 30_000, "the resumed line");
-    await shockAndCheck(client, sandbox.market, sandbox.borrowers.map((b) => b.address), -25);
+    await shockAndCheck(client, sandbox.market, users, [["WETH", -25]]);
     expect(await keeper.stop("SIGTERM")).toBe(0);
   });
 
   it("does the same through a forked anvil", async () => {
-    const sandbox = await sandboxWithKeeperWallet(200, 82);
     let fork: AnvilInstance | undefined = await startForkedAnvil(sandbox.anvil.rpcUrl, { blockTime: 1 });
     cleanups.push(() => fork?.stop());
     const onFork: MarketDeployment = { ...sandbox.market, rpcUrl: fork.rpcUrl, assets: sandbox.market.assets.map((a) => ({ ...a })) };
     const client = createPublicClient({ transport: http(fork.rpcUrl), cacheTime: 0 });
     const keeper = run(keeperEnv(onFork, fork.rpcUrl));
     await keeper.waitFor((l) => l.msg === "keeper running", 60_000, "keeper running");
-    await shockAndCheck(client, onFork, sandbox.borrowers.map((b) => b.address), -25);
+    await shockAndCheck(client, onFork, users, [["WETH", -25]]);
     expect(await keeper.stop("SIGTERM")).toBe(0);
     fork = undefined;
   });
 
   it("dry run: one opportunity line per liquidatable account, and no transaction at all", async () => {
-    const sandbox = await sandboxWithKeeperWallet(200, 83);
-    await rpc(sandbox.anvil.rpcUrl, "evm_setIntervalMining", [1]);
     const client = createPublicClient({ transport: http(sandbox.anvil.rpcUrl), cacheTime: 0 });
     const env = keeperEnv(sandbox.market, sandbox.anvil.rpcUrl, { DRY_RUN: "true" });
     delete env.PRIVATE_KEY; // no key needed in dry run
@@ -142,13 +170,13 @@ describe("keeper run", () => {
     const nonceBefore = await client.getTransactionCount({ address: SANDBOX_KEEPER_ADDRESS });
     const weth = sandbox.market.assets.find((a) => a.symbol === "WETH")!;
     const move = await setFeedAnswer(sandbox.market, "WETH", movedPrice(weth.spec.priceUsd, -25));
-    const underWater = await liquidatableAt(client, sandbox.market.pool, sandbox.borrowers.map((b) => b.address), move.blockNumber);
+    const underWater = await liquidatableAt(client, sandbox.market.pool, users, move.blockNumber);
     expect(underWater.length).toBeGreaterThan(5);
     await waitForBlock(client, move.blockNumber + 4n);
     const opportunities = keeper.lines.filter((l) => l.msg === "opportunity");
-    const users = opportunities.map((l) => String(l.user).toLowerCase());
-    expect(new Set(users).size, "one line per account").toBe(users.length);
-    expect([...users].sort()).toEqual(underWater.map((u) => u.toLowerCase()).sort());
+    const seen = opportunities.map((l) => String(l.user).toLowerCase());
+    expect(new Set(seen).size, "one line per account").toBe(seen.length);
+    expect([...seen].sort()).toEqual(underWater.map((u) => u.toLowerCase()).sort());
     for (const line of opportunities) {
       expect(line).toMatchObject({ dryRun: true, simulation: { ok: true } });
       expect(BigInt(String(line.debtToCover))).toBeGreaterThan(0n);
@@ -161,18 +189,14 @@ describe("keeper run", () => {
   });
 
   it("restarts after SIGKILL between two shocks: the second shock's accounts are liquidated, none twice", async () => {
-    const sandbox = await sandboxWithKeeperWallet(200, 84);
-    await rpc(sandbox.anvil.rpcUrl, "evm_setIntervalMining", [1]);
     const client = createPublicClient({ transport: http(sandbox.anvil.rpcUrl), cacheTime: 0 });
-    const users = sandbox.borrowers.map((b) => b.address);
     const env = keeperEnv(sandbox.market, sandbox.anvil.rpcUrl);
     const first = run(env);
     await first.waitFor((l) => l.msg === "keeper running", 60_000, "keeper running");
-    const one = await shockAndCheck(client, sandbox.market, users, -20);
+    const one = await shockAndCheck(client, sandbox.market, users, [["WETH", -20]]);
     expect(await first.stop("SIGKILL")).toBe(null);
 
-    const wbtc = sandbox.market.assets.find((a) => a.symbol === "WBTC")!;
-    const move = await setFeedAnswer(sandbox.market, "WBTC", movedPrice(wbtc.spec.priceUsd, -30));
+    const move = await shock(sandbox.market, secondShock);
     const underWater = await liquidatableAt(client, sandbox.market.pool, users, move.blockNumber);
     expect(underWater.length).toBeGreaterThan(3);
     const second = run(env);
@@ -187,6 +211,9 @@ describe("keeper run", () => {
     // Each liquidation hit an account under water just before it: nothing was liquidated again
     // after its first liquidation had already brought it back above 1.
     for (const l of all) expect((await liquidatableAt(client, sandbox.market.pool, [l.user], l.blockNumber - 1n)).length).toBe(1);
+    // The second shock's assets were seized (on 3.6: wstETH, collateral only inside its eMode, and weETH, LTV 0 there).
+    const seized = new Set(all.filter((l) => l.blockNumber > move.blockNumber).map((l) => symbolOf(sandbox.market, l.collateralAsset)));
+    for (const [symbol] of secondShock) expect(seized, `${symbol} seized after the restart`).toContain(symbol);
     const txs = await transactionsFrom(client, SANDBOX_KEEPER_ADDRESS, one.shockBlock, running + 4n);
     expect(txs.filter((t) => t.status !== "success")).toEqual([]);
     expect(await second.stop("SIGTERM")).toBe(0);

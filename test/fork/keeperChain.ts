@@ -14,6 +14,8 @@ export async function liquidatableAt(client: PublicClient, pool: Address, users:
 
 export interface KeeperLiquidation {
   user: Address;
+  collateralAsset: Address;
+  debtAsset: Address;
   blockNumber: bigint;
   transactionHash: Hex;
   debtToCover: bigint;
@@ -24,7 +26,10 @@ export async function liquidationsBy(client: PublicClient, pool: Address, liquid
   const logs = await client.getLogs({ address: pool, fromBlock, toBlock });
   return parseEventLogs({ abi: poolAbi, eventName: "LiquidationCall", logs })
     .filter((l) => l.args.liquidator.toLowerCase() === liquidator.toLowerCase())
-    .map((l) => ({ user: l.args.user, blockNumber: l.blockNumber, transactionHash: l.transactionHash, debtToCover: l.args.debtToCover, collateral: l.args.liquidatedCollateralAmount }));
+    .map((l) => ({
+      user: l.args.user, collateralAsset: l.args.collateralAsset, debtAsset: l.args.debtAsset, blockNumber: l.blockNumber,
+      transactionHash: l.transactionHash, debtToCover: l.args.debtToCover, collateral: l.args.liquidatedCollateralAmount,
+    }));
 }
 
 /** Every transaction `from` sent in the range, with its receipt status. */

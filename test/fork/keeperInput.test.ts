@@ -3,12 +3,12 @@
 // waited for, with a clear log line.
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SANDBOX_KEEPER_KEY } from "../../src/sandbox/keeperWallet.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
+import { describeSandbox, startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { KEEPER_BIN, startKeeper } from "../helpers/keeperProcess.js";
 
 let sandbox: Sandbox;
@@ -30,9 +30,16 @@ function good(): Record<string, string> {
   };
 }
 
-function runOnce(env: Record<string, string | undefined>) {
+function runOnce(env: Record<string, string | undefined>, options: { cwd?: string; args?: string[] } = {}) {
   const clean = Object.fromEntries(Object.entries({ PATH: process.env.PATH, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
-  return spawnSync(process.execPath, [KEEPER_BIN, "run"], { env: clean, cwd, encoding: "utf8", timeout: 60_000 });
+  return spawnSync(process.execPath, [KEEPER_BIN, ...(options.args ?? ["run"])], { env: clean, cwd: options.cwd ?? cwd, encoding: "utf8", timeout: 60_000 });
+}
+
+/** A file where a directory is expected, in the test's working directory. */
+function aFile(): string {
+  const file = join(cwd, "not-a-directory");
+  writeFileSync(file, "");
+  return file;
 }
 
 const cases: [string, Record<string, string | undefined>, RegExp][] = [
@@ -58,11 +65,16 @@ const cases: [string, Record<string, string | undefined>, RegExp][] = [
   ["LOG_LEVEL malformed", { LOG_LEVEL: "loud" }, /^keeper: LOG_LEVEL: /],
   ["MAX_FEE_GWEI malformed", { MAX_FEE_GWEI: "lots" }, /^keeper: MAX_FEE_GWEI: /],
   ["POLL_INTERVAL_MS malformed", { POLL_INTERVAL_MS: "0" }, /^keeper: POLL_INTERVAL_MS: /],
+  ["STATE_DIR a file", { STATE_DIR: "<file>" }, /^keeper: STATE_DIR: \/.*not-a-directory is a file, not a directory$/],
+  ["STATE_DIR under a file", { STATE_DIR: "<file>/state" }, /^keeper: STATE_DIR: \/.*not-a-directory\/state cannot be created: .*not-a-directory is a file$/],
+  // Not writable even for root: sysfs refuses new directories (EPERM), and a non-root user gets EACCES.
+  ["STATE_DIR not writable", { STATE_DIR: "/sys/keeper-state" }, /^keeper: STATE_DIR: \/sys\/keeper-state cannot be created \((EPERM|EACCES|EROFS)/],
 ];
 
 describe("keeper run: bad input", () => {
   it.each(cases)("%s: one line naming the setting, exit code 2", (_name, change, message) => {
-    const result = runOnce({ ...good(), ...change });
+    const file = aFile();
+    const result = runOnce({ ...good(), ...Object.fromEntries(Object.entries(change).map(([k, v]) => [k, v?.replace("<file>", file)])) });
     expect(result.status, result.stdout + result.stderr).toBe(2);
     const errorLines = result.stderr.trim().split("\n");
     expect(errorLines).toHaveLength(1);
@@ -98,5 +110,45 @@ describe("keeper run: bad input", () => {
     } finally {
       await keeper.stop("SIGKILL");
     }
+  });
+});
+
+describe("STATE_DIR and the sandbox's file", () => {
+  it("STATE_DIR missing: created (parents too), and the checkpoint is written there", async () => {
+    const stateDir = join(cwd, "fresh", "nested", "state");
+    expect(existsSync(stateDir)).toBe(false);
+    const keeper = startKeeper(["run"], { ...good(), STATE_DIR: stateDir, DRY_RUN: "true", PRIVATE_KEY: "" });
+    try {
+      await keeper.waitFor((l) => l.msg === "keeper running", 60_000, "keeper running");
+      expect(readdirSync(stateDir)).toContain("checkpoint.json");
+      expect(await keeper.stop("SIGTERM")).toBe(0);
+    } finally {
+      await keeper.stop("SIGKILL");
+    }
+  });
+
+  it("RPC_URL unset and .keeper/sandbox.json from a sandbox that is gone: one line naming RPC_URL and the file, exit 2, at once", () => {
+    const dir = mkdtempSync(join(cwd, "stale-"));
+    mkdirSync(join(dir, ".keeper"));
+    // The file a sandbox leaves behind, pointing at a port nothing listens on any more.
+    writeFileSync(join(dir, ".keeper/sandbox.json"), JSON.stringify({ ...describeSandbox(sandbox, 91), rpcUrl: "http://127.0.0.1:9" }));
+    for (const args of [["run"], ["scan"]]) {
+      const started = Date.now();
+      const result = runOnce({ ...good(), RPC_URL: undefined, STATE_DIR: join(dir, "state") }, { cwd: dir, args });
+      expect(result.status, result.stdout + result.stderr).toBe(2);
+      const lines = result.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^keeper: RPC_URL: not set, and the sandbox in \/.*\.keeper\/sandbox\.json \(http:\/\/127\.0\.0\.1:9\) does not answer/);
+      expect(Date.now() - started, `${args[0]} gave up at once`).toBeLessThan(15_000);
+    }
+  });
+
+  it("RPC_URL unset and the sandbox's file of a sandbox that runs: keeper uses it", async () => {
+    const dir = mkdtempSync(join(cwd, "live-"));
+    mkdirSync(join(dir, ".keeper"));
+    writeFileSync(join(dir, ".keeper/sandbox.json"), JSON.stringify(describeSandbox(sandbox, 91)));
+    const scan = runOnce({ STATE_DIR: join(dir, "state") }, { cwd: dir, args: ["scan", "--json"] });
+    expect(scan.status, scan.stderr).toBe(0);
+    expect(JSON.parse(scan.stdout).pool).toBe(sandbox.market.pool);
   });
 });

@@ -87,10 +87,11 @@ describe("keeper sandbox (command line)", () => {
     const dir = mkdtempSync(join(tmpdir(), "keeper-sandbox-"));
     dirs.push(dir);
     const out = join(dir, "sandbox.json");
-    // The keeper daemon runs on Aave 3.0 until the 3.6 rules land (it refuses POOL_REVISION 10).
-    const child = spawn(process.execPath, [KEEPER, "sandbox", "--aave", "3.0", "--borrowers", "150", "--block-time", "1", "--shock", "WETH:-25", "--shock-after", "1", "--out", out], { stdio: ["ignore", "pipe", "pipe"] });
+    // The default market (Aave 3.6), as the README's first command builds it.
+    const child = spawn(process.execPath, [KEEPER, "sandbox", "--borrowers", "150", "--block-time", "1", "--shock", "WETH:-25", "--shock-after", "1", "--out", out], { stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
     const output = await waitForLine(child, /sandbox and keeper running/, 120_000);
+    expect(output).toContain("Aave V3.6 market (POOL_REVISION 10)");
     expect(output).toMatch(/price shock: WETH -25%/);
     const liquidated = Number(/accounts liquidated\s+(\d+)/.exec(output)?.[1]);
     expect(liquidated).toBeGreaterThan(5);

@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 
-export const KEEPER_BIN = join(import.meta.dirname, "../../bin/keeper.js");
+export const REPO_ROOT = join(import.meta.dirname, "../..");
+export const KEEPER_BIN = join(REPO_ROOT, "bin/keeper.js");
 
 export interface LogLine {
   level: number;
@@ -24,20 +25,42 @@ export interface KeeperProcess {
 
 const running = new Set<ChildProcess>();
 process.on("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
+  for (const child of running) signal(child, "SIGKILL");
 });
 
-export function startKeeper(args: string[], env: Record<string, string>): KeeperProcess {
-  const child = spawn(process.execPath, [KEEPER_BIN, ...args], {
-    // Only what the test gives (plus PATH): the keeper must not pick up this machine's settings.
-    env: { PATH: process.env.PATH ?? "", ...env },
+/**
+ * Under npx the keeper is a grandchild (npm → sh → node), and a signal to npm does not reach it
+ * (sh does not pass it on): npx's children run in their own process group, which gets the signal.
+ */
+function signal(child: ChildProcess, sig: NodeJS.Signals): void {
+  try {
+    if (child.spawnargs[0] === "npx" && child.pid !== undefined) process.kill(-child.pid, sig);
+    else child.kill(sig);
+  } catch {
+    // already gone
+  }
+}
+
+export interface StartOptions {
+  /** "npx": `npx keeper ...` from the repository, as the README says (npm's start-up included); default `node bin/keeper.js` */
+  via?: "node" | "npx";
+}
+
+export function startKeeper(args: string[], env: Record<string, string>, options: StartOptions = {}): KeeperProcess {
+  const [command, commandArgs] = options.via === "npx" ? ["npx", ["keeper", ...args]] : [process.execPath, [KEEPER_BIN, ...args]];
+  const child = spawn(command, commandArgs, {
+    // Only what the test gives (plus PATH, and HOME for npm's cache): the keeper must not pick up this machine's settings.
+    env: { PATH: process.env.PATH ?? "", ...(options.via === "npx" && { HOME: process.env.HOME ?? "" }), ...env },
+    cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.via === "npx",
   });
   running.add(child);
   const lines: LogLine[] = [];
   const text: string[] = [];
   const waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => { running.delete(child); resolve(code); }));
+  // "close": every process holding the pipes is gone (under npx, the keeper after npm).
+  const exited = new Promise<number | null>((resolve) => child.on(options.via === "npx" ? "close" : "exit", (code) => { running.delete(child); resolve(code); }));
   let buffer = "";
   const onData = (chunk: Buffer) => {
     buffer += chunk.toString();
@@ -78,8 +101,8 @@ export function startKeeper(args: string[], env: Record<string, string>): Keeper
         void exited.then((code) => { clearTimeout(timer); reject(new Error(`keeper exited (${code}) before logging ${what}; last lines:\n${[...lines.slice(-15).map((l) => JSON.stringify(l)), ...text.slice(-10)].join("\n")}`)); });
       });
     },
-    async stop(signal) {
-      if (child.exitCode === null) child.kill(signal);
+    async stop(sig) {
+      if (running.has(child)) signal(child, sig);
       return exited;
     },
   };

@@ -8,6 +8,8 @@ export interface RpcProxyOptions {
   maxLogRange?: number;
   /** added to every request */
   delayMs?: number;
+  /** the n-th eth_sendRawTransaction seen (from 0, batches included) is refused with this message when it returns one */
+  refuseSend?: (n: number) => string | undefined;
 }
 
 export interface RpcProxy {
@@ -25,6 +27,7 @@ export interface RpcProxy {
 export async function startRpcProxy(target: string, options: RpcProxyOptions = {}): Promise<RpcProxy> {
   const counts = new Map<string, number>();
   let isDown = false;
+  let sent = 0;
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -53,6 +56,31 @@ export async function startRpcProxy(target: string, options: RpcProxyOptions = {
           );
           return;
         }
+      }
+    }
+    if (options.refuseSend && Array.isArray(parsed) && parsed.some((c) => c.method === "eth_sendRawTransaction")) {
+      // Refused calls get an error answer; the rest go upstream in one batch, answers merged by id.
+      const refused = new Map<unknown, string>();
+      for (const call of parsed) {
+        if (call.method !== "eth_sendRawTransaction") continue;
+        const message = options.refuseSend(sent++);
+        if (message !== undefined) refused.set(call.id, message);
+      }
+      const forward = parsed.filter((c) => !refused.has(c.id));
+      const upstream = forward.length === 0
+        ? undefined
+        : await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(forward) });
+      const answers = upstream ? ((await upstream.json()) as unknown[]) : [];
+      const merged = [...answers, ...[...refused].map(([id, message]) => ({ jsonrpc: "2.0", id, error: { code: -32000, message } }))];
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(merged));
+      return;
+    }
+    if (options.refuseSend && !Array.isArray(parsed) && parsed.method === "eth_sendRawTransaction") {
+      const message = options.refuseSend(sent++);
+      if (message !== undefined) {
+        const answer = { jsonrpc: "2.0", id: parsed.id, error: { code: -32000, message } };
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
+        return;
       }
     }
     try {

@@ -64,6 +64,7 @@ describe("loadConfig defaults", () => {
       txTimeoutBlocks: 3,
       pollIntervalMs: 1000,
       logChunkBlocks: 2000,
+      maxInflightBlocks: 2,
       uniswap: {},
       swapSlippageBps: 50,
     });
@@ -144,8 +145,12 @@ describe("numbers", () => {
       TX_TIMEOUT_BLOCKS: "+5",
       POLL_INTERVAL_MS: "250",
       LOG_CHUNK_BLOCKS: "10000",
+      MAX_INFLIGHT_BLOCKS: "4",
+      WRAPPED_NATIVE_TOKEN: "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2",
     });
     expect(c).toMatchObject({
+      maxInflightBlocks: 4,
+      wrappedNativeToken: "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
       chainId: 137,
       minProfitUsd: 0,
       maxFeeGwei: 150,
@@ -174,6 +179,8 @@ describe("numbers", () => {
     [{ POLL_INTERVAL_MS: "-100" }, 'POLL_INTERVAL_MS: "-100" is not a positive integer'],
     [{ POLL_INTERVAL_MS: "1s" }, 'POLL_INTERVAL_MS: "1s" is not a positive integer'],
     [{ LOG_CHUNK_BLOCKS: "0" }, 'LOG_CHUNK_BLOCKS: "0" is not a positive integer'],
+    [{ MAX_INFLIGHT_BLOCKS: "0" }, 'MAX_INFLIGHT_BLOCKS: "0" is not a positive integer'],
+    [{ MAX_INFLIGHT_BLOCKS: "1.5" }, 'MAX_INFLIGHT_BLOCKS: "1.5" is not a positive integer'],
   ])("rejects %j", (env, message) => {
     expectError(env, message);
   });

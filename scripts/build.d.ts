@@ -1,0 +1,1 @@
+export declare function buildDist(): Promise<{ inputs: number; entry: string }>;

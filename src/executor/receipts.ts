@@ -1,0 +1,71 @@
+// Receipts: which of the sent hashes were mined (one batched request for all of a block's), what a
+// mined liquidation moved (its LiquidationCall event) and why a mined one reverted.
+import {
+  decodeEventLog, formatTransactionReceipt, TransactionReceiptNotFoundError,
+  type Address, type Hex, type PublicClient, type RpcTransactionReceipt, type TransactionReceipt,
+} from "viem";
+import { poolAbi } from "../../contracts-abi/aave/index.js";
+import { rpcBatch } from "../chain/rpcBatch.js";
+import type { PoolCall } from "./poolCall.js";
+import { revertOf } from "./revertReason.js";
+
+const lower = (a: string) => a.toLowerCase();
+
+/** The receipts that exist among `hashes` (a missing one is not mined, or not known to the node). */
+export async function fetchReceipts(client: PublicClient, url: string, hashes: readonly Hex[]): Promise<Map<Hex, TransactionReceipt>> {
+  const out = new Map<Hex, TransactionReceipt>();
+  if (hashes.length === 0) return out;
+  let answers: Awaited<ReturnType<typeof rpcBatch<RpcTransactionReceipt | null>>> | undefined;
+  if (hashes.length > 1) {
+    const calls = hashes.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] }));
+    answers = await rpcBatch<RpcTransactionReceipt | null>(url, calls).catch(() => undefined);
+  }
+  if (answers && answers.every((a) => a.ok)) {
+    answers.forEach((a, i) => {
+      if (a.ok && a.result) out.set(hashes[i]!, formatTransactionReceipt(a.result));
+    });
+    return out;
+  }
+  // One request per hash: an endpoint that refuses batches, or a batch with a failed call.
+  const receipts = await Promise.all(
+    hashes.map((hash) =>
+      client.getTransactionReceipt({ hash }).catch((err: unknown) => {
+        if (err instanceof TransactionReceiptNotFoundError) return undefined;
+        throw err;
+      }),
+    ),
+  );
+  receipts.forEach((r, i) => r && out.set(hashes[i]!, r));
+  return out;
+}
+
+/** What a mined liquidation of `user` moved, from the pool's LiquidationCall events in the receipt. */
+export function liquidationAmounts(receipt: TransactionReceipt, pool: Address, user: Address): { debtRepaid: bigint; collateralReceived: bigint } {
+  let debtRepaid = 0n;
+  let collateralReceived = 0n;
+  for (const log of receipt.logs) {
+    if (lower(log.address) !== lower(pool)) continue;
+    try {
+      const event = decodeEventLog({ abi: poolAbi, eventName: "LiquidationCall", data: log.data, topics: log.topics });
+      if (lower(event.args.user) !== lower(user)) continue;
+      debtRepaid += event.args.debtToCover;
+      collateralReceived += event.args.liquidatedCollateralAmount;
+    } catch {
+      // another Pool event
+    }
+  }
+  return { debtRepaid, collateralReceived };
+}
+
+/** Why a mined liquidation reverted: replayed at the end of its block (what changed under it). */
+export async function revertReason(
+  client: PublicClient, receipt: TransactionReceipt, call: PoolCall, gasLimit: bigint, from: Address | undefined,
+): Promise<string> {
+  if (receipt.gasUsed >= gasLimit) return "OUT_OF_GAS";
+  try {
+    await client.call({ account: from, to: call.to, data: call.data, blockNumber: receipt.blockNumber });
+    return "reverted on chain (a replay at the end of its block succeeds)";
+  } catch (err) {
+    return revertOf(err).reason;
+  }
+}

@@ -1,0 +1,111 @@
+// Simulation: does a pool call go through, and how much gas does it use? Many calls at once: one
+// eth_simulateV1 (the calls one after the other in one block, as our consecutive nonces will run;
+// about 3x cheaper on anvil than one eth_createAccessList each), else one JSON-RPC batch of
+// eth_createAccessList (it executes once and reports the gas; eth_estimateGas binary-searches,
+// executing many times). A call that fails there is run again alone through eth_call, which says
+// why; a failure never holds the other calls back.
+import type { Address, BlockTag, Hex, PublicClient } from "viem";
+import { rpc, RpcError } from "../chain/rpc.js";
+import { rpcBatch } from "../chain/rpcBatch.js";
+import type { PoolCall } from "./poolCall.js";
+import { reasonName, revertOf, TOKEN_TRANSFER_ERRORS } from "./revertReason.js";
+
+export type SimulationResult = { ok: true; gas: bigint } | { ok: false; reason: string };
+/** reverted: false when the failure is not a revert (an RPC failure): nothing is known about the call. */
+export type Simulation = { ok: true; gas: bigint } | { ok: false; reason: string; reverted: boolean };
+
+/** The simulation reason in a dry run without a wallet when every pool check passed. */
+export const NO_WALLET_REASON = "skipped: no wallet (the pool's checks pass; the debt transfer needs a funded, approved wallet)";
+
+/** Sender for simulations in dry run without a key; holds no tokens. */
+const NO_WALLET_SENDER: Address = "0x00000000000000000000000000000000000c0ffe";
+const BATCH_TIMEOUT_MS = 15_000;
+
+/** gasUsed is net of refunds (at most 1/5 of the gross) and nested calls keep 1/64 back: +5% here and
+ *  the gas-limit margin at sending cover both, as eth_estimateGas would. */
+const withRefundMargin = (gasUsed: bigint) => gasUsed + gasUsed / 20n;
+
+export class Simulator {
+  private readonly from: Address;
+  /** false once the node said it has no eth_simulateV1 */
+  private simulateV1 = true;
+
+  constructor(
+    private readonly client: PublicClient,
+    /** the node, for batches (the viem client sends one call per request) */
+    private readonly url: string,
+    private readonly wallet: Address | undefined,
+    private readonly scrub: (text: string) => string,
+  ) {
+    this.from = wallet ?? NO_WALLET_SENDER;
+  }
+
+  /**
+   * One call. Without a wallet (dry run, no key) it runs from an empty address: if it gets as far as
+   * pulling the debt token, every pool check passed and the result is NO_WALLET_REASON.
+   */
+  async one(call: PoolCall, blockTag: BlockTag = "latest"): Promise<Simulation> {
+    const { to, data } = call;
+    const account = this.from;
+    // A node that lacks eth_createAccessList, or a call that reverts, falls through to eth_call.
+    if (this.wallet) {
+      try {
+        const result = (await this.client.createAccessList({ account, to, data, blockTag })) as { gasUsed: bigint; error?: string };
+        if (!result.error && result.gasUsed > 0n) return { ok: true, gas: withRefundMargin(result.gasUsed) };
+      } catch {
+        // fall through: find the reason
+      }
+    }
+    try {
+      await this.client.call({ account, to, data, blockTag });
+    } catch (err) {
+      const r = revertOf(err);
+      if (!this.wallet && r.reverted && TOKEN_TRANSFER_ERRORS.has(reasonName(r.reason))) {
+        return { ok: false, reverted: false, reason: NO_WALLET_REASON };
+      }
+      return { ok: false, reverted: r.reverted, reason: this.scrub(r.reason) };
+    }
+    try {
+      return { ok: true, gas: await this.client.estimateGas({ account, to, data, blockTag }) };
+    } catch (err) {
+      const r = revertOf(err);
+      return { ok: false, reverted: r.reverted, reason: this.scrub(r.reason) };
+    }
+  }
+
+  /** Many calls at once: one batched request; the ones that fail in it get `one` (for their reason). */
+  async many(calls: readonly PoolCall[], blockTag: BlockTag = "latest"): Promise<Simulation[]> {
+    if (calls.length === 0) return [];
+    if (!this.wallet || calls.length === 1) return Promise.all(calls.map((c) => this.one(c, blockTag)));
+    const gases = (this.simulateV1 && (await this.simulateInOneBlock(calls, blockTag))) || (await this.accessListBatch(calls, blockTag));
+    if (!gases) return Promise.all(calls.map((c) => this.one(c, blockTag)));
+    return Promise.all(gases.map((gas, i) => (gas > 0n ? { ok: true as const, gas: withRefundMargin(gas) } : this.one(calls[i]!, blockTag))));
+  }
+
+  /** Gas used by each call run in sequence in one simulated block (0n: it failed), or undefined. */
+  private async simulateInOneBlock(calls: readonly PoolCall[], blockTag: BlockTag): Promise<bigint[] | undefined> {
+    const payload = { blockStateCalls: [{ calls: calls.map((c) => ({ from: this.from, to: c.to, data: c.data })) }], validation: false };
+    try {
+      type Answer = { calls: { status: Hex; gasUsed: Hex }[] }[];
+      const [block] = await rpc<Answer>(this.url, "eth_simulateV1", [payload, blockTag], { timeoutMs: BATCH_TIMEOUT_MS });
+      if (!block || block.calls.length !== calls.length) return undefined;
+      return block.calls.map((c) => (c.status === "0x1" ? BigInt(c.gasUsed) : 0n));
+    } catch (err) {
+      const missing = err instanceof RpcError && (err.code === -32601 || /not (found|supported|available)|unsupported/i.test(err.message));
+      if (missing) this.simulateV1 = false;
+      return undefined;
+    }
+  }
+
+  /** Gas used by each call, from one batch of eth_createAccessList (0n: it failed), or undefined. */
+  private async accessListBatch(calls: readonly PoolCall[], blockTag: BlockTag): Promise<bigint[] | undefined> {
+    const requests = calls.map((c) => ({ method: "eth_createAccessList", params: [{ from: this.from, to: c.to, data: c.data }, blockTag] }));
+    try {
+      const answers = await rpcBatch<{ gasUsed?: Hex; error?: string }>(this.url, requests, BATCH_TIMEOUT_MS);
+      return answers.map((a) => (a.ok && !a.result.error && a.result.gasUsed ? BigInt(a.result.gasUsed) : 0n));
+    } catch {
+      // An endpoint that refuses batches: one request per call.
+      return undefined;
+    }
+  }
+}

@@ -16,9 +16,10 @@
 // (0x00…01 underlying assets, 1e47 debts). So we probe getEModes(): if it reverts, the provider is the
 // V3.0 one and we read it ourselves with ethers and the V3.0 ABI, humanise the result into the shape
 // contract-helpers would give, and synthesise math-utils' eMode bitmaps from the per-reserve eMode
-// category ids. Aave 3.6's UiPoolDataProviderV3 (aave-v3-origin 3.6) drops fields contract-helpers 1.38
-// decodes (virtualAccActive, ...), so ethers throws a decode error on it: the caller says the pool is
-// 3.6 (`aaveVersion`) and we read it with the 3.6 ABI (contracts-abi/aave-v3.6), eMode bitmaps included.
+// category ids. Aave 3.6's UiPoolDataProviderV3 (aave-v3-origin 3.6) returns eModes without the `isolated`
+// flag contract-helpers 1.38 decodes between collateralBitmap and label, so ethers fails on getEModes():
+// the caller says the pool is 3.6 (`aaveVersion`) and we read all of it with the 3.6 ABI
+// (contracts-abi/aave-v3.6), eMode bitmaps included.
 // Either way the result is sanity-checked against getReservesList().
 //
 // This module does I/O (RPC reads), so it lives in src/cli next to its only user, `keeper inspect`.
@@ -412,8 +413,8 @@ async function readV36(contract: unknown, provider: string, user: string): Promi
     virtualUnderlyingBalance: r.virtualUnderlyingBalance.toString(),
     deficit: r.deficit.toString(),
   }));
-  // 3.6 keeps eModes as categories with bitmaps (EModeConfiguration), as math-utils expects; there are
-  // no isolated eModes in the struct.
+  // 3.6 keeps eModes as categories with bitmaps (EModeConfiguration), as math-utils expects; its struct
+  // has no `isolated` flag (3.6 has no isolated eModes).
   const eModes: EModeData[] = eModesRaw.map((e) => ({
     id: Number(e.id),
     eMode: {

@@ -10,7 +10,9 @@ import { compileAccount, evaluateAccount, healthOf } from "../risk/healthFactor.
 import { liquidationPrices } from "../risk/liquidationPrice.js";
 import { eModeView, snapshotMarket } from "../risk/marketSnapshot.js";
 import { rulesForRevision } from "../risk/rules.js";
+import { RULES_V3_6 } from "../risk/rulesV36.js";
 import { WAD } from "../risk/wadRayMath.js";
+import type { computeWithAaveUtilities as ComputeFn, mathUtilsTolerance as ToleranceFn } from "./aaveUtilitiesCheck.js";
 import { discoverMarket, MarketReader } from "../watcher/marketReader.js";
 import { readPositions } from "../watcher/positionReader.js";
 import { readSymbols } from "../chain/tokens.js";
@@ -64,15 +66,18 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   const symbolList = await readSymbols(client, reserves.map((r) => r.asset));
   const symbol = new Map(reserves.map((r, i) => [r.id, symbolList[i]!]));
 
+  const v36 = rules === RULES_V3_6;
   let utilities: { healthFactor: bigint | null; error?: string } | undefined;
+  let computeWithAaveUtilities: typeof ComputeFn;
+  let mathUtilsTolerance: typeof ToleranceFn | undefined;
   if (!values["no-aave-utilities"]) {
     try {
       const ui = target.uiPoolDataProvider;
       if (!ui) throw new Error("UI_POOL_DATA_PROVIDER not set");
-      const { computeWithAaveUtilities } = await import("../risk/aaveUtilitiesCheck.js");
+      ({ computeWithAaveUtilities, mathUtilsTolerance } = await import("./aaveUtilitiesCheck.js"));
       const result = await computeWithAaveUtilities({
         rpcUrl: target.rpcUrl, chainId: await client.getChainId(), uiPoolDataProvider: ui, poolAddressesProvider: target.addressesProvider,
-        user, blockTag: at, currentTimestamp: Number(block.timestamp),
+        user, blockTag: at, currentTimestamp: Number(block.timestamp), ...(v36 ? { aaveVersion: "3.6" as const } : {}),
       });
       utilities = { healthFactor: result.healthFactor === null ? null : decimalToWad(result.healthFactor) };
     } catch (err) {
@@ -100,11 +105,12 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   if (engine.totalCollateralBase !== onChain[0] || engine.totalDebtBase !== onChain[1]) {
     disagreements.push(`engine totals ${engine.totalCollateralBase}/${engine.totalDebtBase} != getUserAccountData ${onChain[0]}/${onChain[1]}`);
   }
-  // math-utils works in decimals and keeps the fraction of the average liquidation threshold that
-  // the contracts truncate to a basis point (AAVE-V3.md §7): compare within that one basis point.
-  if (utilitiesHf !== undefined && onChain[5] !== maxUint && utilitiesHf !== maxUint) {
+  // math-utils is not bit-exact: 3.0 truncates the average liquidation threshold to a basis point where
+  // math-utils keeps the fraction (AAVE-V3.md §7); 3.6 rounds balances its own way (see mathUtilsTolerance).
+  if (utilitiesHf !== undefined && onChain[5] !== maxUint && utilitiesHf !== maxUint && mathUtilsTolerance) {
     const diff = Number(utilitiesHf - onChain[5]) / Number(onChain[5]);
-    const tolerance = 1 / Math.max(1, Number(onChain[3])) + 1e-9;
+    const balances = rows.flatMap((r) => [{ amount: r.collateral, base: r.collateralBase }, { amount: r.debt, base: r.debtBase }]);
+    const tolerance = mathUtilsTolerance(v36 ? "3.6" : "3.0", onChain[3], balances);
     if (Math.abs(diff) > tolerance) disagreements.push(`@aave/math-utils differs from getUserAccountData by ${(diff * 100).toFixed(4)}%`);
   } else if (utilitiesHf !== undefined && (utilitiesHf === maxUint) !== (onChain[5] === maxUint)) {
     disagreements.push("@aave/math-utils and getUserAccountData disagree on whether the account has debt");

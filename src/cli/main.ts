@@ -20,10 +20,14 @@ const COMMANDS = new Map<string, () => Promise<Command>>([
   ["scan", async () => { const m = await import("./scanCommand.js"); return { run: m.scanCommand, help: m.SCAN_HELP }; }],
   ["inspect", async () => { const m = await import("./inspectCommand.js"); return { run: m.inspectCommand, help: m.INSPECT_HELP }; }],
   ["markets", async () => { const m = await import("./marketsCommand.js"); return { run: m.marketsCommand, help: m.MARKETS_HELP }; }],
+  ["deploy-liquidator", async () => {
+    const m = await import("./deployLiquidatorCommand.js");
+    return { run: m.deployLiquidatorCommand, help: m.DEPLOY_LIQUIDATOR_HELP };
+  }],
 ]);
 
 async function help(): Promise<string> {
-  const [run, sandbox, scan, inspect, markets] = await Promise.all([...COMMANDS.values()].map((load) => load()));
+  const [run, sandbox, scan, inspect, markets, deployLiquidator] = await Promise.all([...COMMANDS.values()].map((load) => load()));
   return `keeper: a liquidation keeper for Aave V3
 
 Usage: keeper <command> [options]
@@ -34,6 +38,7 @@ Commands:
   scan        sync with the chain and list accounts by health factor, with liquidation prices
   inspect     one account reserve by reserve, its health factor computed three ways
   markets     the Aave V3 markets POOL_ADDRESSES_PROVIDER accepts by name
+  deploy-liquidator  deploy the flash-loan Liquidator contract for PRIVATE_KEY, print LIQUIDATOR_ADDRESS
   help        show this help
 
 Settings come from the environment or .env (see .env.example).
@@ -46,7 +51,9 @@ ${scan!.help}
 
 ${inspect!.help}
 
-${markets!.help}`;
+${markets!.help}
+
+${deployLiquidator!.help}`;
 }
 
 function version(): string {
@@ -81,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(version());
       return 0;
     default:
-      throw new UsageError(`unknown command "${command}" (commands: run, sandbox, scan, inspect, markets, help)`);
+      throw new UsageError(`unknown command "${command}" (commands: run, sandbox, scan, inspect, markets, deploy-liquidator, help)`);
   }
 }
 

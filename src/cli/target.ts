@@ -4,8 +4,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Address, Hex, PublicClient } from "viem";
 import { createChainClient } from "../chain/client.js";
+import { HUB_SYMBOLS } from "../sandbox/uniswap.js";
 import { redactUrl, rpc } from "../chain/rpc.js";
-import { ConfigError, ensureStateDir, requirePoolAddressesProvider, requireRpcUrl, type KeeperConfig } from "../config/index.js";
+import {
+  ConfigError,
+  ensureStateDir,
+  requirePoolAddressesProvider,
+  requireRpcUrl,
+  type KeeperConfig,
+  type UniswapAddresses,
+} from "../config/index.js";
 
 export const DEFAULT_SANDBOX_FILE = ".keeper/sandbox.json";
 
@@ -23,6 +31,10 @@ export interface ChainTarget {
   wrappedNativeToken?: Address;
   /** "env": RPC_URL and friends; "sandbox": the running sandbox's file */
   source: "env" | "sandbox";
+  /** the sandbox's Uniswap V3 (its file's `uniswap`): the default of the UNISWAP_V3_* settings there */
+  uniswap?: UniswapAddresses;
+  /** the sandbox's routing hubs (its WETH and USDC, the tokens its every pool pairs with) */
+  routingHubs?: Address[];
 }
 
 /**
@@ -46,7 +58,13 @@ export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_
   }
   const path = resolve(sandboxFile);
   if (!existsSync(path)) requireRpcUrl(config); // throws the one-line "RPC_URL: not set" error
-  let file: { rpcUrl?: string; deploymentBlock?: string; addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address; wrappedNativeToken?: Address } };
+  let file: {
+    rpcUrl?: string;
+    deploymentBlock?: string;
+    addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address; wrappedNativeToken?: Address };
+    uniswap?: { factory?: Address; swapRouter?: Address; quoterV2?: Address };
+    assets?: { symbol?: string; address?: Address }[];
+  };
   try {
     file = JSON.parse(readFileSync(path, "utf8"));
   } catch {
@@ -67,6 +85,10 @@ export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_
     // Every sandbox run is a new chain at the same addresses: keep its state apart.
     stateDir: join(config.stateDir, "sandbox"),
     source: "sandbox",
+    ...(file.uniswap?.factory && file.uniswap.swapRouter && file.uniswap.quoterV2 && {
+      uniswap: { factory: file.uniswap.factory, router: file.uniswap.swapRouter, quoter: file.uniswap.quoterV2 },
+    }),
+    routingHubs: HUB_SYMBOLS.flatMap((symbol) => file.assets?.find((a) => a.symbol === symbol)?.address ?? []),
   };
 }
 

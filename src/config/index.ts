@@ -56,6 +56,21 @@ export interface KeeperConfig {
   maxInflightBlocks: number;
   /** WRAPPED_NATIVE_TOKEN: the reserve that prices gas; unset = the chain's known one (src/config/chains.ts) */
   wrappedNativeToken?: `0x${string}`;
+  /** LIQUIDATOR_ADDRESS: the flash-loan Liquidator contract; unset = liquidate from the wallet only. */
+  liquidatorAddress?: `0x${string}`;
+  /** UNISWAP_V3_FACTORY / _ROUTER / _QUOTER as set; resolveUniswap fills the chain's defaults. */
+  uniswap: Partial<UniswapAddresses>;
+  /** SWAP_SLIPPAGE_BPS: the flash path's minAmountOut is the quote less this many basis points. */
+  swapSlippageBps: number;
+}
+
+/** The Uniswap V3 contracts the flash-loan path quotes and swaps on. */
+export interface UniswapAddresses {
+  factory: `0x${string}`;
+  /** the periphery's original SwapRouter (its params carry a deadline), not SwapRouter02 */
+  router: `0x${string}`;
+  /** QuoterV2 (not `view`: called with eth_call) */
+  quoter: `0x${string}`;
 }
 
 /** Every setting loadConfig reads, in the order it checks them (and .env.example lists them). */
@@ -80,6 +95,11 @@ export const SETTING_NAMES = [
   "LOG_CHUNK_BLOCKS",
   "MAX_INFLIGHT_BLOCKS",
   "WRAPPED_NATIVE_TOKEN",
+  "LIQUIDATOR_ADDRESS",
+  "UNISWAP_V3_FACTORY",
+  "UNISWAP_V3_ROUTER",
+  "UNISWAP_V3_QUOTER",
+  "SWAP_SLIPPAGE_BPS",
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -167,6 +187,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const logChunkBlocks = withDefault("LOG_CHUNK_BLOCKS", (n, raw) => parseInteger(n, raw, "positive"), 2000);
   const maxInflightBlocks = withDefault("MAX_INFLIGHT_BLOCKS", (n, raw) => parseInteger(n, raw, "positive"), 2);
   const wrappedNativeToken = optional("WRAPPED_NATIVE_TOKEN", parseAddress);
+  const liquidatorAddress = optional("LIQUIDATOR_ADDRESS", parseAddress);
+  const factory = optional("UNISWAP_V3_FACTORY", parseAddress);
+  const router = optional("UNISWAP_V3_ROUTER", parseAddress);
+  const quoter = optional("UNISWAP_V3_QUOTER", parseAddress);
+  const swapSlippageBps = withDefault("SWAP_SLIPPAGE_BPS", (n, raw) => {
+    const bps = parseInteger(n, raw, "non-negative");
+    if (bps >= 10_000) throw new ConfigError(n, `${show(raw)} is not below 10000 (basis points: 50 = 0.5%)`);
+    return bps;
+  }, 50);
 
   return {
     ...(rpcUrl !== undefined && { rpcUrl }),
@@ -191,7 +220,77 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     logChunkBlocks,
     maxInflightBlocks,
     ...(wrappedNativeToken !== undefined && { wrappedNativeToken }),
+    ...(liquidatorAddress !== undefined && { liquidatorAddress }),
+    uniswap: {
+      ...(factory !== undefined && { factory }),
+      ...(router !== undefined && { router }),
+      ...(quoter !== undefined && { quoter }),
+    },
+    swapSlippageBps,
   };
+}
+
+/**
+ * Uniswap V3's canonical deployments by chain id: the same three addresses on Ethereum, Optimism,
+ * Polygon and Arbitrum (Uniswap's v3 deployment docs). Other chains (Base has only SwapRouter02, whose
+ * params have no deadline) take the settings.
+ */
+export const CANONICAL_UNISWAP_V3: ReadonlyMap<number, UniswapAddresses> = new Map(
+  [1, 10, 137, 42161].map((chainId) => [
+    chainId,
+    {
+      factory: "0x1F98431c8aD98523631AE4a59f267346ea31F984",
+      router: "0xE592427A0AEce92De3Edee1F18E0157C05861564",
+      quoter: "0x61fFE014bA17989E743c5F6cB21bF9697530B21e",
+    },
+  ]),
+);
+
+/**
+ * Tokens a two-hop route may pass through, by chain: the wrapped native token (WETH) and native USDC,
+ * the deepest Uniswap V3 pairs there. From @aave-dao/aave-address-book's ASSETS (WETH, and USDC on
+ * Ethereum, USDCn on the L2s; test/unit/config.test.ts checks them against the book). On other chains
+ * the quoter finds direct pools only.
+ */
+export const UNISWAP_ROUTING_HUBS: ReadonlyMap<number, readonly `0x${string}`[]> = new Map([
+  [1, ["0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2", "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"]],
+  [10, ["0x4200000000000000000000000000000000000006", "0x0b2C639c533813f4Aa9D7837CAf62653d097Ff85"]],
+  [137, ["0x7ceB23fD6bC0adD59E62ac25578270cFf1b9f619", "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359"]],
+  [42161, ["0x82aF49447D8a07e3bd95BD0d56f35241523fBab1", "0xaf88d065e77c8cC2239327C5EDb3A432268e5831"]],
+]);
+
+/**
+ * The Uniswap V3 addresses for a chain: each setting, else the `fallback` (the running sandbox's, from
+ * .keeper/sandbox.json), else the chain's canonical deployment. A missing one is a ConfigError naming
+ * its setting: callers ask only when LIQUIDATOR_ADDRESS is set.
+ */
+export function resolveUniswap(config: KeeperConfig, chainId: number, fallback?: UniswapAddresses): UniswapAddresses {
+  return {
+    factory: resolveUniswapAddress(config, chainId, "factory", fallback),
+    router: resolveUniswapAddress(config, chainId, "router", fallback),
+    quoter: resolveUniswapAddress(config, chainId, "quoter", fallback),
+  };
+}
+
+const UNISWAP_SETTINGS: Record<keyof UniswapAddresses, SettingName> = {
+  factory: "UNISWAP_V3_FACTORY",
+  router: "UNISWAP_V3_ROUTER",
+  quoter: "UNISWAP_V3_QUOTER",
+};
+
+/** One of the three, for a caller that needs only it (`keeper deploy-liquidator`: the router). */
+export function resolveUniswapAddress(
+  config: KeeperConfig,
+  chainId: number,
+  key: keyof UniswapAddresses,
+  fallback?: UniswapAddresses,
+): `0x${string}` {
+  const address = config.uniswap[key] ?? (fallback ?? CANONICAL_UNISWAP_V3.get(chainId))?.[key];
+  if (address === undefined) {
+    const why = `not set, and keeper knows no Uniswap V3 deployment on chain ${chainId} (see .env.example)`;
+    throw new ConfigError(UNISWAP_SETTINGS[key], why);
+  }
+  return address;
 }
 
 export function requireRpcUrl(config: KeeperConfig): string {
@@ -246,6 +345,11 @@ export function describeConfig(config: KeeperConfig): Record<string, string> {
     LOG_CHUNK_BLOCKS: String(config.logChunkBlocks),
     MAX_INFLIGHT_BLOCKS: String(config.maxInflightBlocks),
     WRAPPED_NATIVE_TOKEN: opt(config.wrappedNativeToken),
+    LIQUIDATOR_ADDRESS: config.liquidatorAddress ?? "unset (wallet only)",
+    UNISWAP_V3_FACTORY: config.uniswap.factory ?? "default",
+    UNISWAP_V3_ROUTER: config.uniswap.router ?? "default",
+    UNISWAP_V3_QUOTER: config.uniswap.quoter ?? "default",
+    SWAP_SLIPPAGE_BPS: String(config.swapSlippageBps),
   };
   return described;
 }

@@ -136,6 +136,8 @@ export interface LiquidationRules {
   aTokenLiquidationScaled(amount: bigint, normalizedIncome: bigint): bigint;
   /** Scaled variable-debt tokens burned for `amount` of debt. */
   vTokenBurnScaled(amount: bigint, normalizedDebt: bigint): bigint;
+  /** FlashLoanLogic.executeFlashLoanSimple: the premium on `amount` at `premiumTotal` bps (MarketState.flashLoanPremiumTotal). */
+  flashLoanPremium(amount: bigint, premiumTotal: bigint): bigint;
 }
 
 /** V3.0 (core-v3 1.19.3): no dust rule, no deficit, self-liquidation allowed, half-up token rounding. */
@@ -151,4 +153,6 @@ export const LIQUIDATION_RULES_V3_0: LiquidationRules = Object.freeze<Liquidatio
   // AToken.burn / transferOnLiquidation: amount.rayDiv(index); VariableDebtToken.burn: amount.rayDiv(index).
   aTokenLiquidationScaled: (amount: bigint, index: bigint) => rayDiv(amount, index),
   vTokenBurnScaled: (amount: bigint, index: bigint) => rayDiv(amount, index),
+  // FlashLoanLogic.executeFlashLoanSimple: `params.amount.percentMul(params.flashLoanPremiumTotal)` (half-up).
+  flashLoanPremium: percentMul,
 });

@@ -9,7 +9,16 @@ import type {
   MaxLiquidatableDebtParams,
 } from "./liquidationAmounts.js";
 import { CLOSE_FACTOR_HF_THRESHOLD, collateralToLiquidateWith, DEFAULT_LIQUIDATION_CLOSE_FACTOR } from "./liquidationAmounts.js";
-import { checkedUint256, MathRevertError, mulDivCeil, percentDivCeil, percentMul, rayDivCeil, rayDivFloor } from "./wadRayMath.js";
+import {
+  checkedUint256,
+  MathRevertError,
+  mulDivCeil,
+  percentDivCeil,
+  percentMul,
+  percentMulCeil,
+  rayDivCeil,
+  rayDivFloor,
+} from "./wadRayMath.js";
 
 /**
  * LiquidationLogic.MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD = 2000e8 and MIN_LEFTOVER_BASE = 1000e8.
@@ -90,4 +99,6 @@ export const LIQUIDATION_RULES_V3_6: LiquidationRules = Object.freeze<Liquidatio
   aTokenLiquidationScaled: rayDivCeil,
   // TokenMath.getVTokenBurnScaledAmount: rayDivFloor ("as vDebt.burn rounds down").
   vTokenBurnScaled: rayDivFloor,
+  // FlashLoanLogic.executeFlashLoanSimple 3.6: `params.amount.percentMulCeil(params.flashLoanPremium)`.
+  flashLoanPremium: percentMulCeil,
 });

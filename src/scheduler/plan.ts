@@ -1,6 +1,6 @@
 // The contract between the scheduler (which decides what to liquidate) and the executor (which
 // sends it): one liquidationCall, with what the profit model expects it to do.
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 
 /** Debt the pool will burn as bad debt (a DeficitCreated event): the borrower keeps no collateral. */
 export interface ExpectedDeficit {
@@ -47,6 +47,45 @@ export interface LiquidationPlan {
   gasUnits?: bigint;
   /** Aave 3.3+: the liquidation takes the last collateral, so these debts are burned as deficit */
   expectedDeficits?: ExpectedDeficit[];
+  /**
+   * Where the debt asset comes from: "wallet" = Pool.liquidationCall from the wallet's tokens;
+   * "flashLoan" = Liquidator.liquidate([item], deadline) on LIQUIDATOR_ADDRESS, item built from
+   * `flashLoan` (and then gasCostBase, swapCostBase and expectedProfitBase are the flash path's).
+   * Absent (plans built by hand) means "wallet".
+   */
+  capital?: "wallet" | "flashLoan";
+  /** set when capital is "flashLoan" */
+  flashLoan?: FlashLoanTerms;
+}
+
+/**
+ * One item of Liquidator.liquidate (struct Liquidation: collateralAsset, debtAsset, user, debtToCover =
+ * loanAmount, swapPath, minAmountOut, minProfit) and what the profit model expects of it.
+ */
+export interface FlashLoanTerms {
+  /** the Liquidator contract: the pool's liquidator (msg.sender of liquidationCall), checked for SelfLiquidation */
+  liquidator: Address;
+  /** flash-borrowed and passed to liquidationCall as debtToCover (= plan.debtToCover; never 2^256-1) */
+  loanAmount: bigint;
+  /** the pool's premium on loanAmount (rules.flashLoanPremium, MarketState.flashLoanPremiumTotal bps) */
+  premium: bigint;
+  /** MarketState.flashLoanPremiumTotal the premium was computed with */
+  premiumTotalBps: bigint;
+  /** Uniswap V3 packed path collateral -> ... -> debt; "0x" when collateral and debt are one asset */
+  swapPath: Hex;
+  /** the quote's amountIn (= plan.expectedCollateralSeized) and amountOut, in collateral / debt units */
+  quotedAmountIn: bigint;
+  quotedAmountOut: bigint;
+  /** quotedAmountOut less SWAP_SLIPPAGE_BPS (0 without a swap) */
+  minAmountOut: bigint;
+  /** debt-asset units the owner receives at the quote: quotedAmountOut - expectedDebtRepaid - premium */
+  expectedProfit: bigint;
+  /** the contract reverts below this (debt units): MIN_PROFIT plus the call's gas, at most expectedProfit */
+  minProfit: bigint;
+  /** base-currency value of the premium (part of expectedProfitBase's costs) */
+  premiumBase: bigint;
+  /** gas units of the Liquidator call the model priced (flashLiquidationGas) */
+  gasUnits: bigint;
 }
 
 /**

@@ -14,6 +14,8 @@ import {
   marketNameOf,
   requirePoolAddressesProvider,
   requireRpcUrl,
+  resolveUniswap,
+  UNISWAP_ROUTING_HUBS,
   type KeeperConfig,
 } from "../../src/config/index.js";
 import { ADDRESS_BOOK_V3_MARKETS } from "../../src/config/addressBook.js";
@@ -63,6 +65,8 @@ describe("loadConfig defaults", () => {
       pollIntervalMs: 1000,
       logChunkBlocks: 2000,
       maxInflightBlocks: 2,
+      uniswap: {},
+      swapSlippageBps: 50,
     });
   });
 
@@ -537,5 +541,91 @@ describe(".env.example", () => {
   it("documents every setting", () => {
     const example = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
     for (const name of SETTING_NAMES) expect(example).toMatch(new RegExp(`^# ?${name}=`, "m"));
+  });
+});
+
+describe("flash-loan settings", () => {
+  const LIQUIDATOR = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+  const FACTORY = "0x1F98431c8aD98523631AE4a59f267346ea31F984";
+  const ROUTER = "0xE592427A0AEce92De3Edee1F18E0157C05861564";
+  const QUOTER = "0x61fFE014bA17989E743c5F6cB21bF9697530B21e";
+  const OTHER = "0x00000000000000000000000000000000000000aa";
+
+  it("reads LIQUIDATOR_ADDRESS, the three Uniswap addresses and SWAP_SLIPPAGE_BPS", () => {
+    const c = load({
+      LIQUIDATOR_ADDRESS: LIQUIDATOR.toLowerCase(),
+      UNISWAP_V3_FACTORY: OTHER,
+      UNISWAP_V3_ROUTER: ROUTER,
+      UNISWAP_V3_QUOTER: QUOTER.toLowerCase(),
+      SWAP_SLIPPAGE_BPS: "30",
+    });
+    expect(c.liquidatorAddress).toBe(LIQUIDATOR);
+    expect(c.uniswap).toEqual({ factory: getAddress(OTHER), router: ROUTER, quoter: QUOTER });
+    expect(c.swapSlippageBps).toBe(30);
+    expect(describeConfig(c)).toMatchObject({
+      LIQUIDATOR_ADDRESS: LIQUIDATOR, UNISWAP_V3_FACTORY: getAddress(OTHER), SWAP_SLIPPAGE_BPS: "30",
+    });
+    expect(describeConfig(load({}))).toMatchObject({ LIQUIDATOR_ADDRESS: "unset (wallet only)", UNISWAP_V3_ROUTER: "default" });
+  });
+
+  it("rejects bad values with one line naming the setting", () => {
+    expectError({ LIQUIDATOR_ADDRESS: "0x1234" }, 'LIQUIDATOR_ADDRESS: "0x1234" is not an address (0x and 40 hex digits)');
+    expectError({ UNISWAP_V3_FACTORY: "uniswap" }, 'UNISWAP_V3_FACTORY: "uniswap" is not an address (0x and 40 hex digits)');
+    expectError(
+      { UNISWAP_V3_ROUTER: "0xe592427a0aeCE92De3Edee1F18E0157C05861564" },
+      'UNISWAP_V3_ROUTER: "0xe592427a0aeCE92De3Edee1F18E0157C05861564" has a wrong EIP-55 checksum ' +
+        "(expected 0xE592427A0AEce92De3Edee1F18E0157C05861564; write it all-lowercase to skip the check)",
+    );
+    const g40 = `0x${"g".repeat(40)}`;
+    expectError({ UNISWAP_V3_QUOTER: g40 }, `UNISWAP_V3_QUOTER: "${g40}" is not an address (0x and 40 hex digits)`);
+    expectError({ SWAP_SLIPPAGE_BPS: "0.5" }, 'SWAP_SLIPPAGE_BPS: "0.5" is not a non-negative integer');
+    expectError({ SWAP_SLIPPAGE_BPS: "10000" }, 'SWAP_SLIPPAGE_BPS: "10000" is not below 10000 (basis points: 50 = 0.5%)');
+  });
+
+  it("defaults the Uniswap addresses to the canonical deployment on Ethereum, Optimism, Polygon and Arbitrum", () => {
+    for (const chainId of [1, 10, 137, 42161]) {
+      expect(resolveUniswap(load({}), chainId)).toEqual({ factory: FACTORY, router: ROUTER, quoter: QUOTER });
+    }
+    // a setting wins over the default, per address
+    expect(resolveUniswap(load({ UNISWAP_V3_QUOTER: OTHER }), 1)).toEqual({ factory: FACTORY, router: ROUTER, quoter: getAddress(OTHER) });
+  });
+
+  it("takes the sandbox's addresses as the default there, and settings still win", () => {
+    const sandbox = { factory: getAddress(OTHER), router: LIQUIDATOR, quoter: FACTORY } as const;
+    expect(resolveUniswap(load({}), 31337, sandbox)).toEqual(sandbox);
+    expect(resolveUniswap(load({ UNISWAP_V3_ROUTER: ROUTER }), 31337, sandbox).router).toBe(ROUTER);
+  });
+
+  it("requires them, naming the first one missing, on a chain keeper knows no deployment of", () => {
+    const message = (env: Record<string, string>) => {
+      try {
+        resolveUniswap(load(env), 8453);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as ConfigError).message;
+      }
+      throw new Error("expected a ConfigError");
+    };
+    const tail = "not set, and keeper knows no Uniswap V3 deployment on chain 8453 (see .env.example)";
+    expect(message({})).toBe(`UNISWAP_V3_FACTORY: ${tail}`);
+    expect(message({ UNISWAP_V3_FACTORY: OTHER })).toBe(`UNISWAP_V3_ROUTER: ${tail}`);
+    expect(message({ UNISWAP_V3_FACTORY: OTHER, UNISWAP_V3_ROUTER: OTHER })).toBe(`UNISWAP_V3_QUOTER: ${tail}`);
+    const all = load({ UNISWAP_V3_FACTORY: OTHER, UNISWAP_V3_ROUTER: ROUTER, UNISWAP_V3_QUOTER: QUOTER });
+    expect(resolveUniswap(all, 8453).router).toBe(ROUTER);
+  });
+});
+
+describe("UNISWAP_ROUTING_HUBS", () => {
+  it("are each chain's WETH and native USDC in the address book", async () => {
+    type Book = Record<string, { ASSETS: Record<string, { UNDERLYING: string }> }>;
+    const book = (await import("@aave-dao/aave-address-book")) as unknown as Book;
+    const expected: [number, string, string][] = [
+      [1, "AaveV3Ethereum", "USDC"], [10, "AaveV3Optimism", "USDCn"], [137, "AaveV3Polygon", "USDCn"], [42161, "AaveV3Arbitrum", "USDCn"],
+    ];
+    expect([...UNISWAP_ROUTING_HUBS.keys()].sort()).toEqual(expected.map(([id]) => id).sort());
+    for (const [chainId, market, usdc] of expected) {
+      const assets = book[market]!.ASSETS;
+      expect(UNISWAP_ROUTING_HUBS.get(chainId), market).toEqual([assets.WETH!.UNDERLYING, assets[usdc]!.UNDERLYING]);
+    }
   });
 });

@@ -16,7 +16,13 @@
 // (0x00…01 underlying assets, 1e47 debts). So we probe getEModes(): if it reverts, the provider is the
 // V3.0 one and we read it ourselves with ethers and the V3.0 ABI, humanise the result into the shape
 // contract-helpers would give, and synthesise math-utils' eMode bitmaps from the per-reserve eMode
-// category ids. Either way the result is sanity-checked against getReservesList().
+// category ids. Aave 3.6's UiPoolDataProviderV3 (aave-v3-origin 3.6) returns eModes without the `isolated`
+// flag contract-helpers 1.38 decodes between collateralBitmap and label, so ethers fails on getEModes():
+// the caller says the pool is 3.6 (`aaveVersion`) and we read all of it with the 3.6 ABI
+// (contracts-abi/aave-v3.6), eMode bitmaps included.
+// Either way the result is sanity-checked against getReservesList().
+//
+// This module does I/O (RPC reads), so it lives in src/cli next to its only user, `keeper inspect`.
 //
 // Block pinning: UiPoolDataProvider's methods take no call overrides, so we give it a provider whose
 // eth_call defaults to a pinned block (the requested one, or the latest block resolved once at the
@@ -57,8 +63,9 @@ export interface AaveUtilitiesAccount {
   blockNumber: bigint;
   currentTimestamp: number;
   /** "contract-helpers": UiPoolDataProvider from @aave/contract-helpers (V3.2+ periphery);
-   *  "v3.0-abi": the V3.0 UiPoolDataProviderV3 read directly (contract-helpers 1.38 cannot decode it) */
-  dataPath: "contract-helpers" | "v3.0-abi";
+   *  "v3.0-abi": the V3.0 UiPoolDataProviderV3 read directly (contract-helpers 1.38 cannot decode it)
+   *  "v3.6-abi": the 3.6 UiPoolDataProviderV3 read directly with the 3.6 ABI (same reason) */
+  dataPath: "contract-helpers" | "v3.0-abi" | "v3.6-abi";
   /** things the numbers do not account for (e.g. stable debt, which math-utils 1.38 ignores) */
   warnings: string[];
 }
@@ -73,6 +80,8 @@ export interface AaveUtilitiesParams {
   blockTag?: bigint;
   /** seconds; default: the timestamp of the block read */
   currentTimestamp?: number;
+  /** "3.6": read the 3.6 UiPoolDataProviderV3 layout; otherwise probe V3.0 vs contract-helpers' V3.2+ */
+  aaveVersion?: "3.6";
 }
 
 /** What math-utils needs from a reserve, plus the fields we report. */
@@ -120,9 +129,10 @@ export async function computeWithAaveUtilities(params: AaveUtilitiesParams): Pro
     chainId: params.chainId,
   });
   const lendingPoolAddressProvider = params.poolAddressesProvider;
+  const v36 = params.aaveVersion === "3.6";
   const [reservesList, eModesProbe] = await Promise.all([
     ui.getReservesList({ lendingPoolAddressProvider }),
-    ui.getEModesHumanized({ lendingPoolAddressProvider }).then(
+    v36 ? { ok: false as const } : ui.getEModesHumanized({ lendingPoolAddressProvider }).then(
       (eModes) => ({ ok: true as const, eModes }),
       (err: unknown) => {
         if ((err as { code?: string }).code === "CALL_EXCEPTION") return { ok: false as const };
@@ -147,6 +157,11 @@ export async function computeWithAaveUtilities(params: AaveUtilitiesParams): Pro
       userReserves: user.userReserves,
       userEmodeCategoryId: user.userEmodeCategoryId,
     };
+  } else if (v36) {
+    dataPath = "v3.6-abi";
+    const { uiPoolDataProviderV3V36Abi } = await import("../../contracts-abi/aave-v3.6/uiPoolDataProviderV3.js");
+    const contract = new Contract(params.uiPoolDataProvider, uiPoolDataProviderV3V36Abi, provider);
+    read = await readV36(contract, lendingPoolAddressProvider, params.user);
   } else {
     dataPath = "v3.0-abi";
     const { uiPoolDataProviderV3Abi } = await import("../../contracts-abi/aave/uiPoolDataProviderV3.js");
@@ -226,7 +241,7 @@ function checkDecoded(read: MarketRead, reservesList: string[]): void {
   if (decoded.join() !== listed.join() || badUser) {
     throw new Error(
       "UiPoolDataProvider data does not match Pool.getReservesList(): unsupported UiPoolDataProviderV3 version " +
-        "(contract-helpers 1.38 decodes V3.2+; the V3.0 layout is read directly; V3.1 is not supported)",
+        "(contract-helpers 1.38 decodes V3.2+; the V3.0 and 3.6 layouts are read directly; V3.1 is not supported)",
     );
   }
 }
@@ -336,4 +351,112 @@ async function readV30(contract: unknown, provider: string, user: string): Promi
     })),
     userEmodeCategoryId: Number(userEmodeCategoryId),
   };
+}
+
+// ---- Aave 3.6 UiPoolDataProviderV3 (aave-v3-origin 3.6.0) ----
+
+interface V36Reserve {
+  underlyingAsset: string; name: string; symbol: string; decimals: Num;
+  baseLTVasCollateral: Num; reserveLiquidationThreshold: Num; reserveLiquidationBonus: Num; reserveFactor: Num;
+  usageAsCollateralEnabled: boolean; liquidityIndex: Num; variableBorrowIndex: Num; liquidityRate: Num;
+  variableBorrowRate: Num; lastUpdateTimestamp: number; availableLiquidity: Num; totalScaledVariableDebt: Num;
+  priceInMarketReferenceCurrency: Num; borrowCap: Num; supplyCap: Num; debtCeiling: Num; debtCeilingDecimals: Num;
+  isolationModeTotalDebt: Num; virtualUnderlyingBalance: Num; deficit: Num;
+}
+interface V36EMode {
+  id: number;
+  eMode: { ltv: number; liquidationThreshold: number; liquidationBonus: number; collateralBitmap: Num;
+    label: string; borrowableBitmap: Num; ltvzeroBitmap: Num };
+}
+interface V36UserReserve { underlyingAsset: string; scaledATokenBalance: Num; usageAsCollateralEnabledOnUser: boolean; scaledVariableDebt: Num }
+interface V36Contract {
+  getReservesData(provider: string): Promise<[V36Reserve[], V30BaseCurrency]>;
+  getUserReservesData(provider: string, user: string): Promise<[V36UserReserve[], number]>;
+  getEModes(provider: string): Promise<V36EMode[]>;
+}
+
+/** math-utils reads bitmaps as binary strings, bit i counted from the right = reserve i. */
+const bits = (bitmap: Num): string => BigInt(bitmap.toString()).toString(2).padStart(256, "0");
+
+async function readV36(contract: unknown, provider: string, user: string): Promise<MarketRead> {
+  const c = contract as V36Contract;
+  const [[reservesRaw, base], [userRaw, userEmodeCategoryId], eModesRaw] = await Promise.all([
+    c.getReservesData(provider),
+    c.getUserReservesData(provider, user),
+    c.getEModes(provider),
+  ]);
+  const reserves: HumanReserve[] = reservesRaw.map((r, index) => ({
+    originalId: index,
+    id: `${r.underlyingAsset}-${provider}`.toLowerCase(),
+    underlyingAsset: r.underlyingAsset.toLowerCase(),
+    name: r.name,
+    symbol: r.symbol,
+    decimals: Number(r.decimals.toString()),
+    baseLTVasCollateral: r.baseLTVasCollateral.toString(),
+    reserveLiquidationThreshold: r.reserveLiquidationThreshold.toString(),
+    reserveLiquidationBonus: r.reserveLiquidationBonus.toString(),
+    reserveFactor: r.reserveFactor.toString(),
+    usageAsCollateralEnabled: r.usageAsCollateralEnabled,
+    liquidityIndex: r.liquidityIndex.toString(),
+    variableBorrowIndex: r.variableBorrowIndex.toString(),
+    liquidityRate: r.liquidityRate.toString(),
+    variableBorrowRate: r.variableBorrowRate.toString(),
+    lastUpdateTimestamp: Number(r.lastUpdateTimestamp),
+    availableLiquidity: r.availableLiquidity.toString(),
+    totalScaledVariableDebt: r.totalScaledVariableDebt.toString(),
+    priceInMarketReferenceCurrency: r.priceInMarketReferenceCurrency.toString(),
+    borrowCap: r.borrowCap.toString(),
+    supplyCap: r.supplyCap.toString(),
+    debtCeiling: r.debtCeiling.toString(),
+    debtCeilingDecimals: Number(r.debtCeilingDecimals.toString()),
+    isolationModeTotalDebt: r.isolationModeTotalDebt.toString(),
+    virtualUnderlyingBalance: r.virtualUnderlyingBalance.toString(),
+    deficit: r.deficit.toString(),
+  }));
+  // 3.6 keeps eModes as categories with bitmaps (EModeConfiguration), as math-utils expects; its struct
+  // has no `isolated` flag (3.6 has no isolated eModes).
+  const eModes: EModeData[] = eModesRaw.map((e) => ({
+    id: Number(e.id),
+    eMode: {
+      ltv: String(e.eMode.ltv), liquidationThreshold: String(e.eMode.liquidationThreshold),
+      liquidationBonus: String(e.eMode.liquidationBonus), label: e.eMode.label,
+      collateralBitmap: bits(e.eMode.collateralBitmap), borrowableBitmap: bits(e.eMode.borrowableBitmap),
+      ltvzeroBitmap: bits(e.eMode.ltvzeroBitmap), isolated: false,
+    },
+  }));
+  return {
+    reserves,
+    eModes,
+    marketReferenceCurrencyDecimals: base.marketReferenceCurrencyUnit.toString().length - 1,
+    marketReferenceCurrencyPriceInUsd: base.marketReferenceCurrencyPriceInUsd.toString(),
+    userReserves: userRaw.map((u) => ({
+      underlyingAsset: u.underlyingAsset.toLowerCase(),
+      scaledATokenBalance: u.scaledATokenBalance.toString(),
+      usageAsCollateralEnabledOnUser: u.usageAsCollateralEnabledOnUser,
+      scaledVariableDebt: u.scaledVariableDebt.toString(),
+    })),
+    userEmodeCategoryId: Number(userEmodeCategoryId),
+  };
+}
+
+/** One of the account's balances: in the token's smallest unit and in base-currency units (1e-8). */
+export interface BalanceUnits { amount: bigint; base: bigint }
+
+/**
+ * How far math-utils' health factor may sit from getUserAccountData's, relative. Measured on the
+ * sandbox (test/fork/aaveUtilitiesCheck.test.ts); the rest of math-utils' arithmetic stays below 1e-9.
+ * - 3.0: the pool floors the average liquidation threshold to a basis point, math-utils keeps the
+ *   fraction (AAVE-V3.md §7): up to 1/avgLT.
+ * - 3.6: no avgLT floor, but balances round the pool's way (aToken floor, debt ceil: rayMulFloor /
+ *   rayMulCeil) where math-utils rounds half-up, and base values floor/ceil to 1e-8: up to one
+ *   smallest unit of each balance and of its base value, e.g. 1 sat on a 0.0032 WBTC debt = 3e-6.
+ */
+export function mathUtilsTolerance(aaveVersion: "3.0" | "3.6", avgLiquidationThresholdBps: bigint, balances: BalanceUnits[]): number {
+  if (aaveVersion === "3.0") return 1 / Math.max(1, Number(avgLiquidationThresholdBps)) + 1e-9;
+  let tolerance = 1e-9;
+  for (const b of balances) {
+    if (b.amount > 0n) tolerance += 1 / Number(b.amount);
+    if (b.base > 0n) tolerance += 1 / Number(b.base);
+  }
+  return tolerance;
 }

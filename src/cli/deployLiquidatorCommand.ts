@@ -1,0 +1,76 @@
+// `keeper deploy-liquidator`: deploys the flash-loan Liquidator (contracts/liquidator) for PRIVATE_KEY,
+// on the market's pool and Uniswap V3's SwapRouter, checks what landed, and prints the setting to add.
+import { parseArgs } from "node:util";
+import { createWalletClient, getAddress, http, parseGwei, type Address, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { liquidatorAbi, liquidatorBytecode, liquidatorDeployedBytecode } from "../../contracts-abi/liquidator/Liquidator.js";
+import { ConfigError, loadConfig, resolveUniswapAddress } from "../config/index.js";
+import { createLogger } from "../logging.js";
+import { discoverMarket } from "../watcher/marketReader.js";
+import { connectTarget, resolveTarget } from "./target.js";
+
+export const DEPLOY_LIQUIDATOR_HELP = `keeper deploy-liquidator
+  Deploys the flash-loan Liquidator contract from PRIVATE_KEY (its owner, for good) on RPC_URL: the
+  pool is the market's (POOL_ADDRESSES_PROVIDER), the router UNISWAP_V3_ROUTER (default: the chain's
+  canonical SwapRouter). Waits for the receipt, checks the code and the owner, and prints
+  LIQUIDATOR_ADDRESS=0x... to add to the settings. When RPC_URL is unset it deploys on the running
+  sandbox (with its Uniswap V3). Costs about 1.2M gas, paid by PRIVATE_KEY.`;
+
+export async function deployLiquidatorCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { help: { type: "boolean", short: "h" } }, strict: true });
+  if (values.help) {
+    console.log(DEPLOY_LIQUIDATOR_HELP);
+    return 0;
+  }
+  const config = loadConfig();
+  // stdout carries only the LIQUIDATOR_ADDRESS line, so `>> .env` works.
+  const logger = createLogger(config.logLevel, { pretty: Boolean(process.stderr.isTTY), destination: process.stderr });
+  if (config.privateKey === undefined) throw new ConfigError("PRIVATE_KEY", "not set (the liquidator's owner deploys it)");
+  const target = await resolveTarget(config);
+  if (target.source === "sandbox") logger.info({ rpcUrl: target.rpcUrl }, "RPC_URL not set: using the running sandbox");
+  const client = await connectTarget(target, config);
+  const chainId = await client.getChainId();
+  const router = resolveUniswapAddress(config, chainId, "router", target.uniswap);
+  const { pool } = (await discoverMarket(client, target.addressesProvider)).addresses;
+  await requireCode(client, router, "UNISWAP_V3_ROUTER");
+
+  const account = privateKeyToAccount(config.privateKey);
+  const wallet = createWalletClient({ account, transport: http(target.rpcUrl, { timeout: 30_000 }) });
+  const fees = await client.estimateFeesPerGas();
+  const cap = parseGwei(String(config.maxFeeGwei));
+  const maxFeePerGas = fees.maxFeePerGas > cap ? cap : fees.maxFeePerGas;
+  const tip = parseGwei(String(config.priorityFeeGwei));
+  const maxPriorityFeePerGas = tip > maxFeePerGas ? maxFeePerGas : tip;
+  logger.info({ owner: account.address, pool, router, chainId }, "deploying the Liquidator");
+  const hash = await wallet.deployContract({
+    abi: liquidatorAbi, bytecode: liquidatorBytecode, args: [pool, router], chain: null, maxFeePerGas, maxPriorityFeePerGas,
+  });
+  logger.info({ hash }, "deployment sent, waiting for its receipt");
+  const receipt = await client.waitForTransactionReceipt({ hash, timeout: 300_000 });
+  if (receipt.status !== "success" || receipt.contractAddress == null) {
+    throw new Error(`the deployment ${hash} reverted (block ${receipt.blockNumber})`);
+  }
+  const liquidator = getAddress(receipt.contractAddress);
+  const code = await client.getCode({ address: liquidator, blockNumber: receipt.blockNumber });
+  // The runtime code is the compiled one with the immutables (owner, pool, router) filled in: same length.
+  if (code === undefined || code.length !== liquidatorDeployedBytecode.length) {
+    throw new Error(`no Liquidator code at ${liquidator} after ${hash}`);
+  }
+  const read = <F extends "owner" | "pool" | "swapRouter">(functionName: F) =>
+    client.readContract({ address: liquidator, abi: liquidatorAbi, functionName, blockNumber: receipt.blockNumber });
+  const [owner, onPool, onRouter] = await Promise.all([read("owner"), read("pool"), read("swapRouter")]);
+  if (owner !== account.address || onPool !== pool || onRouter !== router) {
+    throw new Error(
+      `the contract at ${liquidator} has owner ${owner}, pool ${onPool}, router ${onRouter}; expected ${account.address}, ${pool}, ${router}`,
+    );
+  }
+  const gasUsed = receipt.gasUsed.toString();
+  logger.info({ liquidator, owner, pool, router, gasUsed, block: receipt.blockNumber.toString() }, "Liquidator deployed");
+  console.log(`LIQUIDATOR_ADDRESS=${liquidator}`);
+  return 0;
+}
+
+async function requireCode(client: PublicClient, address: Address, setting: string): Promise<void> {
+  const code = await client.getCode({ address });
+  if (code === undefined || code === "0x") throw new ConfigError(setting, `no contract at ${address} on this chain`);
+}

@@ -21,6 +21,7 @@ import { liquidationCall, pairOf, type PoolCall } from "./poolCall.js";
 import { Sender, type SignedTx, type TxRequest } from "./sender.js";
 import { Simulator, type Simulation, type SimulationResult } from "./simulation.js";
 import { CANCEL_GAS, copyTx, Tracker, type SentTx, type TxOutcome } from "./tracker.js";
+import { sleep } from "../util/time.js";
 
 export { NO_WALLET_REASON, type SimulationResult } from "./simulation.js";
 export type { SentTx, TxOutcome } from "./tracker.js";
@@ -59,7 +60,6 @@ const DEFAULT_GAS_LIMIT_MULTIPLIER = 1.25;
 const BATCH_SIZES = [1, 3, 8, 16, 32, 64];
 const MAX_BATCH = 120;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const lower = (a: string) => a.toLowerCase();
 
 export class Executor {

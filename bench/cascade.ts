@@ -16,9 +16,9 @@ import { silentLogger } from "../src/logging.js";
 import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../src/sandbox/keeperWallet.js";
 import { movedPrice, setFeedAnswer } from "../src/sandbox/prices.js";
 import { sandboxWrappedNative, startSandbox } from "../src/sandbox/sandbox.js";
+import { sleep } from "../src/util/time.js";
 
 const progress = (line: string) => process.stderr.write(`  ${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const WINDOW_BLOCKS = 60n;
 
 function percentile(xs: readonly number[], p: number): number {

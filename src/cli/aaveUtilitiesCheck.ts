@@ -270,13 +270,9 @@ interface V30Contract {
   getUserReservesData(provider: string, user: string): Promise<[V30UserReserve[], number]>;
 }
 
-async function readV30(contract: unknown, provider: string, user: string): Promise<MarketRead> {
-  const c = contract as V30Contract;
-  const [[reservesRaw, base], [userRaw, userEmodeCategoryId]] = await Promise.all([
-    c.getReservesData(provider),
-    c.getUserReservesData(provider, user),
-  ]);
-  const reserves: HumanReserve[] = reservesRaw.map((r, index) => ({
+/** The reserve fields both UiPoolDataProvider versions answer alike, in math-utils' shape. */
+function reserveFields(r: V30Reserve | V36Reserve, index: number, provider: string) {
+  return {
     originalId: index,
     id: `${r.underlyingAsset}-${provider}`.toLowerCase(),
     underlyingAsset: r.underlyingAsset.toLowerCase(),
@@ -301,6 +297,17 @@ async function readV30(contract: unknown, provider: string, user: string): Promi
     debtCeiling: r.debtCeiling.toString(),
     debtCeilingDecimals: Number(r.debtCeilingDecimals.toString()),
     isolationModeTotalDebt: r.isolationModeTotalDebt.toString(),
+  };
+}
+
+async function readV30(contract: unknown, provider: string, user: string): Promise<MarketRead> {
+  const c = contract as V30Contract;
+  const [[reservesRaw, base], [userRaw, userEmodeCategoryId]] = await Promise.all([
+    c.getReservesData(provider),
+    c.getUserReservesData(provider, user),
+  ]);
+  const reserves: HumanReserve[] = reservesRaw.map((r, index) => ({
+    ...reserveFields(r, index, provider),
     // V3.0 has neither virtual accounting nor deficits.
     virtualUnderlyingBalance: "0",
     deficit: "0",
@@ -386,30 +393,7 @@ async function readV36(contract: unknown, provider: string, user: string): Promi
     c.getEModes(provider),
   ]);
   const reserves: HumanReserve[] = reservesRaw.map((r, index) => ({
-    originalId: index,
-    id: `${r.underlyingAsset}-${provider}`.toLowerCase(),
-    underlyingAsset: r.underlyingAsset.toLowerCase(),
-    name: r.name,
-    symbol: r.symbol,
-    decimals: Number(r.decimals.toString()),
-    baseLTVasCollateral: r.baseLTVasCollateral.toString(),
-    reserveLiquidationThreshold: r.reserveLiquidationThreshold.toString(),
-    reserveLiquidationBonus: r.reserveLiquidationBonus.toString(),
-    reserveFactor: r.reserveFactor.toString(),
-    usageAsCollateralEnabled: r.usageAsCollateralEnabled,
-    liquidityIndex: r.liquidityIndex.toString(),
-    variableBorrowIndex: r.variableBorrowIndex.toString(),
-    liquidityRate: r.liquidityRate.toString(),
-    variableBorrowRate: r.variableBorrowRate.toString(),
-    lastUpdateTimestamp: Number(r.lastUpdateTimestamp),
-    availableLiquidity: r.availableLiquidity.toString(),
-    totalScaledVariableDebt: r.totalScaledVariableDebt.toString(),
-    priceInMarketReferenceCurrency: r.priceInMarketReferenceCurrency.toString(),
-    borrowCap: r.borrowCap.toString(),
-    supplyCap: r.supplyCap.toString(),
-    debtCeiling: r.debtCeiling.toString(),
-    debtCeilingDecimals: Number(r.debtCeilingDecimals.toString()),
-    isolationModeTotalDebt: r.isolationModeTotalDebt.toString(),
+    ...reserveFields(r, index, provider),
     virtualUnderlyingBalance: r.virtualUnderlyingBalance.toString(),
     deficit: r.deficit.toString(),
   }));

@@ -1,9 +1,11 @@
 // The wallet's tokens: balances of each asset (one multicall) and the pool's allowance, approved once
-// per asset for good (maxUint256) and remembered, so the hot path never reads it again.
+// per asset for good (maxUint256) and remembered, so the hot path never reads it again. Only wallet
+// plans use them: a flash-loan plan borrows its debt asset inside the Liquidator's call.
 import { encodeFunctionData, maxUint256, type Address, type Hex, type PublicClient } from "viem";
 import { mintableErc20Abi } from "../../contracts-abi/aave/index.js";
 import { multicallOptions } from "../chain/multicall.js";
 import type { Logger } from "../logging.js";
+import type { LiquidationPlan } from "../scheduler/plan.js";
 import type { TxRequest } from "./sender.js";
 import type { Fees } from "./fees.js";
 
@@ -27,6 +29,13 @@ export async function readBalances(client: PublicClient, owner: Address | undefi
   });
   assets.forEach((a, i) => out.set(a, balances[i] ?? 0n));
   return out;
+}
+
+/** The debt assets the wallet pays with, once each: those of the wallet plans (flash plans need no token, no approval). */
+export function walletDebtAssets(plans: readonly LiquidationPlan[]): Address[] {
+  const assets = new Map<string, Address>();
+  for (const p of plans) if (p.capital !== "flashLoan") assets.set(lower(p.debtAsset), p.debtAsset);
+  return [...assets.values()];
 }
 
 export class Approvals {

@@ -2,6 +2,11 @@
 // approvals (approvals.ts), simulation (simulation.ts), signing and sending (sender.ts), the nonce
 // sequence (nonces.ts), tracking and replacement (tracker.ts), receipts (receipts.ts).
 //
+// A plan names its call (poolCall.ts): Pool.liquidationCall from the wallet's tokens, or, for capital
+// "flashLoan", Liquidator.liquidate on the plan's liquidator contract, which needs no token and no
+// approval of the wallet. The call is built once per plan; simulation, sending, replacement and the
+// revert replay all use that call.
+//
 // A block's liquidations arrive together, most profitable first: they are simulated in batches
 // (a small first batch, so the most valuable one leaves at once), each batch's successes signed with
 // consecutive nonces and sent in one request. A failed simulation only drops its own plan; a refused
@@ -17,12 +22,14 @@ import { gweiToWei, initialFees, type Fees } from "./fees.js";
 import { Lock } from "./lock.js";
 import { NonceTooLowError, ReplacementUnderpricedError, type SendError } from "./nodeErrors.js";
 import { NonceSequence } from "./nonces.js";
-import { liquidationCall, pairOf, type PoolCall } from "./poolCall.js";
+import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
+import { capitalOf, pairOf, planCall, type PoolCall } from "./poolCall.js";
 import { Sender, type SignedTx, type TxRequest } from "./sender.js";
 import { Simulator, type Simulation, type SimulationResult } from "./simulation.js";
 import { CANCEL_GAS, copyTx, Tracker, type SentTx, type TxOutcome } from "./tracker.js";
 import { sleep } from "../util/time.js";
 
+export { walletDebtAssets } from "./approvals.js";
 export { NO_WALLET_REASON, type SimulationResult } from "./simulation.js";
 export type { SentTx, TxOutcome } from "./tracker.js";
 
@@ -86,6 +93,8 @@ export class Executor {
   private readonly holes = new Set<number>();
   private settledAt = -1n;
   private started = false;
+  /** without a wallet: each Liquidator's owner (lower-case address), the sender of its simulations */
+  private readonly liquidatorOwners = new Map<string, Address>();
 
   private readonly options: Omit<ExecutorOptions, "privateKey">;
 
@@ -125,7 +134,7 @@ export class Executor {
       this.nonces = new NonceSequence(this.client, this.address);
       this.approvals = new Approvals(this.client, this.address, options.pool, this.log);
       this.tracker = new Tracker({
-        client: this.client, url: options.rpcUrl, wallet: this.address, timeoutBlocks: options.txTimeoutBlocks,
+        client: this.client, pool: options.pool, url: options.rpcUrl, wallet: this.address, timeoutBlocks: options.txTimeoutBlocks,
         priority: this.priority, cap: this.cap,
         withMargin: (gas) => this.withMargin(gas), simulator: this.simulator, sendAt: (txs) => this.sendAt(txs), log: this.log,
       });
@@ -160,7 +169,10 @@ export class Executor {
     return readBalances(this.client, this.address, assets);
   }
 
-  /** Approves the pool for good on each asset the wallet holds (once; remembered). */
+  /**
+   * Approves the pool for good on each asset the wallet holds (once; remembered). Only wallet plans'
+   * debt assets need it: a flash-loan plan pulls nothing from the wallet (pass walletDebtAssets(plans)).
+   */
   async ensureApprovals(assets: readonly Address[]): Promise<void> {
     if (this.options.dryRun || !this.approvals) return;
     await this.ensureStarted();
@@ -177,8 +189,9 @@ export class Executor {
     });
   }
 
-  /** eth_createAccessList (else eth_call + eth_estimateGas) of the liquidationCall from the wallet at "latest". */
+  /** eth_createAccessList (else eth_call + eth_estimateGas) of the plan's call from the wallet at "latest". */
   async simulate(plan: LiquidationPlan): Promise<SimulationResult> {
+    await this.learnOwners([plan]);
     const sim = await this.simulator.one(this.call(plan));
     return sim.ok ? sim : { ok: false, reason: sim.reason };
   }
@@ -224,6 +237,7 @@ export class Executor {
         return results;
       }
       await this.ensureStarted();
+      await this.learnOwners(todo.map((i) => plans[i]!));
       await this.simulateAndSend(plans, todo, fees, blockNumber, results);
       return results;
     } finally {
@@ -297,8 +311,33 @@ export class Executor {
     return (gas * this.gasMultiplierPermille + 999n) / 1000n;
   }
 
+  /** The plan's call (poolCall.ts); without a wallet a flash call is simulated from its Liquidator's owner. */
   private call(plan: LiquidationPlan): PoolCall {
-    return liquidationCall(this.options.pool, plan);
+    const call = planCall(this.options.pool, plan);
+    if (this.address || capitalOf(plan) !== "flashLoan") return call;
+    const owner = this.liquidatorOwners.get(call.to.toLowerCase());
+    return owner ? { ...call, from: owner } : call;
+  }
+
+  /**
+   * Without a wallet (dry run, no key), reads the owner of each Liquidator the plans call (once each):
+   * their simulations run from it, so a dry run checks the whole flash liquidation, swap and profit.
+   */
+  private async learnOwners(plans: readonly LiquidationPlan[]): Promise<void> {
+    if (this.address) return;
+    const unknown = new Set<Address>();
+    for (const p of plans) {
+      const liquidator = p.capital === "flashLoan" ? p.flashLoan?.liquidator : undefined;
+      if (liquidator && !this.liquidatorOwners.has(liquidator.toLowerCase())) unknown.add(liquidator);
+    }
+    await Promise.all([...unknown].map(async (liquidator) => {
+      try {
+        const owner = await this.client.readContract({ address: liquidator, abi: liquidatorAbi, functionName: "owner" });
+        this.liquidatorOwners.set(liquidator.toLowerCase(), owner);
+      } catch (err) {
+        this.log.warn({ liquidator, err: (err as Error).message.split("\n", 1)[0] }, "cannot read the Liquidator's owner: simulating from no wallet");
+      }
+    }));
   }
 
   /**
@@ -310,8 +349,10 @@ export class Executor {
    */
   private async simulateAndSend(plans: readonly LiquidationPlan[], todo: number[], fees: Fees, blockNumber: bigint, results: SubmitResult[]) {
     const batches = batchesOf(todo);
+    // Each plan's call built once: what is simulated is what is signed (and later replaced, replayed).
+    const calls = new Map<number, PoolCall>(todo.map((i) => [i, this.call(plans[i]!)]));
     const simulations = batches.map(() => undefined as Promise<Simulation[]> | undefined);
-    const simulateBatch = (b: number) => (simulations[b] ??= this.simulator.many(batches[b]!.map((i) => this.call(plans[i]!))));
+    const simulateBatch = (b: number) => (simulations[b] ??= this.simulator.many(batches[b]!.map((i) => calls.get(i)!)));
     const nonces = this.nonces;
     const sender = this.#sender;
     const send = async () => {
@@ -321,7 +362,7 @@ export class Executor {
       for (let b = 0; b < batches.length; b++) void simulateBatch(b).catch(() => undefined);
       for (let b = 0; b < batches.length; b++) {
         const sims = await simulateBatch(b);
-        const ready = this.simulated(plans, batches[b]!, sims, fees, results);
+        const ready = this.simulated(plans, calls, batches[b]!, sims, fees, results);
         if (ready.length === 0 || !nonces || !sender) continue;
         const first = nonces.next;
         const batch: Outgoing[] = [];
@@ -367,7 +408,9 @@ export class Executor {
   }
 
   /** A batch's simulations: dry run logs them; failures are results; the rest is ready to send. */
-  private simulated(plans: readonly LiquidationPlan[], batch: number[], sims: Simulation[], fees: Fees, results: SubmitResult[]) {
+  private simulated(
+    plans: readonly LiquidationPlan[], calls: ReadonlyMap<number, PoolCall>, batch: number[], sims: Simulation[], fees: Fees, results: SubmitResult[],
+  ) {
     const ready: { i: number; call: PoolCall; gas: bigint; gasUsed: bigint }[] = [];
     batch.forEach((i, j) => {
       const plan = plans[i]!;
@@ -375,20 +418,24 @@ export class Executor {
       if (this.options.dryRun) {
         this.log.info(
           {
-            user: plan.user, pair: pairOf(plan), simulation: sim.ok ? "ok" : sim.reason, gas: sim.ok ? String(sim.gas) : undefined,
+            user: plan.user, pair: pairOf(plan), capital: capitalOf(plan), to: calls.get(i)!.to, simulation: sim.ok ? "ok" : sim.reason, gas: sim.ok ? String(sim.gas) : undefined,
             maxFeePerGas: formatGwei(fees.maxFeePerGas), expectedProfitBase: String(plan.expectedProfitBase),
           },
           "dry run: not sent",
         );
         results[i] = { kind: "dry-run", simulation: sim.ok ? sim : { ok: false, reason: sim.reason } };
       } else if (!sim.ok) {
-        this.log.info({ user: plan.user, pair: pairOf(plan), reason: sim.reason }, "simulation failed");
+        this.log.info({ user: plan.user, pair: pairOf(plan), capital: capitalOf(plan), reason: sim.reason }, "simulation failed");
         results[i] = { kind: "skipped", reason: `simulation failed: ${sim.reason}` };
       } else {
-        // The plan's gas (bad-debt burns of other reserves) as a floor: the state it is mined in may add them.
+        // The gas limit is the simulation's, with a margin, for either call. The plan's gas (bad-debt
+        // burns of other reserves) is a floor: the state it is mined in may add them. A flash plan
+        // always carries the model's gasUnits (an estimate of the Liquidator call): a floor only
+        // when it expects such burns.
         const simulated = this.withMargin(sim.gas);
-        const gas = plan.gasUnits !== undefined && plan.gasUnits > simulated ? plan.gasUnits : simulated;
-        ready.push({ i, call: this.call(plan), gas, gasUsed: sim.gas });
+        const floor = capitalOf(plan) === "flashLoan" && !plan.expectedDeficits?.length ? undefined : plan.gasUnits;
+        const gas = floor !== undefined && floor > simulated ? floor : simulated;
+        ready.push({ i, call: calls.get(i)!, gas, gasUsed: sim.gas });
       }
     });
     return ready;
@@ -424,7 +471,7 @@ export class Executor {
     this.tracker!.add({ tx, call: o.call, gas: o.gas, cancelHashes: new Set(), capWarned: false });
     this.log.info(
       {
-        user: plan.user, pair: pairOf(plan), nonce, hash, gas: String(o.gas),
+        user: plan.user, pair: pairOf(plan), capital: capitalOf(plan), to: o.call.to, nonce, hash, gas: String(o.gas),
         maxFeePerGas: formatGwei(tx.maxFeePerGas), maxPriorityFeePerGas: formatGwei(tx.maxPriorityFeePerGas),
         expectedProfitBase: String(plan.expectedProfitBase), relay: this.options.privateTxUrl !== undefined,
       },

@@ -1,10 +1,12 @@
 // Receipts: which of the sent hashes were mined (one batched request for all of a block's), what a
-// mined liquidation moved (its LiquidationCall event) and why a mined one reverted.
+// mined liquidation moved (the pool's LiquidationCall event; for a flash liquidation also the
+// Liquidator's Liquidated event: the profit its owner received) and why a mined one reverted.
 import {
   decodeEventLog, formatTransactionReceipt, TransactionReceiptNotFoundError,
   type Address, type Hex, type PublicClient, type RpcTransactionReceipt, type TransactionReceipt,
 } from "viem";
 import { poolAbi } from "../../contracts-abi/aave/index.js";
+import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
 import { rpcBatch } from "../chain/rpcBatch.js";
 import type { PoolCall } from "./poolCall.js";
 import { revertOf } from "./revertReason.js";
@@ -55,6 +57,24 @@ export function liquidationAmounts(receipt: TransactionReceipt, pool: Address, u
     }
   }
   return { debtRepaid, collateralReceived };
+}
+
+/**
+ * The profit (debt-asset units) the Liquidator at `liquidator` sent its owner for liquidating `user`:
+ * its Liquidated events in the receipt (one per liquidation of the user in the call).
+ */
+export function liquidatorProfit(receipt: TransactionReceipt, liquidator: Address, user: Address): bigint {
+  let profit = 0n;
+  for (const log of receipt.logs) {
+    if (lower(log.address) !== lower(liquidator)) continue;
+    try {
+      const event = decodeEventLog({ abi: liquidatorAbi, eventName: "Liquidated", data: log.data, topics: log.topics });
+      if (lower(event.args.user) === lower(user)) profit += event.args.profit;
+    } catch {
+      // not a Liquidated event
+    }
+  }
+  return profit;
 }
 
 /** Why a mined liquidation reverted: replayed at the end of its block (what changed under it). */

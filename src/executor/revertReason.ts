@@ -1,8 +1,11 @@
-// Turns the revert of a liquidationCall simulation into a name a log reader understands: Aave 3.0-3.3
-// string codes ("45"), Aave 3.4+ custom errors, and the ERC-20 errors the debt transfer can hit.
+// Turns the revert of a liquidation's simulation into a name a log reader understands: Aave 3.0-3.3
+// string codes ("45"), Aave 3.4+ custom errors, the ERC-20 errors the debt transfer can hit, and the
+// Liquidator contract's errors (a flash liquidation: "PROFIT_BELOW_MINIMUM (ProfitBelowMinimum(0, 12, 40))";
+// the pool's and the router's reverts inside it bubble up unchanged and are named as above).
 import { decodeAbiParameters, parseAbi, toFunctionSelector, type AbiParameter, type Hex } from "viem";
 import { aaveV36ErrorsAbi } from "../../contracts-abi/aave-v3.6/errors.js";
 import { aaveErrorsAbi } from "../../contracts-abi/aaveErrors.js";
+import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
 
 /** Aave V3 string error codes that liquidationCall can revert with ([core30] Errors.sol; 97: 3.1+, 103: 3.3). */
 export const AAVE_LIQUIDATION_ERRORS: Readonly<Record<string, string>> = {
@@ -36,12 +39,15 @@ interface CustomError {
   name: string;
 }
 
+const LIQUIDATOR_ERRORS_ABI = liquidatorAbi.filter((item) => item.type === "error");
+
 // Aave 3.4+ errors (all of 3.6's Errors.sol), the other errors the compiled 3.6 contracts can revert
-// with (OpenZeppelin's SafeCast, ECDSA, Address...) and the ERC-20 ones, by selector; built on first use.
+// with (OpenZeppelin's SafeCast, ECDSA, Address...), the ERC-20 ones and the Liquidator's, by selector;
+// built on first use.
 let customErrors: ReadonlyMap<string, CustomError> | undefined;
 function customErrorBySelector(selector: string): CustomError | undefined {
   customErrors ??= new Map(
-    [...aaveV36ErrorsAbi, ...aaveErrorsAbi, ...TOKEN_ERRORS_ABI].map((item): [string, CustomError] => [
+    [...aaveV36ErrorsAbi, ...aaveErrorsAbi, ...TOKEN_ERRORS_ABI, ...LIQUIDATOR_ERRORS_ABI].map((item): [string, CustomError] => [
       // No tuple arguments among these errors, so "Name(type,type)" is the canonical signature.
       toFunctionSelector(`${item.name}(${item.inputs.map((i) => i.type).join(",")})`),
       { item, name: TOKEN_ERROR_NAMES[item.name] ?? upperSnake(item.name) },

@@ -42,11 +42,12 @@ export class Simulator {
 
   /**
    * One call. Without a wallet (dry run, no key) it runs from an empty address: if it gets as far as
-   * pulling the debt token, every pool check passed and the result is NO_WALLET_REASON.
+   * pulling the debt token, every pool check passed and the result is NO_WALLET_REASON. A call that
+   * names its sender (a flash call, from the Liquidator's owner) runs from it in full.
    */
   async one(call: PoolCall, blockTag: BlockTag = "latest"): Promise<Simulation> {
     const { to, data } = call;
-    const account = this.from;
+    const account = this.wallet ?? call.from ?? this.from;
     // A node that lacks eth_createAccessList, or a call that reverts, falls through to eth_call.
     if (this.wallet) {
       try {
@@ -60,7 +61,7 @@ export class Simulator {
       await this.client.call({ account, to, data, blockTag });
     } catch (err) {
       const r = revertOf(err);
-      if (!this.wallet && r.reverted && TOKEN_TRANSFER_ERRORS.has(reasonName(r.reason))) {
+      if (account === NO_WALLET_SENDER && r.reverted && TOKEN_TRANSFER_ERRORS.has(reasonName(r.reason))) {
         return { ok: false, reverted: false, reason: NO_WALLET_REASON };
       }
       return { ok: false, reverted: r.reverted, reason: this.scrub(r.reason) };

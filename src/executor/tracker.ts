@@ -7,8 +7,8 @@ import { formatGwei, type Address, type Hex, type PublicClient } from "viem";
 import type { Logger } from "../logging.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
 import { replacementFees, type Fees } from "./fees.js";
-import { pairOf, type PoolCall } from "./poolCall.js";
-import { fetchReceipts, liquidationAmounts, revertReason } from "./receipts.js";
+import { capitalOf, pairOf, type PoolCall } from "./poolCall.js";
+import { fetchReceipts, liquidationAmounts, liquidatorProfit, revertReason } from "./receipts.js";
 import type { TxRequest } from "./sender.js";
 import type { Simulator } from "./simulation.js";
 
@@ -30,7 +30,10 @@ export interface SentTx {
 export type TxOutcome =
   | {
       kind: "mined"; tx: SentTx; hash: Hex; blockNumber: bigint; gasUsed: bigint; effectiveGasPrice: bigint;
+      /** from the pool's LiquidationCall event (for a flash liquidation, the collateral went to the contract and was swapped) */
       debtRepaid: bigint; collateralReceived: bigint;
+      /** flash liquidations only: the debt-asset units the Liquidator sent its owner (its Liquidated event) */
+      ownerProfit?: bigint;
     }
   | { kind: "reverted"; tx: SentTx; hash: Hex; blockNumber: bigint; reason: string }
   | { kind: "replaced"; tx: SentTx; hash: Hex }
@@ -58,6 +61,8 @@ interface Filler {
 
 export interface TrackerOptions {
   client: PublicClient;
+  /** the Aave pool, whose LiquidationCall events say what a mined liquidation moved */
+  pool: Address;
   /** the node, for batched receipt reads */
   url: string;
   wallet: Address;
@@ -169,19 +174,25 @@ export class Tracker {
         continue;
       }
       if (receipt.status === "success") {
-        const { debtRepaid, collateralReceived } = liquidationAmounts(receipt, flight.call.to, tx.plan.user);
+        const { debtRepaid, collateralReceived } = liquidationAmounts(receipt, this.o.pool, tx.plan.user);
+        // A flash liquidation's call goes to the Liquidator, which emits the owner's profit.
+        const flash = capitalOf(tx.plan) === "flashLoan";
+        const ownerProfit = flash ? liquidatorProfit(receipt, flight.call.to, tx.plan.user) : undefined;
         this.o.log.info(
           {
-            user: tx.plan.user, pair: pairOf(tx.plan), hash, nonce: tx.nonce, block: receipt.blockNumber, gasUsed: String(receipt.gasUsed),
-            effectiveGasPrice: formatGwei(receipt.effectiveGasPrice), debtRepaid: String(debtRepaid), collateralReceived: String(collateralReceived),
+            user: tx.plan.user, pair: pairOf(tx.plan), capital: capitalOf(tx.plan), hash, nonce: tx.nonce, block: receipt.blockNumber,
+            gasUsed: String(receipt.gasUsed), effectiveGasPrice: formatGwei(receipt.effectiveGasPrice),
+            debtRepaid: String(debtRepaid), collateralReceived: String(collateralReceived),
             expectedDebtRepaid: String(tx.plan.expectedDebtRepaid), expectedCollateral: String(tx.plan.expectedCollateralSeized),
+            ownerProfit: ownerProfit === undefined ? undefined : String(ownerProfit),
+            expectedOwnerProfit: flash ? String(tx.plan.flashLoan?.expectedProfit) : undefined,
             replacements: tx.replacements,
           },
           "tx mined",
         );
         outcomes.push({
           kind: "mined", tx: copyTx(tx), hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed,
-          effectiveGasPrice: receipt.effectiveGasPrice, debtRepaid, collateralReceived,
+          effectiveGasPrice: receipt.effectiveGasPrice, debtRepaid, collateralReceived, ...(flash ? { ownerProfit } : {}),
         });
         continue;
       }

@@ -15,3 +15,10 @@ describe("debtReservation", () => {
     expect(debtReservation({ debtToCover: MAX_UINT256, expectedDebtRepaid: 0n })).toBe(1n);
   });
 });
+
+describe("debtReservation of a flash-loan plan", () => {
+  it("reserves nothing: the Liquidator borrows the debt asset, the wallet pays none", () => {
+    expect(debtReservation({ debtToCover: 500n, expectedDebtRepaid: 500n, capital: "flashLoan" })).toBe(0n);
+    expect(debtReservation({ debtToCover: 500n, expectedDebtRepaid: 500n, capital: "wallet" })).toBe(500n);
+  });
+});

@@ -94,7 +94,9 @@ export interface FlashLoanTerms {
  * covers) as it is when mined: expectedDebtRepaid plus the interest accrued meanwhile, for which
  * 1/10,000 is ample (at a 100% borrow rate that is 50 minutes of interest).
  */
-export function debtReservation(plan: Pick<LiquidationPlan, "debtToCover" | "expectedDebtRepaid">): bigint {
+export function debtReservation(plan: Pick<LiquidationPlan, "debtToCover" | "expectedDebtRepaid" | "capital">): bigint {
+  // A flash-loan plan borrows its debt asset inside the Liquidator's call: it pulls nothing from the wallet.
+  if (plan.capital === "flashLoan") return 0n;
   const withInterest = plan.expectedDebtRepaid + plan.expectedDebtRepaid / 10_000n + 1n;
   return plan.debtToCover < withInterest ? plan.debtToCover : withInterest;
 }

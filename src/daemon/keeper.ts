@@ -7,14 +7,14 @@ import { createPublicClient, webSocket, type Address, type PublicClient } from "
 import { redactUrl } from "../util/url.js";
 import { readSymbols } from "../chain/tokens.js";
 import { WRAPPED_NATIVE_TOKENS } from "../config/chains.js";
-import { Executor, NO_WALLET_REASON, type SimulationResult, type SubmitResult } from "../executor/executor.js";
+import { Executor, NO_WALLET_REASON, type SentTx, type SimulationResult, type SubmitResult } from "../executor/executor.js";
 import { gweiToWei } from "../executor/fees.js";
 import type { Logger } from "../logging.js";
 import { compileAccount, evaluateAccount } from "../risk/healthFactor.js";
 import { snapshotMarket, type MarketSnapshot } from "../risk/marketSnapshot.js";
 import { chooseForBlock } from "../scheduler/blockPlan.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
-import { chooseCapital, LEFTOVER_MARGIN_DIVISOR, planLiquidation, type GasModel } from "../scheduler/profit.js";
+import { chooseCapital, gasCostBase, LEFTOVER_MARGIN_DIVISOR, planLiquidation, type GasModel } from "../scheduler/profit.js";
 import { decodeSwapPath, poolsSwappedBy } from "../scheduler/swapSequence.js";
 import { Watcher } from "../watcher/watcher.js";
 import { gasModel, nativeReserveId, weiToBase } from "./gas.js";
@@ -77,8 +77,17 @@ export class Keeper {
   private readonly wallet = new WalletInventory();
   private nativeId: number | undefined;
   private blockGasLimit = 30_000_000n;
-  /** gas of a liquidation as recent simulations found it (planning and the in-flight budget) */
+  /** gas of a liquidation as recent simulations found it (the in-flight budget) */
   private gasPerLiquidation: bigint;
+  /**
+   * gas of a plain liquidationCall as recent simulations found it (the profit model's gas; a flash
+   * plan adds the loan's and the swap's, flashLiquidationGas). Without a liquidator, gasPerLiquidation.
+   */
+  private liquidationCallGas: bigint;
+  /** per flash plan: the gas its model added to the liquidationCall's (to learn the latter from its simulation) */
+  private readonly flashGasAdded = new WeakMap<LiquidationPlan, bigint>();
+  /** per plan sent: its profit re-priced with the simulation's gas and the fee it is expected to pay */
+  private readonly predictedAtSend = new WeakMap<LiquidationPlan, bigint>();
   private readonly loggedOpportunities = new Map<string, string>();
   private blockTimes: bigint[] = [];
   private lastTimestamp: bigint | undefined;
@@ -95,6 +104,7 @@ export class Keeper {
       slippageBps: f.slippageBps, logger: options.logger,
     });
     this.gasPerLiquidation = options.plannedGasUnits ?? DEFAULT_GAS_UNITS;
+    this.liquidationCallGas = this.gasPerLiquidation;
     this.watcher = new Watcher({
       client: options.client, addressesProvider: options.addressesProvider, startBlock: options.startBlock,
       stateDir: options.stateDir, logChunkBlocks: options.logChunkBlocks, logger: options.logger,
@@ -161,13 +171,21 @@ export class Keeper {
     for (const outcome of await this.executor.onBlock(head.number, head.baseFeePerGas)) {
       const market = this.watcher.market;
       const value = recordOutcome(this.stats, outcome, market, (wei) => weiToBase(wei, market, this.nativeId));
+      const unit = market.baseCurrencyUnit;
       if (value && outcome.kind === "mined") {
         this.log.info(
           {
-            user: outcome.tx.plan.user, hash: outcome.hash, block: outcome.blockNumber, capital: outcome.tx.plan.capital ?? "wallet",
-            debtRepaidUsd: formatBase(value.debtBase, market.baseCurrencyUnit),
-            realizedProfitUsd: formatBase(value.profitBase, market.baseCurrencyUnit),
-            predictedProfitUsd: formatBase(outcome.tx.plan.expectedProfitBase, market.baseCurrencyUnit),
+            user: outcome.tx.plan.user, hash: outcome.hash, block: outcome.blockNumber, capital: value.capital,
+            debtRepaidUsd: formatBase(value.debtBase, unit),
+            // Realized at the mined block's prices and gas; predicted as planned (gas at the fee cap).
+            realizedProfitUsd: formatBase(value.profitBase, unit),
+            predictedProfitUsd: formatBase(this.predictedAtSend.get(outcome.tx.plan) ?? value.predictedProfitBase, unit),
+            plannedProfitUsd: formatBase(value.predictedProfitBase, unit),
+            gasUsd: formatBase(value.gasBase, unit), predictedGasUsd: formatBase(outcome.tx.plan.gasCostBase, unit),
+            gasUsed: outcome.gasUsed.toString(), ...(outcome.tx.plan.gasUnits !== undefined && { plannedGas: outcome.tx.plan.gasUnits.toString() }),
+            ...(value.ownerProfit !== undefined && {
+              ownerProfit: value.ownerProfit.toString(), expectedOwnerProfit: value.expectedOwnerProfit?.toString(),
+            }),
           },
           "liquidated",
         );
@@ -257,22 +275,23 @@ export class Keeper {
       replan: (p) => chooseCapital(this.plan(p.user, snapshot, gas), choiceOf.get(p.user.toLowerCase())?.flash),
     });
     if (chosen.length === 0) return;
-    if (!this.flash) return this.submit(chosen, choiceOf);
+    if (!this.flash) return this.submit(chosen, choiceOf, gas);
     // Swaps of one block on the same pools: the later ones get their marginal quote (one more eth_call,
     // while the rest is sent); a pool another path or a transaction in flight swaps in waits a block.
     const sequenced = this.flash.sequence(chosen, poolsSwappedBy(this.executor.inFlight().map((t) => t.plan)), block);
-    const first = this.submit(sequenced.now, choiceOf);
+    const first = this.submit(sequenced.now, choiceOf, gas);
     const later = await sequenced.later.catch((err: unknown) => {
       this.log.warn({ err: firstLine(err) }, "marginal quotes failed");
       return [];
     });
     await first;
-    if (later.length > 0) await this.submit(later, choiceOf);
+    if (later.length > 0) await this.submit(later, choiceOf, gas);
   }
 
   /** Hands plans to the executor in the order given; wallet reservations are given back unless sent. */
-  private async submit(plans: LiquidationPlan[], choices: ReadonlyMap<string, CapitalChoice>): Promise<void> {
+  private async submit(plans: LiquidationPlan[], choices: ReadonlyMap<string, CapitalChoice>, gas: GasModel): Promise<void> {
     if (plans.length === 0) return;
+    for (const p of plans) if (p.capital === "flashLoan" && p.gasUnits !== undefined) this.flashGasAdded.set(p, p.gasUnits - gas.gasUnits);
     const head = this.watcher.head;
     this.stats.opportunities += plans.length;
     let results: SubmitResult[];
@@ -286,14 +305,19 @@ export class Keeper {
       for (const plan of plans) this.wallet.giveBack(plan);
       throw err;
     }
-    results.forEach((result, i) => this.afterSubmit(plans[i]!, result, choices.get(plans[i]!.user.toLowerCase())));
+    results.forEach((result, i) => this.afterSubmit(plans[i]!, result, choices.get(plans[i]!.user.toLowerCase()), gas));
   }
 
-  private afterSubmit(plan: LiquidationPlan, result: SubmitResult, choice: CapitalChoice | undefined): void {
+  private afterSubmit(plan: LiquidationPlan, result: SubmitResult, choice: CapitalChoice | undefined, gas: GasModel): void {
     if (result.kind === "sent") {
       this.stats.sent++;
-      // Learn what a liquidation really takes (its simulated gas), for the next block's budget.
-      this.gasPerLiquidation = (this.gasPerLiquidation * 7n + result.tx.simulatedGas) / 8n;
+      // Learn what a liquidation really takes (its simulated gas), for the next block's budget; and
+      // what its liquidationCall takes, for the profit model (a flash call less what its model added).
+      const simulated = result.tx.simulatedGas;
+      this.gasPerLiquidation = (this.gasPerLiquidation * 7n + simulated) / 8n;
+      const added = this.flashGasAdded.get(plan) ?? 0n;
+      if (simulated > added) this.liquidationCallGas = (this.liquidationCallGas * 7n + simulated - added) / 8n;
+      this.predictedAtSend.set(plan, repricedProfit(plan, result.tx, gas, this.watcher.head.baseFeePerGas));
       return;
     }
     this.wallet.giveBack(plan);
@@ -390,7 +414,7 @@ export class Keeper {
   private gasModel(snapshot: MarketSnapshot): GasModel {
     const o = this.options;
     const { baseFeePerGas } = this.watcher.head;
-    return gasModel(snapshot.market, this.nativeId, baseFeePerGas, gweiToWei(o.priorityFeeGwei), gweiToWei(o.maxFeeGwei), this.gasPerLiquidation);
+    return gasModel(snapshot.market, this.nativeId, baseFeePerGas, gweiToWei(o.priorityFeeGwei), gweiToWei(o.maxFeeGwei), this.liquidationCallGas);
   }
 
   private predictedSnapshot(): MarketSnapshot {
@@ -470,6 +494,17 @@ export class Keeper {
       void (ws.transport as { getRpcClient?: () => Promise<{ close: () => void }> }).getRpcClient?.().then((c) => c.close()).catch(() => undefined);
     };
   }
+}
+
+/**
+ * The plan's profit as sent: its gas re-priced with what the simulation measured and the fee the
+ * transaction is expected to pay (the head's base fee plus the tip, at most its cap), where the plan
+ * was chosen with the model's gas at the cap. The figure the mined profit is compared with.
+ */
+function repricedProfit(plan: LiquidationPlan, tx: SentTx, gas: GasModel, baseFeePerGas: bigint): bigint {
+  const expectedFee = baseFeePerGas + tx.maxPriorityFeePerGas;
+  const fee = expectedFee < tx.maxFeePerGas ? expectedFee : tx.maxFeePerGas;
+  return plan.expectedProfitBase + plan.gasCostBase - gasCostBase({ ...gas, gasUnits: tx.simulatedGas, maxFeePerGas: fee });
 }
 
 /** For the dry-run line: without a wallet only the pool's checks can be simulated, and they passed. */

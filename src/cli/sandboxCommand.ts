@@ -218,10 +218,11 @@ export function formatKeeperSummary(keeper: Keeper): string {
   return formatTable(["keeper summary", ""], [
     ["accounts liquidated", String(s.accountsLiquidated)],
     ["liquidation transactions", String(s.liquidations)],
+    ["capital used", `flash loan ${s.flashLiquidations}, wallet ${s.liquidations - s.flashLiquidations}`],
     ["reverted transactions", String(s.reverted)],
     ["debt repaid (USD)", formatBaseAmount(keeper.stats.debtRepaidBase, keeper.watcher.market.baseCurrencyUnit)],
     ["realized profit (USD)", formatBaseAmount(keeper.stats.realizedProfitBase, keeper.watcher.market.baseCurrencyUnit)],
-    ["accounts still below 1", `${left}${left > 0 ? " (not coverable by the wallet or not profitable)" : ""}`],
+    ["accounts still below 1", `${left}${left > 0 ? " (not profitable, or neither the wallet nor a flash loan covers them)" : ""}`],
     ["bad debt left (no collateral to seize)", String(badDebt)],
   ]);
 }

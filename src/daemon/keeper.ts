@@ -140,6 +140,9 @@ export class Keeper {
         "the wrapped native token is not a reserve (set WRAPPED_NATIVE_TOKEN): gas is left out of the profit",
       );
     }
+    // A dry run with a liquidator plans with the wallet's real balances (none without a key), so that
+    // it shows the choice a live run would make; without one, the wallet is unlimited (pool checks only).
+    if (this.flash && this.options.dryRun) await this.refreshWallet();
     if (!this.options.dryRun) {
       await this.refreshWallet();
       const held = assets.filter((a) => (this.wallet.view?.get(a.id) ?? 0n) > 0n).map((a) => a.asset);
@@ -193,7 +196,7 @@ export class Keeper {
       if (outcome.kind !== "replaced") settled = true;
     }
     // Tokens sent to the wallet from outside are seen at the latest 20 blocks later.
-    if ((settled || head.number % 20n === 0n) && !this.options.dryRun) await this.refreshWallet();
+    if ((settled || head.number % 20n === 0n) && (!this.options.dryRun || this.flash)) await this.refreshWallet();
     return true;
   }
 
@@ -376,7 +379,7 @@ export class Keeper {
   private plan(
     user: Address, snapshot: MarketSnapshot, gas: GasModel,
     from: { walletBalances: ReadonlyMap<number, bigint> | undefined; liquidator: Address | undefined } = {
-      walletBalances: this.options.dryRun ? undefined : this.wallet.view,
+      walletBalances: this.options.dryRun && !this.flash ? undefined : this.wallet.view,
       // The wallet calls the pool: 3.4+ refuses self-liquidation.
       liquidator: this.executor.address,
     },

@@ -66,14 +66,42 @@ describe.each(AAVE_VERSIONS)("keeper run with flash loans on Aave %s, its wallet
     expect(await client.getBalance({ address: SANDBOX_KEEPER_ADDRESS })).toBeGreaterThan(0n);
 
     await rpc(url, "evm_setIntervalMining", [1]);
+    const weth = market.assets.find((a) => a.symbol === "WETH")!;
+    const users = sandbox.borrowers.map((b) => b.address);
+
+    // Dry run first (no key: the sandbox's Liquidator, simulated from its owner): one opportunity line
+    // per account under water, each a flash loan with its quote; then the chain goes back.
+    const built = await rpc<string>(url, "evm_snapshot", []);
+    const nonceBefore = await client.getTransactionCount({ address: SANDBOX_KEEPER_ADDRESS });
+    const dry = startKeeper(["run"], { DRY_RUN: "true", STATE_DIR: join(dir, "dry"), LOG_LEVEL: "info", POLL_INTERVAL_MS: "100" }, { cwd: dir });
+    cleanups.push(() => dry.stop("SIGKILL"));
+    await dry.waitFor((l) => l.msg === "keeper running", 90_000, "dry run: keeper running");
+    const dryShock = (await setFeedAnswer(market, "WETH", movedPrice(weth.spec.priceUsd, -25))).blockNumber;
+    const dryUnderWater = await liquidatableAt(client, market.pool, users, dryShock);
+    await waitForBlock(client, dryShock + 3n);
+    expect(await dry.stop("SIGINT")).toBe(0);
+    const opportunities = dry.lines.filter((l) => l.msg === "opportunity");
+    expect(opportunities.map((l) => String(l.user).toLowerCase()).sort()).toEqual(dryUnderWater.map((u) => u.toLowerCase()).sort());
+    for (const line of opportunities) {
+      const quote = line.flashLoan as Record<string, string | string[]>;
+      expect(line).toMatchObject({ capital: "flashLoan", simulation: { ok: true } });
+      expect(quote.route![0]).toBe(line.collateral);
+      expect(quote.route!.at(-1)).toBe(line.debt);
+      expect(quote.amountIn).toBe(line.expectedCollateralSeized);
+      expect(BigInt(quote.minAmountOut as string)).toBeLessThan(BigInt(quote.amountOut as string));
+      expect(BigInt(quote.expectedProfit as string)).toBeGreaterThan(0n);
+    }
+    expect(await client.getTransactionCount({ address: SANDBOX_KEEPER_ADDRESS }), "the dry run sent nothing").toBe(nonceBefore);
+    expect(await rpc<boolean>(url, "evm_revert", [built])).toBe(true);
+    await rpc(url, "anvil_dropAllTransactions", []);
+    await rpc(url, "evm_setIntervalMining", [1]);
+
     const keeper = startKeeper(["run"], { PRIVATE_KEY: SANDBOX_KEEPER_KEY, STATE_DIR: join(dir, "state"), LOG_LEVEL: "info", POLL_INTERVAL_MS: "100" }, { cwd: dir });
     cleanups.push(() => keeper.stop("SIGKILL"));
     await keeper.waitFor((l) => l.msg === "keeper running", 90_000, "keeper running");
     expect(keeper.lines.find((l) => l.msg === "flash loans through the Liquidator")?.liquidator).toBe(liquidator);
 
-    const weth = market.assets.find((a) => a.symbol === "WETH")!;
     const shock = (await setFeedAnswer(market, "WETH", movedPrice(weth.spec.priceUsd, -25))).blockNumber;
-    const users = sandbox.borrowers.map((b) => b.address);
     const underWater = await liquidatableAt(client, market.pool, users, shock);
     expect(underWater.length).toBeGreaterThan(5);
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createPublicClient, http } from "viem";
 import { poolAbi } from "../../contracts-abi/aave/index.js";
+import { SANDBOX_KEEPER_ADDRESS } from "../../src/sandbox/keeperWallet.js";
 
 const KEEPER = join(import.meta.dirname, "../../bin/keeper.js");
 const children: ChildProcess[] = [];
@@ -96,12 +97,21 @@ describe("keeper sandbox (command line)", () => {
     const liquidated = Number(/accounts liquidated\s+(\d+)/.exec(output)?.[1]);
     expect(liquidated).toBeGreaterThan(5);
     expect(output).toMatch(/reverted transactions\s+0\b/);
+    // By default the keeper's wallet holds only ETH: it liquidates by flash loan through its Liquidator
+    // (and may later repay from the profits it received, when that nets more).
+    expect(output).toMatch(/only ETH for gas, no token; flash loans through the Liquidator 0x[0-9a-fA-F]{40}/);
+    const [, flash, wallet] = /capital used\s+flash loan (\d+), wallet (\d+)/.exec(output) ?? [];
+    expect(Number(flash)).toBeGreaterThan(0);
+    expect(Number(flash) + Number(wallet)).toBe(Number(/liquidation transactions\s+(\d+)/.exec(output)?.[1]));
     expect(output).toMatch(/accounts still below 1\s+0\b/);
     // The liquidations are on chain, by the sandbox keeper.
     const file = JSON.parse(readFileSync(out, "utf8"));
     const client = createPublicClient({ transport: http(file.rpcUrl), cacheTime: 0 });
     const logs = await client.getContractEvents({ address: file.addresses.pool, abi: poolAbi, eventName: "LiquidationCall", fromBlock: 0n });
     expect(new Set(logs.map((l) => l.args.user)).size).toBe(liquidated);
+    // ...by the keeper key's Liquidator, which the file names for `keeper run`.
+    expect(file.liquidator.owner).toBe(SANDBOX_KEEPER_ADDRESS);
+    expect(logs.some((l) => l.args.liquidator === file.liquidator.address)).toBe(true);
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     child.kill("SIGINT");
     expect(await exited).toBe(0);

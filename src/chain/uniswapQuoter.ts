@@ -145,6 +145,25 @@ export class UniswapQuoter {
     return best;
   }
 
+  /**
+   * What each (path, amountIn) returns at `blockNumber`, along the path as given (no route choice):
+   * one eth_call for all of them. Undefined where the quoter reverts (no liquidity for that amount).
+   * For cumulative amounts on one path: a block's later swaps on pools its earlier ones moved.
+   */
+  async quotePaths(requests: readonly { path: Hex; amountIn: bigint }[], blockNumber?: bigint): Promise<(bigint | undefined)[]> {
+    const calls: Call[] = requests.map((r) => ({
+      target: this.options.quoter,
+      allowFailure: true,
+      callData: encodeFunctionData({ abi: quoterV2Abi, functionName: "quoteExactInput", args: [r.path, r.amountIn] }),
+    }));
+    const results = await this.aggregate(calls, QUOTES_PER_CALL, blockNumber);
+    return results.map((result) => {
+      if (!result.success) return undefined;
+      const [amountOut] = decodeFunctionResult({ abi: quoterV2Abi, functionName: "quoteExactInput", data: result.returnData });
+      return amountOut;
+    });
+  }
+
   /** Every route whose pools exist: direct at each fee tier, and in -> hub -> out at each pair of tiers. */
   private routes(tokenIn: Address, tokenOut: Address): { tokens: Address[]; fees: number[] }[] {
     const routes: { tokens: Address[]; fees: number[] }[] = [];

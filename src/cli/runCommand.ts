@@ -2,10 +2,11 @@
 // transactions waited for up to a bound, checkpoint written, exit 0). RPC outages are retried with
 // backoff, never fatal; bad settings are (one line, exit code 2).
 import { parseArgs } from "node:util";
-import type { PublicClient } from "viem";
+import type { Address, PublicClient } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
 import { redactUrl } from "../util/url.js";
-import { ConfigError, describeConfig, loadConfig } from "../config/index.js";
-import { Keeper } from "../daemon/keeper.js";
+import { ConfigError, describeConfig, loadConfig, resolveUniswap, UNISWAP_ROUTING_HUBS, type KeeperConfig } from "../config/index.js";
+import { Keeper, type FlashSettings } from "../daemon/keeper.js";
 import { createLogger, type Logger } from "../logging.js";
 import { UnsupportedPoolRevisionError } from "../risk/rules.js";
 import { CheckpointError } from "../watcher/checkpoint.js";
@@ -54,18 +55,40 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const client = await connectWithRetry(target, config, logger, controller.signal);
   if (!client) return 0;
+  const chainId = await client.getChainId();
+  const flash = flashSettings(config, target, chainId, dryRun);
+  if (flash && config.liquidatorAddress === undefined) logger.info({ liquidator: flash.liquidator }, "LIQUIDATOR_ADDRESS not set: using the sandbox's Liquidator");
   const keeper = new Keeper({
-    client, rpcUrl: target.rpcUrl, chainId: await client.getChainId(), addressesProvider: target.addressesProvider,
+    client, rpcUrl: target.rpcUrl, chainId, addressesProvider: target.addressesProvider,
     startBlock: target.startBlock, stateDir: target.stateDir, logChunkBlocks: config.logChunkBlocks, pollIntervalMs: config.pollIntervalMs, wsUrl: config.wsUrl,
     privateKey: config.privateKey, dryRun, minProfitUsd: config.minProfitUsd, maxFeeGwei: config.maxFeeGwei,
     priorityFeeGwei: config.priorityFeeGwei, txTimeoutBlocks: config.txTimeoutBlocks, privateTxUrl: config.privateTxUrl, logger,
     maxInflightBlocks: config.maxInflightBlocks, wrappedNativeToken: target.wrappedNativeToken ?? config.wrappedNativeToken,
+    ...(flash && { flash }),
   });
   if (!(await startWithRetry(keeper, logger, controller.signal))) return 0;
   logger.info({ block: keeper.watcher.head.number, accounts: keeper.watcher.book.size, dryRun, sinceProcessStartMs: sinceProcessStart() }, "keeper running");
   await keeper.run(controller.signal);
   await keeper.stop(SHUTDOWN_TIMEOUT_MS);
   return 0;
+}
+
+/**
+ * The flash-loan path, when there is a liquidator: LIQUIDATOR_ADDRESS, else the running sandbox's own
+ * (only for the key that owns it, or in dry run); Uniswap V3 from the settings, the sandbox or the
+ * chain's canonical deployment; hubs from the sandbox or the chain. Undefined: the wallet only.
+ */
+function flashSettings(config: KeeperConfig, target: ChainTarget, chainId: number, dryRun: boolean): FlashSettings | undefined {
+  let liquidator: Address | undefined = config.liquidatorAddress;
+  const sandbox = target.liquidator;
+  if (liquidator === undefined && sandbox !== undefined) {
+    const owner = config.privateKey === undefined ? undefined : privateKeyToAddress(config.privateKey);
+    if (owner?.toLowerCase() === sandbox.owner.toLowerCase() || (dryRun && owner === undefined)) liquidator = sandbox.address;
+  }
+  if (liquidator === undefined) return undefined;
+  const { factory, quoter } = resolveUniswap(config, chainId, target.uniswap);
+  const routingHubs = target.routingHubs ?? UNISWAP_ROUTING_HUBS.get(chainId) ?? [];
+  return { liquidator, factory, quoter, routingHubs, slippageBps: config.swapSlippageBps };
 }
 
 /** The node must answer before anything else; an unreachable RPC is waited for, not fatal. */

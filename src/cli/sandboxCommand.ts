@@ -10,7 +10,8 @@ import { createChainClient } from "../chain/client.js";
 import { Keeper } from "../daemon/keeper.js";
 import { createLogger } from "../logging.js";
 import { AAVE_VERSIONS, type AaveVersion } from "../sandbox/marketSpec.js";
-import { fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandbox/keeperWallet.js";
+import { deploySandboxLiquidator, fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandbox/keeperWallet.js";
+import { HUB_SYMBOLS } from "../sandbox/uniswap.js";
 import { movedPrice, setFeedAnswer } from "../sandbox/prices.js";
 import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, sandboxWrappedNative, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
@@ -30,6 +31,8 @@ export const SANDBOX_HELP = `keeper sandbox [options]
   --block-time S    seconds between blocks once built (default 2; 0 = a block per transaction)
   --shock A:P       price shock applied once the keeper runs, e.g. WETH:-20 (default), LINK:-35
   --shock-after S   seconds between the keeper's start and the shock (default 4)
+  --wallet-funds    also give the keeper's wallet $${(2_000_000).toLocaleString("en-US")} of every asset (default: only ETH for gas; it
+                    liquidates with flash loans through its Liquidator, and with both it picks per account)
   --no-keeper       only the chain, market and borrowers (no keeper, no shock)
   --out FILE        where to write the RPC URL and addresses (default .keeper/sandbox.json)
   --exit            build, print, write the file, then stop (no keeper, no long-running chain)`;
@@ -49,6 +52,7 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
       shock: { type: "string" },
       "shock-after": { type: "string" },
       "no-keeper": { type: "boolean" },
+      "wallet-funds": { type: "boolean" },
       out: { type: "string" },
       exit: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -76,6 +80,8 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     throw new UsageError(`--shock: no asset ${shock.symbol} in the sandbox (${sandbox.market.assets.map((a) => a.symbol).join(", ")})`);
   }
   try {
+    // The keeper key's flash-loan Liquidator, also for a `keeper run` pointed at this sandbox (the file has it).
+    sandbox.liquidator = await deploySandboxLiquidator(sandbox.market);
     printSandbox(sandbox, seed, out);
     console.log(await formatSummaryOf(sandbox));
   } catch (err) {
@@ -94,7 +100,7 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     await sandbox.anvil.exited;
     return 0;
   }
-  return runKeeperDemo(sandbox, { blockTime, shock, shockAfter });
+  return runKeeperDemo(sandbox, { blockTime, shock, shockAfter, walletFunds: values["wallet-funds"] === true });
 }
 
 function parseAaveVersion(raw: string): AaveVersion {
@@ -127,6 +133,7 @@ PoolAddressesProvider    ${m.addressesProvider}
 Pool                     ${m.pool}
 AaveOracle               ${m.oracle}
 UiPoolDataProviderV3     ${m.uiPoolDataProvider}
+Liquidator (flash loans) ${sandbox.liquidator?.address ?? "none"} (owner: the sandbox keeper ${SANDBOX_KEEPER_ADDRESS})
 deployment block         ${m.deploymentBlock}
 Addresses written to ${out}
 Point a tool at it, e.g.: RPC_URL=${m.rpcUrl} POOL_ADDRESSES_PROVIDER=${m.addressesProvider} START_BLOCK=${m.deploymentBlock}
@@ -140,10 +147,12 @@ async function formatSummaryOf(sandbox: Sandbox): Promise<string> {
 
 async function runKeeperDemo(
   sandbox: Sandbox,
-  options: { blockTime: number; shock: { symbol: string; percent: number }; shockAfter: number },
+  options: { blockTime: number; shock: { symbol: string; percent: number }; shockAfter: number; walletFunds: boolean },
 ): Promise<number> {
   const stateDir = mkdtempSync(join(tmpdir(), "keeper-sandbox-state-"));
-  await fundWallet(sandbox.market, SANDBOX_KEEPER_ADDRESS, KEEPER_INVENTORY_USD);
+  if (options.walletFunds) await fundWallet(sandbox.market, SANDBOX_KEEPER_ADDRESS, KEEPER_INVENTORY_USD);
+  const uniswap = sandbox.market.uniswap!;
+  const liquidator = sandbox.liquidator!.address;
   const logger = createLogger("info");
   const client = createChainClient({ rpcUrl: sandbox.market.rpcUrl });
   const keeper = new Keeper({
@@ -151,8 +160,13 @@ async function runKeeperDemo(
     startBlock: sandbox.market.deploymentBlock, stateDir, logChunkBlocks: 5_000, pollIntervalMs: 250,
     privateKey: SANDBOX_KEEPER_KEY, dryRun: false, minProfitUsd: 1, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3, logger,
     wrappedNativeToken: sandboxWrappedNative(sandbox.market),
+    flash: {
+      liquidator, factory: uniswap.factory, quoter: uniswap.quoterV2, slippageBps: 50,
+      routingHubs: HUB_SYMBOLS.flatMap((symbol) => sandbox.market.assets.find((a) => a.symbol === symbol)?.address ?? []),
+    },
   });
-  console.log(`Starting the keeper (wallet ${SANDBOX_KEEPER_ADDRESS}, $${KEEPER_INVENTORY_USD.toLocaleString("en-US")} of each asset)...`);
+  const funds = options.walletFunds ? `$${KEEPER_INVENTORY_USD.toLocaleString("en-US")} of each asset` : "only ETH for gas, no token";
+  console.log(`Starting the keeper (wallet ${SANDBOX_KEEPER_ADDRESS}: ${funds}; flash loans through the Liquidator ${liquidator})...`);
   await keeper.start();
   const controller = new AbortController();
   const running = keeper.run(controller.signal);

@@ -35,6 +35,8 @@ export interface ChainTarget {
   uniswap?: UniswapAddresses;
   /** the sandbox's routing hubs (its WETH and USDC, the tokens its every pool pairs with) */
   routingHubs?: Address[];
+  /** the Liquidator `keeper sandbox` deployed for its keeper key (the default of LIQUIDATOR_ADDRESS for that key) */
+  liquidator?: { address: Address; owner: Address };
 }
 
 /**
@@ -63,6 +65,7 @@ export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_
     deploymentBlock?: string;
     addresses?: { poolAddressesProvider?: Address; uiPoolDataProviderV3?: Address; wrappedNativeToken?: Address };
     uniswap?: { factory?: Address; swapRouter?: Address; quoterV2?: Address };
+    liquidator?: { address?: Address; owner?: Address };
     assets?: { symbol?: string; address?: Address }[];
   };
   try {
@@ -89,6 +92,7 @@ export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_
       uniswap: { factory: file.uniswap.factory, router: file.uniswap.swapRouter, quoter: file.uniswap.quoterV2 },
     }),
     routingHubs: HUB_SYMBOLS.flatMap((symbol) => file.assets?.find((a) => a.symbol === symbol)?.address ?? []),
+    ...(file.liquidator?.address && file.liquidator.owner && { liquidator: { address: file.liquidator.address, owner: file.liquidator.owner } }),
   };
 }
 

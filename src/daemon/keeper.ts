@@ -7,18 +7,21 @@ import { createPublicClient, webSocket, type Address, type PublicClient } from "
 import { redactUrl } from "../util/url.js";
 import { readSymbols } from "../chain/tokens.js";
 import { WRAPPED_NATIVE_TOKENS } from "../config/chains.js";
-import { Executor, NO_WALLET_REASON, type SimulationResult, type SubmitResult } from "../executor/executor.js";
+import { Executor, NO_WALLET_REASON, type SentTx, type SimulationResult, type SubmitResult } from "../executor/executor.js";
 import { gweiToWei } from "../executor/fees.js";
 import type { Logger } from "../logging.js";
 import { compileAccount, evaluateAccount } from "../risk/healthFactor.js";
 import { snapshotMarket, type MarketSnapshot } from "../risk/marketSnapshot.js";
 import { chooseForBlock } from "../scheduler/blockPlan.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
-import { LEFTOVER_MARGIN_DIVISOR, planLiquidation, type GasModel } from "../scheduler/profit.js";
+import { chooseCapital, gasCostBase, LEFTOVER_MARGIN_DIVISOR, planLiquidation, type GasModel } from "../scheduler/profit.js";
+import { decodeSwapPath, poolsSwappedBy } from "../scheduler/swapSequence.js";
 import { Watcher } from "../watcher/watcher.js";
 import { gasModel, nativeReserveId, weiToBase } from "./gas.js";
 import { emptyStats, formatBase, recordOutcome, summarize, type KeeperStats } from "./stats.js";
 import { WalletInventory } from "./walletInventory.js";
+import { FlashCapital, type BlockTerms, type CapitalCandidate, type CapitalChoice } from "./capital.js";
+import { checkLiquidator } from "../chain/liquidatorContract.js";
 import { backoffDelay, sleep } from "../util/time.js";
 
 export type { KeeperStats } from "./stats.js";
@@ -48,6 +51,19 @@ export interface KeeperOptions {
   wrappedNativeToken?: Address;
   /** gas a liquidationCall is planned with until simulations give real figures */
   plannedGasUnits?: bigint;
+  /** LIQUIDATOR_ADDRESS and what the flash path needs: unset = the wallet only */
+  flash?: FlashSettings;
+}
+
+/** The flash-loan path's settings: the Liquidator (owned by PRIVATE_KEY's address), Uniswap V3, slippage. */
+export interface FlashSettings {
+  liquidator: Address;
+  /** UNISWAP_V3_FACTORY and UNISWAP_V3_QUOTER (resolveUniswap); the router is the contract's own */
+  factory: Address;
+  quoter: Address;
+  routingHubs: readonly Address[];
+  /** SWAP_SLIPPAGE_BPS */
+  slippageBps: number;
 }
 
 const DEFAULT_GAS_UNITS = 450_000n;
@@ -61,18 +77,34 @@ export class Keeper {
   private readonly wallet = new WalletInventory();
   private nativeId: number | undefined;
   private blockGasLimit = 30_000_000n;
-  /** gas of a liquidation as recent simulations found it (planning and the in-flight budget) */
+  /** gas of a liquidation as recent simulations found it (the in-flight budget) */
   private gasPerLiquidation: bigint;
+  /**
+   * gas of a plain liquidationCall as recent simulations found it (the profit model's gas; a flash
+   * plan adds the loan's and the swap's, flashLiquidationGas). Without a liquidator, gasPerLiquidation.
+   */
+  private liquidationCallGas: bigint;
+  /** per flash plan: the gas its model added to the liquidationCall's (to learn the latter from its simulation) */
+  private readonly flashGasAdded = new WeakMap<LiquidationPlan, bigint>();
+  /** per plan sent: its profit re-priced with the simulation's gas and the fee it is expected to pay */
+  private readonly predictedAtSend = new WeakMap<LiquidationPlan, bigint>();
   private readonly loggedOpportunities = new Map<string, string>();
   private blockTimes: bigint[] = [];
   private lastTimestamp: bigint | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
   private readonly symbols = new Map<number, string>();
+  private readonly flash: FlashCapital | undefined;
 
   constructor(private readonly options: KeeperOptions) {
     this.log = options.logger.child({ module: "keeper" });
+    const f = options.flash;
+    this.flash = f && new FlashCapital({
+      client: options.client, liquidator: f.liquidator, factory: f.factory, quoter: f.quoter, routingHubs: f.routingHubs,
+      slippageBps: f.slippageBps, logger: options.logger,
+    });
     this.gasPerLiquidation = options.plannedGasUnits ?? DEFAULT_GAS_UNITS;
+    this.liquidationCallGas = this.gasPerLiquidation;
     this.watcher = new Watcher({
       client: options.client, addressesProvider: options.addressesProvider, startBlock: options.startBlock,
       stateDir: options.stateDir, logChunkBlocks: options.logChunkBlocks, logger: options.logger,
@@ -90,6 +122,11 @@ export class Keeper {
       priorityFeeGwei: options.priorityFeeGwei, txTimeoutBlocks: options.txTimeoutBlocks, dryRun: options.dryRun, logger: options.logger,
     });
     await this.executor.start();
+    if (this.flash) {
+      // A contract of someone else, or on another pool, would make every flash liquidation revert.
+      await checkLiquidator(options.client, this.flash.liquidator, { pool: this.watcher.info.addresses.pool, owner: this.executor.address });
+      this.log.info({ liquidator: this.flash.liquidator, quoter: options.flash!.quoter }, "flash loans through the Liquidator");
+    }
     const block = await options.client.getBlock({ blockTag: "latest" });
     this.blockGasLimit = block.gasLimit;
     const assets = this.reserveAssets();
@@ -134,12 +171,21 @@ export class Keeper {
     for (const outcome of await this.executor.onBlock(head.number, head.baseFeePerGas)) {
       const market = this.watcher.market;
       const value = recordOutcome(this.stats, outcome, market, (wei) => weiToBase(wei, market, this.nativeId));
+      const unit = market.baseCurrencyUnit;
       if (value && outcome.kind === "mined") {
         this.log.info(
           {
-            user: outcome.tx.plan.user, hash: outcome.hash, block: outcome.blockNumber,
-            debtRepaidUsd: formatBase(value.debtBase, market.baseCurrencyUnit),
-            realizedProfitUsd: formatBase(value.profitBase, market.baseCurrencyUnit),
+            user: outcome.tx.plan.user, hash: outcome.hash, block: outcome.blockNumber, capital: value.capital,
+            debtRepaidUsd: formatBase(value.debtBase, unit),
+            // Realized at the mined block's prices and gas; predicted as planned (gas at the fee cap).
+            realizedProfitUsd: formatBase(value.profitBase, unit),
+            predictedProfitUsd: formatBase(this.predictedAtSend.get(outcome.tx.plan) ?? value.predictedProfitBase, unit),
+            plannedProfitUsd: formatBase(value.predictedProfitBase, unit),
+            gasUsd: formatBase(value.gasBase, unit), predictedGasUsd: formatBase(outcome.tx.plan.gasCostBase, unit),
+            gasUsed: outcome.gasUsed.toString(), ...(outcome.tx.plan.gasUnits !== undefined && { plannedGas: outcome.tx.plan.gasUnits.toString() }),
+            ...(value.ownerProfit !== undefined && {
+              ownerProfit: value.ownerProfit.toString(), expectedOwnerProfit: value.expectedOwnerProfit?.toString(),
+            }),
           },
           "liquidated",
         );
@@ -178,7 +224,8 @@ export class Keeper {
 
   /**
    * The block's liquidations: every liquidatable account not in flight planned at the next block's
-   * timestamp, chosen together (profit order, gas budget, wallet), sent by the executor in one go.
+   * timestamp (with a liquidator: from the wallet and by flash loan, whichever nets more), chosen
+   * together (profit order, gas budget, wallet), sent by the executor in one go.
    */
   private async liquidateBlock(): Promise<void> {
     const head = this.watcher.head;
@@ -198,13 +245,25 @@ export class Keeper {
     const enough = Number(wanted + wanted / 2n + 4n);
     const snapshot = this.predictedSnapshot();
     const gas = this.gasModel(snapshot);
-    const plans: LiquidationPlan[] = [];
+    const block: BlockTerms = { snapshot, gas, minProfitBase: this.minProfitBase(), blockNumber: head.number };
+    const considered: CapitalCandidate[] = [];
     for (const user of ranked) {
-      if (plans.length >= enough) break;
+      if (considered.length >= enough) break;
       if (this.executor.hasInFlight(user)) continue;
-      const plan = this.plan(user, snapshot, gas);
-      if (!plan) continue;
-      if (this.options.dryRun && this.loggedOpportunities.get(user.toLowerCase()) === opportunityKey(plan)) continue;
+      const candidate = this.planCandidate(user, snapshot, gas);
+      if (candidate.wallet || candidate.free) considered.push(candidate);
+    }
+    // With a liquidator, the quotes of every plan the block considers: one eth_call.
+    const choices = this.flash
+      ? await this.flash.choose(considered, block)
+      : considered.map((c): CapitalChoice | undefined => (c.wallet ? { plan: c.wallet } : undefined));
+    const choiceOf = new Map<string, CapitalChoice>();
+    const plans: LiquidationPlan[] = [];
+    for (const choice of choices) {
+      if (!choice) continue;
+      const plan = choice.plan;
+      if (this.options.dryRun && this.loggedOpportunities.get(plan.user.toLowerCase()) === opportunityKey(plan)) continue;
+      choiceOf.set(plan.user.toLowerCase(), choice);
       plans.push(plan);
     }
     const chosen = chooseForBlock(plans, {
@@ -212,27 +271,53 @@ export class Keeper {
       gasPerLiquidation: this.gasPerLiquidation,
       covers: (p) => this.wallet.covers(p),
       take: (p) => this.wallet.take(p),
-      replan: (p) => this.plan(p.user, snapshot, gas),
+      // Only a wallet plan is ever short: its new wallet plan against what is left, or its flash loan.
+      replan: (p) => chooseCapital(this.plan(p.user, snapshot, gas), choiceOf.get(p.user.toLowerCase())?.flash),
     });
     if (chosen.length === 0) return;
-    this.stats.opportunities += chosen.length;
-    let results: SubmitResult[];
-    try {
-      // Approved once per asset, remembered: no request unless the wallet got a new asset.
-      if (!this.options.dryRun) await this.executor.ensureApprovals([...new Set(chosen.map((p) => p.debtAsset))]);
-      results = await this.executor.liquidate(chosen, head.number, head.baseFeePerGas);
-    } catch (err) {
-      for (const plan of chosen) this.wallet.giveBack(plan);
-      throw err;
-    }
-    results.forEach((result, i) => this.afterSubmit(chosen[i]!, result));
+    if (!this.flash) return this.submit(chosen, choiceOf, gas);
+    // Swaps of one block on the same pools: the later ones get their marginal quote (one more eth_call,
+    // while the rest is sent); a pool another path or a transaction in flight swaps in waits a block.
+    const sequenced = this.flash.sequence(chosen, poolsSwappedBy(this.executor.inFlight().map((t) => t.plan)), block);
+    const first = this.submit(sequenced.now, choiceOf, gas);
+    const later = await sequenced.later.catch((err: unknown) => {
+      this.log.warn({ err: firstLine(err) }, "marginal quotes failed");
+      return [];
+    });
+    await first;
+    if (later.length > 0) await this.submit(later, choiceOf, gas);
   }
 
-  private afterSubmit(plan: LiquidationPlan, result: SubmitResult): void {
+  /** Hands plans to the executor in the order given; wallet reservations are given back unless sent. */
+  private async submit(plans: LiquidationPlan[], choices: ReadonlyMap<string, CapitalChoice>, gas: GasModel): Promise<void> {
+    if (plans.length === 0) return;
+    for (const p of plans) if (p.capital === "flashLoan" && p.gasUnits !== undefined) this.flashGasAdded.set(p, p.gasUnits - gas.gasUnits);
+    const head = this.watcher.head;
+    this.stats.opportunities += plans.length;
+    let results: SubmitResult[];
+    try {
+      // Approved once per asset, remembered: no request unless the wallet got a new asset. A flash
+      // loan needs none (the contract approves the pool and the router itself).
+      const fromWallet = plans.filter((p) => p.capital !== "flashLoan");
+      if (!this.options.dryRun && fromWallet.length > 0) await this.executor.ensureApprovals([...new Set(fromWallet.map((p) => p.debtAsset))]);
+      results = await this.executor.liquidate(plans, head.number, head.baseFeePerGas);
+    } catch (err) {
+      for (const plan of plans) this.wallet.giveBack(plan);
+      throw err;
+    }
+    results.forEach((result, i) => this.afterSubmit(plans[i]!, result, choices.get(plans[i]!.user.toLowerCase()), gas));
+  }
+
+  private afterSubmit(plan: LiquidationPlan, result: SubmitResult, choice: CapitalChoice | undefined, gas: GasModel): void {
     if (result.kind === "sent") {
       this.stats.sent++;
-      // Learn what a liquidation really takes (its simulated gas), for the next block's budget.
-      this.gasPerLiquidation = (this.gasPerLiquidation * 7n + result.tx.simulatedGas) / 8n;
+      // Learn what a liquidation really takes (its simulated gas), for the next block's budget; and
+      // what its liquidationCall takes, for the profit model (a flash call less what its model added).
+      const simulated = result.tx.simulatedGas;
+      this.gasPerLiquidation = (this.gasPerLiquidation * 7n + simulated) / 8n;
+      const added = this.flashGasAdded.get(plan) ?? 0n;
+      if (simulated > added) this.liquidationCallGas = (this.liquidationCallGas * 7n + simulated - added) / 8n;
+      this.predictedAtSend.set(plan, repricedProfit(plan, result.tx, gas, this.watcher.head.baseFeePerGas));
       return;
     }
     this.wallet.giveBack(plan);
@@ -241,38 +326,83 @@ export class Keeper {
       const unit = this.watcher.market.baseCurrencyUnit;
       this.log.info({
         dryRun: true, user: plan.user, collateral: plan.collateralSymbol ?? plan.collateralAsset, debt: plan.debtSymbol ?? plan.debtAsset,
+        capital: plan.capital ?? "wallet",
         debtToCover: plan.debtToCover.toString(), expectedDebtRepaid: plan.expectedDebtRepaid.toString(),
         expectedCollateralSeized: plan.expectedCollateralSeized.toString(),
         expectedProfitUsd: formatBase(plan.expectedProfitBase, unit), healthFactor: formatWad(plan.healthFactor),
+        ...(plan.flashLoan && { flashLoan: this.describeFlash(plan) }),
+        ...(this.flash && plan.capital !== "flashLoan" && { flashAlternative: this.describeAlternative(choice) }),
         simulation: describeSimulation(result.simulation),
       }, "opportunity");
       return;
     }
-    this.log.info({ user: plan.user, reason: result.reason }, "liquidation skipped");
+    this.log.info({ user: plan.user, capital: plan.capital ?? "wallet", reason: result.reason }, "liquidation skipped");
   }
 
-  /** The best liquidation of `user` at the next block's predicted timestamp, or undefined (logged). */
-  private plan(user: Address, snapshot: MarketSnapshot, gas: GasModel): LiquidationPlan | undefined {
+  /** The flash plan's quote and terms, for the dry-run line (amounts in token units, profit also in USD). */
+  private describeFlash(plan: LiquidationPlan) {
+    const f = plan.flashLoan!;
+    const unit = this.watcher.market.baseCurrencyUnit;
+    const { tokens, fees } = decodeSwapPath(f.swapPath);
+    const symbolOf = (token: string) =>
+      this.watcher.market.reserves.find((r) => r?.asset.toLowerCase() === token.toLowerCase())?.id;
+    const route = tokens.map((t) => this.symbols.get(symbolOf(t) ?? -1) ?? t);
+    return {
+      liquidator: f.liquidator, route: route.length > 0 ? route : ["no swap"], fees,
+      amountIn: f.quotedAmountIn.toString(), amountOut: f.quotedAmountOut.toString(), minAmountOut: f.minAmountOut.toString(),
+      loan: f.loanAmount.toString(), premium: f.premium.toString(), expectedProfit: f.expectedProfit.toString(),
+      minProfit: f.minProfit.toString(), expectedProfitUsd: formatBase(plan.expectedProfitBase, unit), gasUnits: f.gasUnits.toString(),
+    };
+  }
+
+  /** What the flash loan would have netted for a plan that takes the wallet's tokens, or why there is none. */
+  private describeAlternative(choice: CapitalChoice | undefined) {
+    if (choice?.flash) return { expectedProfitUsd: formatBase(choice.flash.expectedProfitBase, this.watcher.market.baseCurrencyUnit) };
+    return { skip: choice?.flashSkip ?? "no wallet-free plan" };
+  }
+
+  /** A user's wallet plan and, with a liquidator, the wallet-free one (the contract calls the pool). */
+  private planCandidate(user: Address, snapshot: MarketSnapshot, gas: GasModel): CapitalCandidate {
+    const wallet = this.plan(user, snapshot, gas);
+    if (!this.flash) return { wallet };
+    const free = this.plan(user, snapshot, gas, { walletBalances: undefined, liquidator: this.flash.liquidator });
+    return { wallet, free };
+  }
+
+  /**
+   * The best liquidation of `user` at the next block's predicted timestamp, or undefined (logged):
+   * by default from the wallet (its balances, the wallet as liquidator).
+   */
+  private plan(
+    user: Address, snapshot: MarketSnapshot, gas: GasModel,
+    from: { walletBalances: ReadonlyMap<number, bigint> | undefined; liquidator: Address | undefined } = {
+      walletBalances: this.options.dryRun ? undefined : this.wallet.view,
+      // The wallet calls the pool: 3.4+ refuses self-liquidation.
+      liquidator: this.executor.address,
+    },
+  ): LiquidationPlan | undefined {
     const position = this.watcher.book.get(user);
     if (!position) return undefined;
     const account = compileAccount(position, this.watcher.rules);
     evaluateAccount(account, snapshot);
-    const unit = this.watcher.market.baseCurrencyUnit;
     const result = planLiquidation(account, snapshot, {
       gas,
-      walletBalances: this.options.dryRun ? undefined : this.wallet.view,
-      minProfitBase: BigInt(Math.round(this.options.minProfitUsd * 1e6)) * unit / 1_000_000n,
+      walletBalances: from.walletBalances,
+      minProfitBase: this.minProfitBase(),
       blockNumber: this.watcher.head.number,
       symbols: this.symbols,
-      // The wallet calls the pool: 3.4+ refuses self-liquidation.
-      liquidator: this.executor.address,
+      liquidator: from.liquidator,
       leftoverMarginDivisor: LEFTOVER_MARGIN_DIVISOR,
     });
     if (!result.best) {
-      this.log.debug({ user, reason: result.skip }, "not liquidating");
+      this.log.debug({ user, reason: result.skip, from: from.liquidator }, "not liquidating");
       return undefined;
     }
     return result.best;
+  }
+
+  private minProfitBase(): bigint {
+    return (BigInt(Math.round(this.options.minProfitUsd * 1e6)) * this.watcher.market.baseCurrencyUnit) / 1_000_000n;
   }
 
   private forgetLoggedOpportunities(candidates: readonly Address[]): void {
@@ -284,7 +414,7 @@ export class Keeper {
   private gasModel(snapshot: MarketSnapshot): GasModel {
     const o = this.options;
     const { baseFeePerGas } = this.watcher.head;
-    return gasModel(snapshot.market, this.nativeId, baseFeePerGas, gweiToWei(o.priorityFeeGwei), gweiToWei(o.maxFeeGwei), this.gasPerLiquidation);
+    return gasModel(snapshot.market, this.nativeId, baseFeePerGas, gweiToWei(o.priorityFeeGwei), gweiToWei(o.maxFeeGwei), this.liquidationCallGas);
   }
 
   private predictedSnapshot(): MarketSnapshot {
@@ -366,6 +496,17 @@ export class Keeper {
   }
 }
 
+/**
+ * The plan's profit as sent: its gas re-priced with what the simulation measured and the fee the
+ * transaction is expected to pay (the head's base fee plus the tip, at most its cap), where the plan
+ * was chosen with the model's gas at the cap. The figure the mined profit is compared with.
+ */
+function repricedProfit(plan: LiquidationPlan, tx: SentTx, gas: GasModel, baseFeePerGas: bigint): bigint {
+  const expectedFee = baseFeePerGas + tx.maxPriorityFeePerGas;
+  const fee = expectedFee < tx.maxFeePerGas ? expectedFee : tx.maxFeePerGas;
+  return plan.expectedProfitBase + plan.gasCostBase - gasCostBase({ ...gas, gasUnits: tx.simulatedGas, maxFeePerGas: fee });
+}
+
 /** For the dry-run line: without a wallet only the pool's checks can be simulated, and they passed. */
 function describeSimulation(simulation: SimulationResult) {
   if (simulation.ok) return { ok: true, gas: simulation.gas.toString() };
@@ -381,7 +522,7 @@ function rankByDebt(users: readonly Address[], debtOf: (u: Address) => bigint): 
 }
 
 function opportunityKey(plan: LiquidationPlan): string {
-  return `${plan.collateralAsset}:${plan.debtAsset}`;
+  return `${plan.collateralAsset}:${plan.debtAsset}:${plan.capital ?? "wallet"}`;
 }
 
 function formatWad(wad: bigint): string {

@@ -2,7 +2,8 @@
 // what liquidations in flight will pull, minus what the plans of this block already took. Two plans
 // never count on the same balance (the second would revert on the token transfer). A plan reserves
 // debtReservation(plan): what it repays plus a margin for interest (2^256-1 amounts on 3.6 take the
-// whole debt as of the block they are mined in).
+// whole debt as of the block they are mined in). A flash-loan plan takes nothing from the wallet: the
+// Liquidator borrows the debt asset, so it reserves nothing and is always covered.
 import { debtReservation, type LiquidationPlan } from "../scheduler/plan.js";
 
 export class WalletInventory {
@@ -15,12 +16,12 @@ export class WalletInventory {
 
   /** Balances by reserve id from the chain; `inFlight` plans' debts are not available. */
   refresh(balances: Map<number, bigint>, inFlight: readonly LiquidationPlan[]): void {
-    for (const plan of inFlight) balances.set(plan.debtReserveId, (balances.get(plan.debtReserveId) ?? 0n) - debtReservation(plan));
+    for (const plan of inFlight.filter(fromWallet)) balances.set(plan.debtReserveId, (balances.get(plan.debtReserveId) ?? 0n) - debtReservation(plan));
     this.balances = balances;
   }
 
   covers(plan: LiquidationPlan): boolean {
-    return this.balances === undefined || (this.balances.get(plan.debtReserveId) ?? 0n) >= debtReservation(plan);
+    return !fromWallet(plan) || this.balances === undefined || (this.balances.get(plan.debtReserveId) ?? 0n) >= debtReservation(plan);
   }
 
   take(plan: LiquidationPlan): void {
@@ -32,6 +33,8 @@ export class WalletInventory {
   }
 
   private add(plan: LiquidationPlan, amount: bigint): void {
-    if (this.balances) this.balances.set(plan.debtReserveId, (this.balances.get(plan.debtReserveId) ?? 0n) + amount);
+    if (this.balances && fromWallet(plan)) this.balances.set(plan.debtReserveId, (this.balances.get(plan.debtReserveId) ?? 0n) + amount);
   }
 }
+
+const fromWallet = (plan: LiquidationPlan): boolean => plan.capital !== "flashLoan";

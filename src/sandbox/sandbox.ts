@@ -32,6 +32,8 @@ export interface Sandbox {
   market: MarketDeployment;
   borrowers: BorrowerPlan[];
   timings: SandboxTimings;
+  /** the flash-loan Liquidator of the sandbox keeper key, once deployed (deploySandboxLiquidator) */
+  liquidator?: { address: `0x${string}`; owner: `0x${string}` };
   stop(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export function describeSandbox(sandbox: Sandbox, seed: number) {
       wrappedNativeToken: sandboxWrappedNative(m),
     },
     uniswap: m.uniswap,
+    ...(sandbox.liquidator && { liquidator: sandbox.liquidator }),
     admin: m.deployer,
     assets: m.assets.map((a) => ({
       symbol: a.symbol, address: a.address, decimals: a.decimals, priceFeed: a.priceFeed,

@@ -44,6 +44,8 @@ function signal(child: ChildProcess, sig: NodeJS.Signals): void {
 export interface StartOptions {
   /** "npx": `npx keeper ...` from the repository, as the README says (npm's start-up included); default `node bin/keeper.js` */
   via?: "node" | "npx";
+  /** working directory (default the repository): where a `.keeper/sandbox.json` is looked for when RPC_URL is unset */
+  cwd?: string;
 }
 
 export function startKeeper(args: string[], env: Record<string, string>, options: StartOptions = {}): KeeperProcess {
@@ -51,7 +53,7 @@ export function startKeeper(args: string[], env: Record<string, string>, options
   const child = spawn(command, commandArgs, {
     // Only what the test gives (plus PATH, and HOME for npm's cache): the keeper must not pick up this machine's settings.
     env: { PATH: process.env.PATH ?? "", ...(options.via === "npx" && { HOME: process.env.HOME ?? "" }), ...env },
-    cwd: REPO_ROOT,
+    cwd: options.cwd ?? REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     detached: options.via === "npx",
   });

@@ -1,9 +1,9 @@
 // `keeper deploy-liquidator`: deploys the flash-loan Liquidator (contracts/liquidator) for PRIVATE_KEY,
 // on the market's pool and Uniswap V3's SwapRouter, checks what landed, and prints the setting to add.
 import { parseArgs } from "node:util";
-import { createWalletClient, getAddress, http, parseGwei, type Address, type PublicClient } from "viem";
+import { parseGwei, type Address, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { liquidatorAbi, liquidatorBytecode, liquidatorDeployedBytecode } from "../../contracts-abi/liquidator/Liquidator.js";
+import { deployLiquidator } from "../chain/deployLiquidator.js";
 import { ConfigError, loadConfig, resolveUniswapAddress } from "../config/index.js";
 import { createLogger } from "../logging.js";
 import { discoverMarket } from "../watcher/marketReader.js";
@@ -34,38 +34,22 @@ export async function deployLiquidatorCommand(argv: string[]): Promise<number> {
   const { pool } = (await discoverMarket(client, target.addressesProvider)).addresses;
   await requireCode(client, router, "UNISWAP_V3_ROUTER");
 
-  const account = privateKeyToAccount(config.privateKey);
-  const wallet = createWalletClient({ account, transport: http(target.rpcUrl, { timeout: 30_000 }) });
+  const owner = privateKeyToAccount(config.privateKey).address;
   const fees = await client.estimateFeesPerGas();
   const cap = parseGwei(String(config.maxFeeGwei));
   const maxFeePerGas = fees.maxFeePerGas > cap ? cap : fees.maxFeePerGas;
   const tip = parseGwei(String(config.priorityFeeGwei));
   const maxPriorityFeePerGas = tip > maxFeePerGas ? maxFeePerGas : tip;
-  logger.info({ owner: account.address, pool, router, chainId }, "deploying the Liquidator");
-  const hash = await wallet.deployContract({
-    abi: liquidatorAbi, bytecode: liquidatorBytecode, args: [pool, router], chain: null, maxFeePerGas, maxPriorityFeePerGas,
+  logger.info({ owner, pool, router, chainId }, "deploying the Liquidator");
+  const deployed = await deployLiquidator({
+    client, rpcUrl: target.rpcUrl, privateKey: config.privateKey, pool, router, fees: { maxFeePerGas, maxPriorityFeePerGas },
+    onSent: (hash) => logger.info({ hash }, "deployment sent, waiting for its receipt"),
   });
-  logger.info({ hash }, "deployment sent, waiting for its receipt");
-  const receipt = await client.waitForTransactionReceipt({ hash, timeout: 300_000 });
-  if (receipt.status !== "success" || receipt.contractAddress == null) {
-    throw new Error(`the deployment ${hash} reverted (block ${receipt.blockNumber})`);
-  }
-  const liquidator = getAddress(receipt.contractAddress);
-  const code = await client.getCode({ address: liquidator, blockNumber: receipt.blockNumber });
-  // The runtime code is the compiled one with the immutables (owner, pool, router) filled in: same length.
-  if (code === undefined || code.length !== liquidatorDeployedBytecode.length) {
-    throw new Error(`no Liquidator code at ${liquidator} after ${hash}`);
-  }
-  const read = <F extends "owner" | "pool" | "swapRouter">(functionName: F) =>
-    client.readContract({ address: liquidator, abi: liquidatorAbi, functionName, blockNumber: receipt.blockNumber });
-  const [owner, onPool, onRouter] = await Promise.all([read("owner"), read("pool"), read("swapRouter")]);
-  if (owner !== account.address || onPool !== pool || onRouter !== router) {
-    throw new Error(
-      `the contract at ${liquidator} has owner ${owner}, pool ${onPool}, router ${onRouter}; expected ${account.address}, ${pool}, ${router}`,
-    );
-  }
-  const gasUsed = receipt.gasUsed.toString();
-  logger.info({ liquidator, owner, pool, router, gasUsed, block: receipt.blockNumber.toString() }, "Liquidator deployed");
+  const liquidator = deployed.address;
+  logger.info(
+    { liquidator, owner, pool, router, hash: deployed.hash, gasUsed: deployed.gasUsed.toString(), block: deployed.blockNumber.toString() },
+    "Liquidator deployed",
+  );
   console.log(`LIQUIDATOR_ADDRESS=${liquidator}`);
   return 0;
 }

@@ -15,6 +15,8 @@ export interface PoolCall {
    * from the Liquidator's owner (anyone else gets NotOwner); undefined: the executor's sender
    */
   from?: Address;
+  /** a Liquidator call: its refunds are large (see simulation.ts), its gas limit is sized for them */
+  flash?: boolean;
 }
 
 /**
@@ -64,6 +66,7 @@ export function flashLiquidationCall(plan: LiquidationPlan): PoolCall {
   return {
     to: terms.liquidator,
     data: encodeFunctionData({ abi: liquidatorAbi, functionName: "liquidate", args: [[item], flashDeadline(plan)] }),
+    flash: true,
   };
 }
 

@@ -1,0 +1,41 @@
+// Revert reasons of a flash liquidation: the Liquidator's own custom errors are named with their
+// arguments, and what bubbles up from inside it (the pool's codes, the router's strings) as before.
+import { encodeErrorResult, encodeFunctionData, getAddress } from "viem";
+import { describe, expect, it } from "vitest";
+import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
+import { decodeRevertData, reasonName, revertOf } from "../../src/executor/revertReason.js";
+
+const errorString = (s: string) =>
+  encodeFunctionData({ abi: [{ type: "function", name: "Error", inputs: [{ type: "string" }], outputs: [], stateMutability: "pure" }], args: [s] });
+
+describe("decodeRevertData: the Liquidator's errors", () => {
+  it("ProfitBelowMinimum(index, profit, minProfit) with its arguments", () => {
+    const data = encodeErrorResult({ abi: liquidatorAbi, errorName: "ProfitBelowMinimum", args: [0n, 12_345n, 40_000n] });
+    const reason = decodeRevertData(data);
+    expect(reason).toBe("PROFIT_BELOW_MINIMUM (ProfitBelowMinimum(0, 12345, 40000))");
+    expect(reasonName(reason)).toBe("PROFIT_BELOW_MINIMUM");
+  });
+
+  it("every error of the contract has a name, none is UNKNOWN", () => {
+    const token = getAddress("0x" + "ab".repeat(20));
+    const names = liquidatorAbi.filter((i) => i.type === "error").map((e) => {
+      const args = e.inputs.map((i) => (i.type === "address" ? token : 3n));
+      return decodeRevertData(encodeErrorResult({ abi: [e], errorName: e.name, args } as Parameters<typeof encodeErrorResult>[0]));
+    });
+    expect(names.sort()).toEqual([
+      "BAD_SWAP_PATH (BadSwapPath(3))", "EXPIRED (Expired(3))", "NOTHING_TO_LIQUIDATE (NothingToLiquidate())",
+      "NOT_INITIATOR (NotInitiator())", "NOT_OWNER (NotOwner())", "NOT_POOL (NotPool())",
+      "PROFIT_BELOW_MINIMUM (ProfitBelowMinimum(3, 3, 3))", `TOKEN_CALL_FAILED (TokenCallFailed(${token}))`,
+    ]);
+  });
+
+  it("the pool's and the router's reverts inside the flash loan read as they do outside it", () => {
+    expect(decodeRevertData(errorString("45"))).toBe("HEALTH_FACTOR_NOT_BELOW_THRESHOLD (45)");
+    expect(decodeRevertData(errorString("Too little received"))).toBe("Too little received");
+  });
+
+  it("revertOf finds it in a node error's cause chain", () => {
+    const data = encodeErrorResult({ abi: liquidatorAbi, errorName: "NotOwner" });
+    expect(revertOf(new Error("execution reverted", { cause: { data } }))).toEqual({ reverted: true, reason: "NOT_OWNER (NotOwner())" });
+  });
+});

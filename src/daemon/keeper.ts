@@ -318,8 +318,13 @@ export class Keeper {
       // what its liquidationCall takes, for the profit model (a flash call less what its model added).
       const simulated = result.tx.simulatedGas;
       this.gasPerLiquidation = (this.gasPerLiquidation * 7n + simulated) / 8n;
-      const added = this.flashGasAdded.get(plan) ?? 0n;
-      if (simulated > added) this.liquidationCallGas = (this.liquidationCallGas * 7n + simulated - added) / 8n;
+      if (!this.flash) this.liquidationCallGas = this.gasPerLiquidation;
+      else {
+        // What a flash call used, net of its refunds (its gas limit allows for up to a quarter more).
+        const used = result.tx.simulatedNetGas ?? simulated;
+        const added = this.flashGasAdded.get(plan) ?? 0n;
+        if (used > added) this.liquidationCallGas = (this.liquidationCallGas * 7n + used - added) / 8n;
+      }
       this.predictedAtSend.set(plan, repricedProfit(plan, result.tx, gas, this.watcher.head.baseFeePerGas));
       return;
     }
@@ -507,7 +512,8 @@ export class Keeper {
 function repricedProfit(plan: LiquidationPlan, tx: SentTx, gas: GasModel, baseFeePerGas: bigint): bigint {
   const expectedFee = baseFeePerGas + tx.maxPriorityFeePerGas;
   const fee = expectedFee < tx.maxFeePerGas ? expectedFee : tx.maxFeePerGas;
-  return plan.expectedProfitBase + plan.gasCostBase - gasCostBase({ ...gas, gasUnits: tx.simulatedGas, maxFeePerGas: fee });
+  const gasUnits = tx.simulatedNetGas ?? tx.simulatedGas;
+  return plan.expectedProfitBase + plan.gasCostBase - gasCostBase({ ...gas, gasUnits, maxFeePerGas: fee });
 }
 
 /** For the dry-run line: without a wallet only the pool's checks can be simulated, and they passed. */

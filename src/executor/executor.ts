@@ -411,7 +411,7 @@ export class Executor {
   private simulated(
     plans: readonly LiquidationPlan[], calls: ReadonlyMap<number, PoolCall>, batch: number[], sims: Simulation[], fees: Fees, results: SubmitResult[],
   ) {
-    const ready: { i: number; call: PoolCall; gas: bigint; gasUsed: bigint }[] = [];
+    const ready: { i: number; call: PoolCall; gas: bigint; gasUsed: bigint; netGas?: bigint }[] = [];
     batch.forEach((i, j) => {
       const plan = plans[i]!;
       const sim = sims[j]!;
@@ -435,7 +435,7 @@ export class Executor {
         const simulated = this.withMargin(sim.gas);
         const floor = capitalOf(plan) === "flashLoan" && !plan.expectedDeficits?.length ? undefined : plan.gasUnits;
         const gas = floor !== undefined && floor > simulated ? floor : simulated;
-        ready.push({ i, call: calls.get(i)!, gas, gasUsed: sim.gas });
+        ready.push({ i, call: calls.get(i)!, gas, gasUsed: sim.gas, ...(sim.netGas !== undefined && { netGas: sim.netGas }) });
       }
     });
     return ready;
@@ -467,6 +467,7 @@ export class Executor {
     const tx: SentTx = {
       hash, nonce, plan, sentAtBlock: blockNumber, maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas, replacements: 0, hashes: [hash], simulatedGas: o.gasUsed,
+      ...(o.netGas !== undefined && { simulatedNetGas: o.netGas }),
     };
     this.tracker!.add({ tx, call: o.call, gas: o.gas, cancelHashes: new Set(), capWarned: false });
     this.log.info(
@@ -583,6 +584,7 @@ interface Outgoing {
   call: PoolCall;
   gas: bigint;
   gasUsed: bigint;
+  netGas?: bigint;
   signed: SignedTx;
   error?: SendError;
 }

@@ -12,7 +12,9 @@ import { reasonName, revertOf, TOKEN_TRANSFER_ERRORS } from "./revertReason.js";
 
 export type SimulationResult = { ok: true; gas: bigint } | { ok: false; reason: string };
 /** reverted: false when the failure is not a revert (an RPC failure): nothing is known about the call. */
-export type Simulation = { ok: true; gas: bigint } | { ok: false; reason: string; reverted: boolean };
+export type Simulation = { ok: true; gas: bigint; netGas?: bigint } | { ok: false; reason: string; reverted: boolean };
+// `gas` carries the refund margin (what a gas limit needs); `netGas`, when the node reported it, is the
+// gas the call used net of refunds, what its receipt will say (the keeper prices the plan with it).
 
 /** The simulation reason in a dry run without a wallet when every pool check passed. */
 export const NO_WALLET_REASON = "skipped: no wallet (the pool's checks pass; the debt transfer needs a funded, approved wallet)";
@@ -57,7 +59,7 @@ export class Simulator {
     if (this.wallet) {
       try {
         const result = (await this.client.createAccessList({ account, to, data, blockTag })) as { gasUsed: bigint; error?: string };
-        if (!result.error && result.gasUsed > 0n) return { ok: true, gas: withRefundMargin(result.gasUsed, call) };
+        if (!result.error && result.gasUsed > 0n) return { ok: true, gas: withRefundMargin(result.gasUsed, call), netGas: result.gasUsed };
       } catch {
         // fall through: find the reason
       }
@@ -85,7 +87,7 @@ export class Simulator {
     if (!this.wallet || calls.length === 1) return Promise.all(calls.map((c) => this.one(c, blockTag)));
     const gases = (this.simulateV1 && (await this.simulateInOneBlock(calls, blockTag))) || (await this.accessListBatch(calls, blockTag));
     if (!gases) return Promise.all(calls.map((c) => this.one(c, blockTag)));
-    return Promise.all(gases.map((gas, i) => (gas > 0n ? { ok: true as const, gas: withRefundMargin(gas, calls[i]!) } : this.one(calls[i]!, blockTag))));
+    return Promise.all(gases.map((gas, i) => (gas > 0n ? { ok: true as const, gas: withRefundMargin(gas, calls[i]!), netGas: gas } : this.one(calls[i]!, blockTag))));
   }
 
   /** Gas used by each call run in sequence in one simulated block (0n: it failed), or undefined. */

@@ -25,6 +25,8 @@ export interface SentTx {
   hashes: Hex[];
   /** the gas the simulation found it uses (the gas limit sent has a margin on top) */
   simulatedGas: bigint;
+  /** the gas the simulation found it uses net of refunds, when the node said (what the receipt will show) */
+  simulatedNetGas?: bigint;
 }
 
 export type TxOutcome =

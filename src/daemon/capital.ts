@@ -112,6 +112,7 @@ export class FlashCapital {
           else flashSkip = r.skip;
         }
       }
+      if (flashSkip !== undefined) this.log.debug({ user: c.free!.user, reason: flashSkip }, "no flash loan");
       const plan = chooseCapital(c.wallet, flash);
       return plan === undefined ? undefined : { plan, ...(flash && { flash }), ...(flashSkip !== undefined && { flashSkip }) };
     });

@@ -58,6 +58,8 @@ export const DEFAULT_POOL_DEPTH_USD = 100_000_000n;
 export const HUB_SYMBOLS = ["WETH", "USDC"] as const;
 const STABLES = new Set(["USDC", "USDT", "DAI"]);
 const MAJORS = new Set(["WETH", "WBTC", ...STABLES]);
+/** ETH liquid-staking tokens: traded against WETH in 0.01% pools on mainnet (wstETH/WETH, weETH/WETH) */
+const ETH_CORRELATED = new Set(["wstETH", "weETH"]);
 
 export interface SandboxPool {
   address: Address;
@@ -86,7 +88,9 @@ export interface DeployUniswapOptions {
 
 /**
  * Which pools the sandbox opens: every asset against each hub asset. Fee tiers as on mainnet:
- * 0.01% between stablecoins, 0.05% between majors, 0.3% otherwise.
+ * 0.01% between stablecoins and between WETH and its liquid-staking tokens, 0.05% between majors,
+ * 0.3% otherwise. (At 0.3% a flash liquidation in the ETH-correlated eMode, whose bonus is 1%, would
+ * lose most of it to two swaps.)
  */
 export function sandboxPairs(symbols: readonly string[]): { a: string; b: string; fee: number }[] {
   const pairs: { a: string; b: string; fee: number }[] = [];
@@ -97,7 +101,8 @@ export function sandboxPairs(symbols: readonly string[]): { a: string; b: string
       const key = [hub, other].sort().join("/");
       if (other === hub || seen.has(key)) continue;
       seen.add(key);
-      const fee = STABLES.has(hub) && STABLES.has(other) ? 100 : MAJORS.has(hub) && MAJORS.has(other) ? 500 : 3000;
+      const correlated = (hub === "WETH" && ETH_CORRELATED.has(other)) || (STABLES.has(hub) && STABLES.has(other));
+      const fee = correlated ? 100 : MAJORS.has(hub) && MAJORS.has(other) ? 500 : 3000;
       pairs.push({ a: other, b: hub, fee });
     }
   }

@@ -17,7 +17,8 @@ import { backoffDelay, sleep } from "../util/time.js";
 
 export const RUN_HELP = `keeper run [--dry-run]
   The daemon: follows the chain, finds accounts with health factor below 1 and liquidates them with
-  the tokens the wallet (PRIVATE_KEY) holds. Settings from the environment or .env (.env.example).
+  the tokens the wallet (PRIVATE_KEY) holds or, with LIQUIDATOR_ADDRESS set, by flash loan through
+  that contract, whichever nets more per account. Settings from the environment or .env (.env.example).
   --dry-run   (or DRY_RUN=true) do everything up to signing, log each opportunity, send nothing;
               no PRIVATE_KEY needed`;
 

@@ -25,7 +25,7 @@ import { NonceSequence } from "./nonces.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
 import { capitalOf, pairOf, planCall, type PoolCall } from "./poolCall.js";
 import { Sender, type SignedTx, type TxRequest } from "./sender.js";
-import { Simulator, type Simulation, type SimulationResult } from "./simulation.js";
+import { grossGas, Simulator, type Simulation, type SimulationResult } from "./simulation.js";
 import { CANCEL_GAS, copyTx, Tracker, type SentTx, type TxOutcome } from "./tracker.js";
 import { sleep } from "../util/time.js";
 
@@ -428,11 +428,11 @@ export class Executor {
         this.log.info({ user: plan.user, pair: pairOf(plan), capital: capitalOf(plan), reason: sim.reason }, "simulation failed");
         results[i] = { kind: "skipped", reason: `simulation failed: ${sim.reason}` };
       } else {
-        // The gas limit is the simulation's, with a margin, for either call. The plan's gas (bad-debt
+        // The gas limit is the simulation's, with a margin, for either call (a flash call's grossed up for its refunds). The plan's gas (bad-debt
         // burns of other reserves) is a floor: the state it is mined in may add them. A flash plan
         // always carries the model's gasUnits (an estimate of the Liquidator call): a floor only
         // when it expects such burns.
-        const simulated = this.withMargin(sim.gas);
+        const simulated = this.withMargin(grossGas(calls.get(i)!, sim.gas));
         const floor = capitalOf(plan) === "flashLoan" && !plan.expectedDeficits?.length ? undefined : plan.gasUnits;
         const gas = floor !== undefined && floor > simulated ? floor : simulated;
         ready.push({ i, call: calls.get(i)!, gas, gasUsed: sim.gas });

@@ -13,7 +13,7 @@ import {
 } from "viem";
 import { aaveOracleAbi, mintableErc20Abi, poolAbi, poolConfiguratorAbi } from "../../contracts-abi/aave/index.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
-import { deployLiquidator } from "../../src/chain/deployLiquidator.js";
+import { deployLiquidator } from "../../src/chain/liquidatorContract.js";
 import { rpc } from "../../src/chain/rpc.js";
 import { UniswapQuoter } from "../../src/chain/uniswapQuoter.js";
 import { gasModel, nativeReserveId, weiToBase } from "../../src/daemon/gas.js";
@@ -149,7 +149,8 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     }
     // The keeper holds ETH and no token at all.
     for (const a of market.assets) expect(await balanceOf(a.address, KEEPER)).toBe(0n);
-    liquidator = (await deployLiquidator({ client, rpcUrl: market.rpcUrl, privateKey: KEEPER_KEY, pool: market.pool, router: dex.swapRouter })).address;
+    const fees = { maxFeePerGas: parseGwei("100"), maxPriorityFeePerGas: parseGwei("1") };
+    liquidator = (await deployLiquidator(client, market.rpcUrl, KEEPER_KEY, { pool: market.pool, router: dex.swapRouter }, fees)).address;
 
     // WETH collateral, USDC debt: HF 0.83·100/80 = 1.0375, 0.965 after WETH -7%. WBTC collateral, DAI
     // debt (no WBTC/DAI pool: two hops): 0.78·100/72 = 1.083, 0.975 after WBTC -10%.
@@ -216,6 +217,9 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
       expect(tx.to).toBe(liquidator.toLowerCase());
       expect(tx.input).toBe(planCall(market.pool, plan).data);
       expect(receipt.status).toBe("success");
+      // Its gas limit is its simulation's: grossed up for the refunds (grossGas), then the 1.25 margin.
+      const gross = outcome.tx.simulatedGas + outcome.tx.simulatedGas / 4n;
+      expect(tx.gas).toBe((gross * 1250n + 999n) / 1000n);
 
       const [call, ...moreCalls] = parseEventLogs({ abi: poolAbi, eventName: "LiquidationCall", logs: receipt.logs });
       expect(moreCalls).toEqual([]);

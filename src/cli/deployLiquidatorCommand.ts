@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { parseGwei, type Address, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { deployLiquidator } from "../chain/deployLiquidator.js";
+import { deployLiquidator } from "../chain/liquidatorContract.js";
 import { ConfigError, loadConfig, resolveUniswapAddress } from "../config/index.js";
 import { createLogger } from "../logging.js";
 import { discoverMarket } from "../watcher/marketReader.js";
@@ -41,10 +41,10 @@ export async function deployLiquidatorCommand(argv: string[]): Promise<number> {
   const tip = parseGwei(String(config.priorityFeeGwei));
   const maxPriorityFeePerGas = tip > maxFeePerGas ? maxFeePerGas : tip;
   logger.info({ owner, pool, router, chainId }, "deploying the Liquidator");
-  const deployed = await deployLiquidator({
-    client, rpcUrl: target.rpcUrl, privateKey: config.privateKey, pool, router, fees: { maxFeePerGas, maxPriorityFeePerGas },
-    onSent: (hash) => logger.info({ hash }, "deployment sent, waiting for its receipt"),
-  });
+  const deployed = await deployLiquidator(
+    client, target.rpcUrl, config.privateKey, { pool, router }, { maxFeePerGas, maxPriorityFeePerGas },
+    (hash) => logger.info({ hash }, "deployment sent, waiting for its receipt"),
+  );
   const liquidator = deployed.address;
   logger.info(
     { liquidator, owner, pool, router, hash: deployed.hash, gasUsed: deployed.gasUsed.toString(), block: deployed.blockNumber.toString() },

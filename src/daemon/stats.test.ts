@@ -44,7 +44,8 @@ const flashPlan = plan(2, {
   gasCostBase: 2_400_000_000n, swapCostBase: 104_687_500n, expectedProfitBase: 1_319_531_200n,
   flashLoan: {
     liquidator: addr(0xee), loanAmount: 859_375_000n, premium: 429_688n, premiumTotalBps: 5n, swapPath: "0x", quotedAmountIn: 0n,
-    quotedAmountOut: 897_000_000n, minAmountOut: 0n, expectedProfit: 37_195_312n, minProfit: 0n, premiumBase: 42_968_800n, gasUnits: 600_000n,
+    quotedAmountOut: 897_000_000n, minAmountOut: 0n, expectedProfit: 37_195_312n, minProfit: 0n, premiumBase: 42_968_800n,
+    gasUnits: 600_000n,
   },
 });
 
@@ -92,7 +93,8 @@ describe("recordOutcome", () => {
     const stats = emptyStats();
     recordOutcome(stats, mined(plan(1)), MARKET, toBase);
     recordOutcome(stats, mined(flashPlan, 37_195_312n), MARKET, toBase);
-    const reverted: TxOutcome = { kind: "reverted", tx: mined(flashPlan).tx, hash: "0x02", blockNumber: 6n, reason: "PROFIT_BELOW_MINIMUM" };
+    const reason = "PROFIT_BELOW_MINIMUM";
+    const reverted: TxOutcome = { kind: "reverted", tx: mined(flashPlan).tx, hash: "0x02", blockNumber: 6n, reason };
     expect(recordOutcome(stats, reverted, MARKET, toBase)).toBeUndefined();
     expect(stats.realizedProfitBase).toBe(2_667_187_500n + 2_519_531_200n);
     expect(summarize(stats, E8)).toMatchObject({

@@ -25,7 +25,7 @@ import { NonceSequence } from "./nonces.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
 import { capitalOf, pairOf, planCall, type PoolCall } from "./poolCall.js";
 import { Sender, type SignedTx, type TxRequest } from "./sender.js";
-import { Simulator, type Simulation, type SimulationResult } from "./simulation.js";
+import { grossGas, Simulator, type Simulation, type SimulationResult } from "./simulation.js";
 import { CANCEL_GAS, copyTx, Tracker, type SentTx, type TxOutcome } from "./tracker.js";
 import { sleep } from "../util/time.js";
 
@@ -335,7 +335,8 @@ export class Executor {
         const owner = await this.client.readContract({ address: liquidator, abi: liquidatorAbi, functionName: "owner" });
         this.liquidatorOwners.set(liquidator.toLowerCase(), owner);
       } catch (err) {
-        this.log.warn({ liquidator, err: (err as Error).message.split("\n", 1)[0] }, "cannot read the Liquidator's owner: simulating from no wallet");
+        const error = (err as Error).message.split("\n", 1)[0];
+        this.log.warn({ liquidator, err: error }, "cannot read the Liquidator's owner: simulating from no wallet");
       }
     }));
   }
@@ -409,7 +410,8 @@ export class Executor {
 
   /** A batch's simulations: dry run logs them; failures are results; the rest is ready to send. */
   private simulated(
-    plans: readonly LiquidationPlan[], calls: ReadonlyMap<number, PoolCall>, batch: number[], sims: Simulation[], fees: Fees, results: SubmitResult[],
+    plans: readonly LiquidationPlan[], calls: ReadonlyMap<number, PoolCall>, batch: number[], sims: Simulation[], fees: Fees,
+    results: SubmitResult[],
   ) {
     const ready: { i: number; call: PoolCall; gas: bigint; gasUsed: bigint; netGas?: bigint }[] = [];
     batch.forEach((i, j) => {
@@ -418,7 +420,8 @@ export class Executor {
       if (this.options.dryRun) {
         this.log.info(
           {
-            user: plan.user, pair: pairOf(plan), capital: capitalOf(plan), to: calls.get(i)!.to, simulation: sim.ok ? "ok" : sim.reason, gas: sim.ok ? String(sim.gas) : undefined,
+            user: plan.user, pair: pairOf(plan), capital: capitalOf(plan), to: calls.get(i)!.to,
+            simulation: sim.ok ? "ok" : sim.reason, gas: sim.ok ? String(sim.gas) : undefined,
             maxFeePerGas: formatGwei(fees.maxFeePerGas), expectedProfitBase: String(plan.expectedProfitBase),
           },
           "dry run: not sent",
@@ -428,11 +431,11 @@ export class Executor {
         this.log.info({ user: plan.user, pair: pairOf(plan), capital: capitalOf(plan), reason: sim.reason }, "simulation failed");
         results[i] = { kind: "skipped", reason: `simulation failed: ${sim.reason}` };
       } else {
-        // The gas limit is the simulation's, with a margin, for either call. The plan's gas (bad-debt
-        // burns of other reserves) is a floor: the state it is mined in may add them. A flash plan
-        // always carries the model's gasUnits (an estimate of the Liquidator call): a floor only
-        // when it expects such burns.
-        const simulated = this.withMargin(sim.gas);
+        // The gas limit is the simulation's with a margin, for either call (a flash call's grossed up
+        // for its refunds, grossGas). The plan's gas (bad-debt burns of other reserves) is a floor: the
+        // state it is mined in may add them. A flash plan always carries the model's gasUnits (an
+        // estimate of the Liquidator call): a floor only when it expects such burns.
+        const simulated = this.withMargin(grossGas(calls.get(i)!, sim.gas));
         const floor = capitalOf(plan) === "flashLoan" && !plan.expectedDeficits?.length ? undefined : plan.gasUnits;
         const gas = floor !== undefined && floor > simulated ? floor : simulated;
         ready.push({ i, call: calls.get(i)!, gas, gasUsed: sim.gas, ...(sim.netGas !== undefined && { netGas: sim.netGas }) });

@@ -6,6 +6,7 @@ import { poolAbi } from "../../contracts-abi/aave/index.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
 import type { FlashLoanTerms, LiquidationPlan } from "../scheduler/plan.js";
 import { FLASH_DEADLINE_SECONDS, flashDeadline, planCall } from "./poolCall.js";
+import { grossGas } from "./simulation.js";
 
 const POOL: Address = "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2";
 const LIQUIDATOR: Address = "0x1111111111111111111111111111111111111111";
@@ -66,6 +67,12 @@ describe("planCall", () => {
       expect(functionName).toBe("liquidationCall");
       expect(args).toEqual([WETH, USDC, USER, maxUint256, false]);
     }
+  });
+
+  it("a flash call's gas limit is sized for its refunds (net gas up to 4/5 of the gross), a plain call's is not", () => {
+    expect(planCall(POOL, flashPlan).flash).toBe(true);
+    expect(grossGas(planCall(POOL, flashPlan), 800_000n)).toBe(1_000_000n);
+    expect(grossGas(planCall(POOL, walletPlan), 800_000n)).toBe(800_000n);
   });
 
   it("a flash plan without its terms is refused, not sent to the pool", () => {

@@ -23,14 +23,20 @@ export const NO_WALLET_REASON = "skipped: no wallet (the pool's checks pass; the
 const NO_WALLET_SENDER: Address = "0x00000000000000000000000000000000000c0ffe";
 const BATCH_TIMEOUT_MS = 15_000;
 
+/** gasUsed is net of refunds (at most 1/5 of the gross) and nested calls keep 1/64 back: +5% here and
+ *  the gas-limit margin at sending cover both, as eth_estimateGas would (a flash call: see grossGas). */
+const withRefundMargin = (gasUsed: bigint) => gasUsed + gasUsed / 20n;
+
 /**
- * gasUsed is net of refunds (at most 1/5 of the gross, EIP-3529) and nested calls keep 1/64 back: for a
- * liquidationCall (few refunds) +5% here and the gas-limit margin at sending cover both, as
- * eth_estimateGas would. A flash liquidation sets and clears the Liquidator's balances and allowances
- * within the call, so its refunds reach the cap: the gross it needs is up to 5/4 of the net (measured
- * on the 3.0 sandbox: 612k net, OUT_OF_GAS in the flash loan's repayment at a 803k limit).
+ * The gas a call needs to run, from the gas it uses: a flash liquidation sets and clears the
+ * Liquidator's balances and allowances within the call, so its refunds reach EIP-3529's cap and the
+ * gross it needs is up to 5/4 of the net gasUsed (measured on the 3.0 sandbox: 612k net simulated,
+ * OUT_OF_GAS in the flash loan's repayment at an 803k limit). The gas limit is sized on this; the
+ * simulated gas (the in-flight budget: a block counts the net) is not.
  */
-const withRefundMargin = (gasUsed: bigint, call: PoolCall) => gasUsed + (call.flash ? gasUsed / 4n : gasUsed / 20n);
+export function grossGas(call: PoolCall, gas: bigint): bigint {
+  return call.flash ? gas + gas / 4n : gas;
+}
 
 export class Simulator {
   private readonly from: Address;
@@ -59,7 +65,7 @@ export class Simulator {
     if (this.wallet) {
       try {
         const result = (await this.client.createAccessList({ account, to, data, blockTag })) as { gasUsed: bigint; error?: string };
-        if (!result.error && result.gasUsed > 0n) return { ok: true, gas: withRefundMargin(result.gasUsed, call), netGas: result.gasUsed };
+        if (!result.error && result.gasUsed > 0n) return { ok: true, gas: withRefundMargin(result.gasUsed), netGas: result.gasUsed };
       } catch {
         // fall through: find the reason
       }
@@ -87,7 +93,9 @@ export class Simulator {
     if (!this.wallet || calls.length === 1) return Promise.all(calls.map((c) => this.one(c, blockTag)));
     const gases = (this.simulateV1 && (await this.simulateInOneBlock(calls, blockTag))) || (await this.accessListBatch(calls, blockTag));
     if (!gases) return Promise.all(calls.map((c) => this.one(c, blockTag)));
-    return Promise.all(gases.map((gas, i) => (gas > 0n ? { ok: true as const, gas: withRefundMargin(gas, calls[i]!), netGas: gas } : this.one(calls[i]!, blockTag))));
+    return Promise.all(
+      gases.map((gas, i) => (gas > 0n ? { ok: true as const, gas: withRefundMargin(gas), netGas: gas } : this.one(calls[i]!, blockTag))),
+    );
   }
 
   /** Gas used by each call run in sequence in one simulated block (0n: it failed), or undefined. */

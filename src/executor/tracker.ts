@@ -10,7 +10,7 @@ import { replacementFees, type Fees } from "./fees.js";
 import { capitalOf, pairOf, type PoolCall } from "./poolCall.js";
 import { fetchReceipts, liquidationAmounts, liquidatorProfit, revertReason } from "./receipts.js";
 import type { TxRequest } from "./sender.js";
-import type { Simulator } from "./simulation.js";
+import { grossGas, type Simulator } from "./simulation.js";
 
 export interface SentTx {
   hash: Hex;
@@ -229,7 +229,7 @@ export class Tracker {
     toCheck.forEach((f, i) => {
       const sim = sims[i]!;
       if (sim.ok) {
-        const gas = this.o.withMargin(sim.gas);
+        const gas = this.o.withMargin(grossGas(f.call, sim.gas));
         if (gas > f.gas) f.gas = gas;
       } else if (sim.reverted) {
         cancel.add(f);

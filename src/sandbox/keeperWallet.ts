@@ -6,7 +6,7 @@ import { privateKeyToAddress } from "viem/accounts";
 import { mintableErc20Abi } from "../../contracts-abi/aave/index.js";
 import type { MarketDeployment } from "./deployMarket.js";
 import { sendUnlocked } from "./sendUnlocked.js";
-import { deployLiquidator } from "../chain/deployLiquidator.js";
+import { deployLiquidator } from "../chain/liquidatorContract.js";
 
 /** anvil dev account #9 (mnemonic "test test ... junk"): a well-known key, for local chains only. */
 export const SANDBOX_KEEPER_KEY: Hex = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
@@ -28,8 +28,8 @@ export async function deploySandboxLiquidator(market: MarketDeployment): Promise
   const block = await client.getBlock({ blockTag: "latest" });
   const maxPriorityFeePerGas = parseGwei("1");
   const fees = { maxFeePerGas: 2n * (block.baseFeePerGas ?? 0n) + maxPriorityFeePerGas, maxPriorityFeePerGas };
-  const { address, owner } = await deployLiquidator({
-    client, rpcUrl: market.rpcUrl, privateKey: SANDBOX_KEEPER_KEY, pool: market.pool, router: market.uniswap.swapRouter, fees,
-  });
+  const { address, owner } = await deployLiquidator(
+    client, market.rpcUrl, SANDBOX_KEEPER_KEY, { pool: market.pool, router: market.uniswap.swapRouter }, fees,
+  );
   return { address, owner };
 }

@@ -13,7 +13,7 @@ import {
 } from "viem";
 import { aaveOracleAbi, mintableErc20Abi, poolAbi, poolConfiguratorAbi } from "../../contracts-abi/aave/index.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
-import { deployLiquidator } from "../../src/chain/deployLiquidator.js";
+import { deployLiquidator } from "../../src/chain/liquidatorContract.js";
 import { rpc } from "../../src/chain/rpc.js";
 import { UniswapQuoter } from "../../src/chain/uniswapQuoter.js";
 import { gasModel, nativeReserveId, weiToBase } from "../../src/daemon/gas.js";
@@ -63,14 +63,16 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     client.readContract({ address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetPrice", args: [asset(symbol).address] });
   const healthFactor = async (user: Address) =>
     (await client.readContract({ address: market.pool, abi: poolAbi, functionName: "getUserAccountData", args: [user] }))[5];
-  const send = (from: Address, to: Address, data: Hex, what: string) => sendUnlocked(market.rpcUrl, from, { to, data, gas: toHex(3_000_000n) }, what);
+  const send = (from: Address, to: Address, data: Hex, what: string) =>
+    sendUnlocked(market.rpcUrl, from, { to, data, gas: toHex(3_000_000n) }, what);
 
   /** A fresh borrower (impersonated) supplying and borrowing USD amounts at the oracle's prices. */
   async function openPosition(name: string, supply: [string, number], borrow: [string, number]): Promise<void> {
     const user = getAddress(keccak256(toHex(`flash executor test borrower ${name}`)).slice(0, 42));
     await rpc(market.rpcUrl, "anvil_impersonateAccount", [user]);
     await rpc(market.rpcUrl, "anvil_setBalance", [user, toHex(10n ** 20n)]);
-    const amountOf = async ([symbol, usd]: [string, number]) => (BigInt(usd) * 10n ** 8n * 10n ** BigInt(asset(symbol).decimals)) / (await price(symbol));
+    const amountOf = async ([symbol, usd]: [string, number]) =>
+      (BigInt(usd) * 10n ** 8n * 10n ** BigInt(asset(symbol).decimals)) / (await price(symbol));
     const token = asset(supply[0]).address;
     const amount = await amountOf(supply);
     await send(market.deployer, token, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [user, amount] }), "mint");
@@ -100,7 +102,8 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     });
     const best = planned.best;
     if (!best) throw new Error(`${name}: ${planned.skip}`);
-    const [quote] = await quoter.quote([{ tokenIn: best.collateralAsset, tokenOut: best.debtAsset, amountIn: best.expectedCollateralSeized }], number);
+    const request = { tokenIn: best.collateralAsset, tokenOut: best.debtAsset, amountIn: best.expectedCollateralSeized };
+    const [quote] = await quoter.quote([request], number);
     if (!quote) throw new Error(`${name}: no Uniswap route`);
     const flash = planFlashLoan(best, quote, snapshot, {
       liquidator, gas: { ...gas, gasUnits: flashLiquidationGas(best.gasUnits ?? gas.gasUnits, quote) }, slippageBps: SLIPPAGE_BPS,
@@ -126,7 +129,8 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
       if (mineBetween) await mine();
       else await new Promise((r) => setTimeout(r, 50));
     }
-    const other = seen.filter((o) => o.tx.plan.user === user).map((o) => (o.kind === "reverted" || o.kind === "dropped" ? `${o.kind}: ${o.reason}` : o.kind));
+    const other = seen.filter((o) => o.tx.plan.user === user)
+      .map((o) => (o.kind === "reverted" || o.kind === "dropped" ? `${o.kind}: ${o.reason}` : o.kind));
     throw new Error(`no "${kind}" outcome for ${user} (${other.join("; ") || "none"})`);
   }
 
@@ -149,7 +153,8 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     }
     // The keeper holds ETH and no token at all.
     for (const a of market.assets) expect(await balanceOf(a.address, KEEPER)).toBe(0n);
-    liquidator = (await deployLiquidator({ client, rpcUrl: market.rpcUrl, privateKey: KEEPER_KEY, pool: market.pool, router: dex.swapRouter })).address;
+    const fees = { maxFeePerGas: parseGwei("100"), maxPriorityFeePerGas: parseGwei("1") };
+    liquidator = (await deployLiquidator(client, market.rpcUrl, KEEPER_KEY, { pool: market.pool, router: dex.swapRouter }, fees)).address;
 
     // WETH collateral, USDC debt: HF 0.83·100/80 = 1.0375, 0.965 after WETH -7%. WBTC collateral, DAI
     // debt (no WBTC/DAI pool: two hops): 0.78·100/72 = 1.083, 0.975 after WBTC -10%.
@@ -160,10 +165,13 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     await setFeedAnswer(market, "WBTC", movedPrice(await price("WBTC"), -10));
     for (const [name, user] of users) expect(await healthFactor(user), name).toBeLessThan(HF_ONE);
 
-    watcher = new Watcher({ client, addressesProvider: market.addressesProvider, startBlock: 0n, logChunkBlocks: 2_000, logger: silentLogger });
+    watcher = new Watcher({
+      client, addressesProvider: market.addressesProvider, startBlock: 0n, logChunkBlocks: 2_000, logger: silentLogger,
+    });
     await watcher.sync();
     nativeId = nativeReserveId(watcher.market, asset("WETH").address);
-    quoter = new UniswapQuoter(client, { factory: dex.factory, quoter: dex.quoterV2, hubs: [asset("WETH").address, asset("USDC").address] });
+    const hubs = [asset("WETH").address, asset("USDC").address];
+    quoter = new UniswapQuoter(client, { factory: dex.factory, quoter: dex.quoterV2, hubs });
   });
 
   afterAll(async () => {
@@ -198,7 +206,7 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     expect(await nonceOf()).toBe(nonce);
   });
 
-  it("sends flash plans to the Liquidator: mined, both events, the owner paid the event's profit, nothing left in the contract", async () => {
+  it("sends flash plans to the Liquidator: mined, both events, the owner paid its profit, nothing left in the contract", async () => {
     const plans = [await flashPlanFor("one-hop"), await flashPlanFor("two-hop")];
     expect(plans[1]!.flashLoan!.swapPath.length).toBe(2 + 2 * (20 + 3 + 20 + 3 + 20));
     const executor = new Executor(options());
@@ -211,11 +219,15 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     for (const [i, plan] of plans.entries()) {
       const outcome = await untilOutcome(executor, plan.user, "mined", false);
       if (outcome.kind !== "mined") throw new Error("not mined");
-      const [tx, receipt] = await Promise.all([client.getTransaction({ hash: outcome.hash }), client.getTransactionReceipt({ hash: outcome.hash })]);
+      const hash = outcome.hash;
+      const [tx, receipt] = await Promise.all([client.getTransaction({ hash }), client.getTransactionReceipt({ hash })]);
       // What was sent is the plan's call: to the Liquidator, with the calldata built from the plan.
       expect(tx.to).toBe(liquidator.toLowerCase());
       expect(tx.input).toBe(planCall(market.pool, plan).data);
       expect(receipt.status).toBe("success");
+      // Its gas limit is its simulation's: grossed up for the refunds (grossGas), then the 1.25 margin.
+      const gross = outcome.tx.simulatedGas + outcome.tx.simulatedGas / 4n;
+      expect(tx.gas).toBe((gross * 1250n + 999n) / 1000n);
 
       const [call, ...moreCalls] = parseEventLogs({ abi: poolAbi, eventName: "LiquidationCall", logs: receipt.logs });
       expect(moreCalls).toEqual([]);
@@ -235,7 +247,8 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
       const value = recordOutcome(stats, outcome, watcher.market, (wei) => weiToBase(wei, watcher.market, nativeId))!;
       const deviation = deviationBps(value.ownerProfit!, value.expectedOwnerProfit!)!;
       console.log(
-        `Aave ${version} flash ${plan.collateralSymbol}/${plan.debtSymbol}: owner profit ${profit}, predicted ${plan.flashLoan!.expectedProfit} ` +
+        `Aave ${version} flash ${plan.collateralSymbol}/${plan.debtSymbol}: owner profit ${profit}, ` +
+        `predicted ${plan.flashLoan!.expectedProfit} ` +
         `(${deviation} bps); gas ${outcome.gasUsed}, simulated ${outcome.tx.simulatedGas}, model ${plan.flashLoan!.gasUnits}`,
       );
       expect(deviation < 0n ? -deviation : deviation).toBeLessThan(100n);
@@ -251,7 +264,8 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
   it("a stuck flash transaction is replaced with the same calldata and mined before its deadline", async () => {
     const plan = await flashPlanFor("stuck");
     const lines: string[] = [];
-    const logger = createLogger("debug", { pretty: false, destination: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream });
+    const destination = { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream;
+    const logger = createLogger("debug", { pretty: false, destination });
     const stuck = new Executor(options({ maxFeeGwei: 20, logger }));
     await stuck.start();
     const before = await balanceOf(plan.debtAsset, KEEPER);

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
 import { decodeRevertData, reasonName, revertOf } from "../../src/executor/revertReason.js";
 
-const errorString = (s: string) =>
-  encodeFunctionData({ abi: [{ type: "function", name: "Error", inputs: [{ type: "string" }], outputs: [], stateMutability: "pure" }], args: [s] });
+const errorAbi = [{ type: "function", name: "Error", inputs: [{ type: "string" }], outputs: [], stateMutability: "pure" }] as const;
+const errorString = (s: string) => encodeFunctionData({ abi: errorAbi, args: [s] });
 
 describe("decodeRevertData: the Liquidator's errors", () => {
   it("ProfitBelowMinimum(index, profit, minProfit) with its arguments", () => {

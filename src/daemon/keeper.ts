@@ -278,22 +278,28 @@ export class Keeper {
       replan: (p) => chooseCapital(this.plan(p.user, snapshot, gas), choiceOf.get(p.user.toLowerCase())?.flash),
     });
     if (chosen.length === 0) return;
-    if (!this.flash) return this.submit(chosen, choiceOf, gas);
+    if (!this.flash) {
+      await this.submit(chosen, choiceOf, gas);
+      return;
+    }
     // Swaps of one block on the same pools: the later ones get their marginal quote (one more eth_call,
     // while the rest is sent); a pool another path or a transaction in flight swaps in waits a block.
     const sequenced = this.flash.sequence(chosen, poolsSwappedBy(this.executor.inFlight().map((t) => t.plan)), block);
     const first = this.submit(sequenced.now, choiceOf, gas);
+    // The later swaps follow the ones sent now: simulated after them, as the block will run them.
     const later = await sequenced.later.catch((err: unknown) => {
       this.log.warn({ err: firstLine(err) }, "marginal quotes failed");
       return [];
     });
-    await first;
-    if (later.length > 0) await this.submit(later, choiceOf, gas);
+    const sent = await first;
+    if (later.length > 0) await this.submit(later, choiceOf, gas, sent);
   }
 
   /** Hands plans to the executor in the order given; wallet reservations are given back unless sent. */
-  private async submit(plans: LiquidationPlan[], choices: ReadonlyMap<string, CapitalChoice>, gas: GasModel): Promise<void> {
-    if (plans.length === 0) return;
+  private async submit(
+    plans: LiquidationPlan[], choices: ReadonlyMap<string, CapitalChoice>, gas: GasModel, sentBefore: readonly LiquidationPlan[] = [],
+  ): Promise<LiquidationPlan[]> {
+    if (plans.length === 0) return [];
     for (const p of plans) if (p.capital === "flashLoan" && p.gasUnits !== undefined) this.flashGasAdded.set(p, p.gasUnits - gas.gasUnits);
     const head = this.watcher.head;
     this.stats.opportunities += plans.length;
@@ -303,12 +309,13 @@ export class Keeper {
       // loan needs none (the contract approves the pool and the router itself).
       const fromWallet = plans.filter((p) => p.capital !== "flashLoan");
       if (!this.options.dryRun && fromWallet.length > 0) await this.executor.ensureApprovals([...new Set(fromWallet.map((p) => p.debtAsset))]);
-      results = await this.executor.liquidate(plans, head.number, head.baseFeePerGas);
+      results = await this.executor.liquidate(plans, head.number, head.baseFeePerGas, sentBefore);
     } catch (err) {
       for (const plan of plans) this.wallet.giveBack(plan);
       throw err;
     }
     results.forEach((result, i) => this.afterSubmit(plans[i]!, result, choices.get(plans[i]!.user.toLowerCase()), gas));
+    return plans.filter((_, i) => results[i]!.kind === "sent");
   }
 
   private afterSubmit(plan: LiquidationPlan, result: SubmitResult, choice: CapitalChoice | undefined, gas: GasModel): void {

@@ -205,8 +205,11 @@ export class Executor {
   /**
    * A block's liquidations, in the order given (most profitable first): simulated in batches, the
    * successes signed with consecutive nonces and sent batch after batch. A result per plan.
+   * `sentBefore`: plans of this block sent just before (by an earlier call), which will run first.
    */
-  async liquidate(plans: readonly LiquidationPlan[], blockNumber: bigint, baseFeePerGas: bigint): Promise<SubmitResult[]> {
+  async liquidate(
+    plans: readonly LiquidationPlan[], blockNumber: bigint, baseFeePerGas: bigint, sentBefore: readonly LiquidationPlan[] = [],
+  ): Promise<SubmitResult[]> {
     const results: SubmitResult[] = new Array(plans.length);
     const todo: number[] = [];
     plans.forEach((plan, i) => {
@@ -238,7 +241,7 @@ export class Executor {
       }
       await this.ensureStarted();
       await this.learnOwners(todo.map((i) => plans[i]!));
-      await this.simulateAndSend(plans, todo, fees, blockNumber, results);
+      await this.simulateAndSend(plans, todo, fees, blockNumber, results, sentBefore.map((p) => this.call(p)));
       return results;
     } finally {
       for (const i of todo) this.reserved.delete(lower(plans[i]!.user));
@@ -348,12 +351,20 @@ export class Executor {
    * with a cancel; refused nonces at the end are given back; a nonce the node calls taken (another
    * sender of this key) is resynced and those liquidations are signed again once.
    */
-  private async simulateAndSend(plans: readonly LiquidationPlan[], todo: number[], fees: Fees, blockNumber: bigint, results: SubmitResult[]) {
+  private async simulateAndSend(
+    plans: readonly LiquidationPlan[], todo: number[], fees: Fees, blockNumber: bigint, results: SubmitResult[], before: readonly PoolCall[] = [],
+  ) {
     const batches = batchesOf(todo);
     // Each plan's call built once: what is simulated is what is signed (and later replaced, replayed).
     const calls = new Map<number, PoolCall>(todo.map((i) => [i, this.call(plans[i]!)]));
     const simulations = batches.map(() => undefined as Promise<Simulation[]> | undefined);
-    const simulateBatch = (b: number) => (simulations[b] ??= this.simulator.many(batches[b]!.map((i) => calls.get(i)!)));
+    // With flash loans, each batch is simulated after the earlier ones (their swaps move the pools its
+    // swaps use, and the first liquidation on a reserve in a block pays its index update): the gas the
+    // keeper predicts the profit with is then the block's. Wallet-only blocks keep independent batches.
+    const flash = [...calls.values(), ...before].some((c) => c.flash);
+    const simulateBatch = (b: number) => (simulations[b] ??= this.simulator.many(
+      batches[b]!.map((i) => calls.get(i)!), "latest", flash ? [...before, ...batches.slice(0, b).flat().map((i) => calls.get(i)!)] : [],
+    ));
     const nonces = this.nonces;
     const sender = this.#sender;
     const send = async () => {

@@ -87,11 +87,18 @@ export class Simulator {
     }
   }
 
-  /** Many calls at once: one batched request; the ones that fail in it get `one` (for their reason). */
-  async many(calls: readonly PoolCall[], blockTag: BlockTag = "latest"): Promise<Simulation[]> {
+  /**
+   * Many calls at once: one batched request; the ones that fail in it get `one` (for their reason).
+   * `after`: calls that will run before these in the same block (earlier batches): with eth_simulateV1
+   * they run first in the simulated block, so the gas (a reserve's index accrual is paid by the first
+   * liquidation of a block that touches it) and a swap's output are the ones the block will see.
+   */
+  async many(calls: readonly PoolCall[], blockTag: BlockTag = "latest", after: readonly PoolCall[] = []): Promise<Simulation[]> {
     if (calls.length === 0) return [];
-    if (!this.wallet || calls.length === 1) return Promise.all(calls.map((c) => this.one(c, blockTag)));
-    const gases = (this.simulateV1 && (await this.simulateInOneBlock(calls, blockTag))) || (await this.accessListBatch(calls, blockTag));
+    const sequenced = after.length > 0 && this.simulateV1;
+    if (!this.wallet || (calls.length === 1 && !sequenced)) return Promise.all(calls.map((c) => this.one(c, blockTag)));
+    const inBlock = sequenced ? (await this.simulateInOneBlock([...after, ...calls], blockTag))?.slice(after.length) : undefined;
+    const gases = inBlock ?? ((this.simulateV1 && (await this.simulateInOneBlock(calls, blockTag))) || (await this.accessListBatch(calls, blockTag)));
     if (!gases) return Promise.all(calls.map((c) => this.one(c, blockTag)));
     return Promise.all(
       gases.map((gas, i) => (gas > 0n ? { ok: true as const, gas: withRefundMargin(gas), netGas: gas } : this.one(calls[i]!, blockTag))),

@@ -102,7 +102,10 @@ export class FlashCapital {
       if (c.free) {
         const quote = quotes?.[q++];
         if (quoteError !== undefined) flashSkip = quoteError;
-        else if (quote === undefined) flashSkip = `no Uniswap route sells ${c.free.collateralSymbol ?? c.free.collateralAsset} for ${c.free.debtSymbol ?? c.free.debtAsset}`;
+        else if (quote === undefined) {
+          const [from, to] = [c.free.collateralSymbol ?? c.free.collateralAsset, c.free.debtSymbol ?? c.free.debtAsset];
+          flashSkip = `no Uniswap route sells ${from} for ${to}`;
+        }
         else {
           const gas = { ...block.gas, gasUnits: flashLiquidationGas(block.gas.gasUnits, quote) };
           const r = planFlashLoan(c.free, quote, block.snapshot, {
@@ -125,7 +128,8 @@ export class FlashCapital {
   sequence(chosen: readonly LiquidationPlan[], busyPools: ReadonlySet<string>, block: BlockTerms): Sequenced {
     const { now, runs, deferred } = sequenceSwaps(chosen, busyPools);
     for (const plan of deferred) {
-      this.log.debug({ user: plan.user, path: plan.flashLoan?.swapPath }, "flash loan deferred: its pools are swapped by another liquidation first");
+      const path = plan.flashLoan?.swapPath;
+      this.log.debug({ user: plan.user, path }, "flash loan deferred: its pools are swapped by another liquidation first");
     }
     const later = runs.length === 0 ? Promise.resolve([]) : this.marginal(runs, block, deferred);
     return { now, later, deferred };

@@ -124,7 +124,8 @@ export class Keeper {
     await this.executor.start();
     if (this.flash) {
       // A contract of someone else, or on another pool, would make every flash liquidation revert.
-      await checkLiquidator(options.client, this.flash.liquidator, { pool: this.watcher.info.addresses.pool, owner: this.executor.address });
+      const expected = { pool: this.watcher.info.addresses.pool, owner: this.executor.address };
+      await checkLiquidator(options.client, this.flash.liquidator, expected);
       this.log.info({ liquidator: this.flash.liquidator, quoter: options.flash!.quoter }, "flash loans through the Liquidator");
     }
     const block = await options.client.getBlock({ blockTag: "latest" });
@@ -185,7 +186,8 @@ export class Keeper {
             predictedProfitUsd: formatBase(this.predictedAtSend.get(outcome.tx.plan) ?? value.predictedProfitBase, unit),
             plannedProfitUsd: formatBase(value.predictedProfitBase, unit),
             gasUsd: formatBase(value.gasBase, unit), predictedGasUsd: formatBase(outcome.tx.plan.gasCostBase, unit),
-            gasUsed: outcome.gasUsed.toString(), ...(outcome.tx.plan.gasUnits !== undefined && { plannedGas: outcome.tx.plan.gasUnits.toString() }),
+            gasUsed: outcome.gasUsed.toString(),
+            ...(outcome.tx.plan.gasUnits !== undefined && { plannedGas: outcome.tx.plan.gasUnits.toString() }),
             ...(value.ownerProfit !== undefined && {
               ownerProfit: value.ownerProfit.toString(), expectedOwnerProfit: value.expectedOwnerProfit?.toString(),
             }),
@@ -308,7 +310,9 @@ export class Keeper {
       // Approved once per asset, remembered: no request unless the wallet got a new asset. A flash
       // loan needs none (the contract approves the pool and the router itself).
       const fromWallet = plans.filter((p) => p.capital !== "flashLoan");
-      if (!this.options.dryRun && fromWallet.length > 0) await this.executor.ensureApprovals([...new Set(fromWallet.map((p) => p.debtAsset))]);
+      if (!this.options.dryRun && fromWallet.length > 0) {
+        await this.executor.ensureApprovals([...new Set(fromWallet.map((p) => p.debtAsset))]);
+      }
       results = await this.executor.liquidate(plans, head.number, head.baseFeePerGas, sentBefore);
     } catch (err) {
       for (const plan of plans) this.wallet.giveBack(plan);
@@ -429,7 +433,8 @@ export class Keeper {
   private gasModel(snapshot: MarketSnapshot): GasModel {
     const o = this.options;
     const { baseFeePerGas } = this.watcher.head;
-    return gasModel(snapshot.market, this.nativeId, baseFeePerGas, gweiToWei(o.priorityFeeGwei), gweiToWei(o.maxFeeGwei), this.liquidationCallGas);
+    const [priority, cap] = [gweiToWei(o.priorityFeeGwei), gweiToWei(o.maxFeeGwei)];
+    return gasModel(snapshot.market, this.nativeId, baseFeePerGas, priority, cap, this.liquidationCallGas);
   }
 
   private predictedSnapshot(): MarketSnapshot {

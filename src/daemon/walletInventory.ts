@@ -16,7 +16,9 @@ export class WalletInventory {
 
   /** Balances by reserve id from the chain; `inFlight` plans' debts are not available. */
   refresh(balances: Map<number, bigint>, inFlight: readonly LiquidationPlan[]): void {
-    for (const plan of inFlight.filter(fromWallet)) balances.set(plan.debtReserveId, (balances.get(plan.debtReserveId) ?? 0n) - debtReservation(plan));
+    for (const plan of inFlight.filter(fromWallet)) {
+      balances.set(plan.debtReserveId, (balances.get(plan.debtReserveId) ?? 0n) - debtReservation(plan));
+    }
     this.balances = balances;
   }
 

@@ -352,7 +352,8 @@ export class Executor {
    * sender of this key) is resynced and those liquidations are signed again once.
    */
   private async simulateAndSend(
-    plans: readonly LiquidationPlan[], todo: number[], fees: Fees, blockNumber: bigint, results: SubmitResult[], before: readonly PoolCall[] = [],
+    plans: readonly LiquidationPlan[], todo: number[], fees: Fees, blockNumber: bigint, results: SubmitResult[],
+    before: readonly PoolCall[] = [],
   ) {
     const batches = batchesOf(todo);
     // Each plan's call built once: what is simulated is what is signed (and later replaced, replayed).

@@ -98,7 +98,8 @@ export class Simulator {
     const sequenced = after.length > 0 && this.simulateV1;
     if (!this.wallet || (calls.length === 1 && !sequenced)) return Promise.all(calls.map((c) => this.one(c, blockTag)));
     const inBlock = sequenced ? (await this.simulateInOneBlock([...after, ...calls], blockTag))?.slice(after.length) : undefined;
-    const gases = inBlock ?? ((this.simulateV1 && (await this.simulateInOneBlock(calls, blockTag))) || (await this.accessListBatch(calls, blockTag)));
+    const gases = inBlock ??
+      ((this.simulateV1 && (await this.simulateInOneBlock(calls, blockTag))) || (await this.accessListBatch(calls, blockTag)));
     if (!gases) return Promise.all(calls.map((c) => this.one(c, blockTag)));
     return Promise.all(
       gases.map((gas, i) => (gas > 0n ? { ok: true as const, gas: withRefundMargin(gas), netGas: gas } : this.one(calls[i]!, blockTag))),

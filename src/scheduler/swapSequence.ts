@@ -39,7 +39,9 @@ export function poolsOfPath(path: Hex): string[] {
 /** The pools the flash plans among `plans` swap in. */
 export function poolsSwappedBy(plans: readonly LiquidationPlan[]): Set<string> {
   const pools = new Set<string>();
-  for (const p of plans) if (p.capital === "flashLoan" && p.flashLoan) for (const pool of poolsOfPath(p.flashLoan.swapPath)) pools.add(pool);
+  for (const p of plans) {
+    if (p.capital === "flashLoan" && p.flashLoan) for (const pool of poolsOfPath(p.flashLoan.swapPath)) pools.add(pool);
+  }
   return pools;
 }
 

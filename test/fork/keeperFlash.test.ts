@@ -34,7 +34,9 @@ const TOLERANCE_BPS = 100n;
 async function balancesOf(client: PublicClient, market: MarketDeployment, holder: Address): Promise<bigint[]> {
   return client.multicall({
     ...multicallOptions, allowFailure: false,
-    contracts: market.assets.map((a) => ({ address: a.address, abi: mintableErc20Abi, functionName: "balanceOf", args: [holder] }) as const),
+    contracts: market.assets.map((a) => ({
+      address: a.address, abi: mintableErc20Abi, functionName: "balanceOf", args: [holder],
+    }) as const),
   });
 }
 
@@ -73,7 +75,8 @@ describe.each(AAVE_VERSIONS)("keeper run with flash loans on Aave %s, its wallet
     // per account under water, each a flash loan with its quote; then the chain goes back.
     const built = await rpc<string>(url, "evm_snapshot", []);
     const nonceBefore = await client.getTransactionCount({ address: SANDBOX_KEEPER_ADDRESS });
-    const dry = startKeeper(["run"], { DRY_RUN: "true", STATE_DIR: join(dir, "dry"), LOG_LEVEL: "info", POLL_INTERVAL_MS: "100" }, { cwd: dir });
+    const quiet = { LOG_LEVEL: "info", POLL_INTERVAL_MS: "100" };
+    const dry = startKeeper(["run"], { DRY_RUN: "true", STATE_DIR: join(dir, "dry"), ...quiet }, { cwd: dir });
     cleanups.push(() => dry.stop("SIGKILL"));
     await dry.waitFor((l) => l.msg === "keeper running", 90_000, "dry run: keeper running");
     const dryShock = (await setFeedAnswer(market, "WETH", movedPrice(weth.spec.priceUsd, -25))).blockNumber;
@@ -101,7 +104,7 @@ describe.each(AAVE_VERSIONS)("keeper run with flash loans on Aave %s, its wallet
     await rpc(url, "anvil_dropAllTransactions", []);
     await rpc(url, "evm_setIntervalMining", [1]);
 
-    const keeper = startKeeper(["run"], { PRIVATE_KEY: SANDBOX_KEEPER_KEY, STATE_DIR: join(dir, "state"), LOG_LEVEL: "info", POLL_INTERVAL_MS: "100" }, { cwd: dir });
+    const keeper = startKeeper(["run"], { PRIVATE_KEY: SANDBOX_KEEPER_KEY, STATE_DIR: join(dir, "state"), ...quiet }, { cwd: dir });
     cleanups.push(() => keeper.stop("SIGKILL"));
     await keeper.waitFor((l) => l.msg === "keeper running", 90_000, "keeper running");
     expect(keeper.lines.find((l) => l.msg === "flash loans through the Liquidator")?.liquidator).toBe(liquidator);
@@ -142,7 +145,9 @@ describe.each(AAVE_VERSIONS)("keeper run with flash loans on Aave %s, its wallet
     market.assets.forEach((asset, i) => {
       const is = (a: Address) => a.toLowerCase() === asset.address.toLowerCase();
       const profit = events.filter((e) => is(e.args.debtAsset)).reduce((sum, e) => sum + e.args.profit, 0n);
-      const own = fromWallet.reduce((sum, l) => sum + (is(l.collateralAsset) ? l.collateral : 0n) - (is(l.debtAsset) ? l.debtToCover : 0n), 0n);
+      const own = fromWallet.reduce(
+        (sum, l) => sum + (is(l.collateralAsset) ? l.collateral : 0n) - (is(l.debtAsset) ? l.debtToCover : 0n), 0n,
+      );
       expect(after[i]! - before[i]!, `the owner's ${asset.symbol}`).toBe(profit + own);
     });
     expect((await balancesOf(client, market, liquidator)).every((b) => b === 0n), "the Liquidator holds no token").toBe(true);
@@ -158,7 +163,8 @@ describe.each(AAVE_VERSIONS)("keeper run with flash loans on Aave %s, its wallet
       expect(line, `a liquidated line for ${e.transactionHash}`).toBeDefined();
       const debt = market.assets.find((a) => a.address.toLowerCase() === e.args.debtAsset.toLowerCase())!;
       const [debtPrice, wethPrice] = await client.readContract({
-        address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetsPrices", args: [[debt.address, weth.address]], blockNumber: e.blockNumber,
+        address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetsPrices", args: [[debt.address, weth.address]],
+        blockNumber: e.blockNumber,
       });
       const receipt = await client.getTransactionReceipt({ hash: e.transactionHash });
       const gasBase = (receipt.gasUsed * receipt.effectiveGasPrice * wethPrice!) / 10n ** 18n;
@@ -187,7 +193,8 @@ describe.each(AAVE_VERSIONS)("keeper run with flash loans on Aave %s, its wallet
         `${underWater.length} accounts under water\n${rows.join("\n")}`,
     );
     for (const d of deviations) {
-      expect(d.deviation < 0n ? -d.deviation : d.deviation, `${d.user}: realized ${d.realized} vs predicted ${d.predicted} cents`).toBeLessThanOrEqual(TOLERANCE_BPS);
+      const what = `${d.user}: realized ${d.realized} vs predicted ${d.predicted} cents`;
+      expect(d.deviation < 0n ? -d.deviation : d.deviation, what).toBeLessThanOrEqual(TOLERANCE_BPS);
     }
   }, 600_000);
 });

@@ -288,6 +288,7 @@ export class Keeper {
     // while the rest is sent); a pool another path or a transaction in flight swaps in waits a block.
     const sequenced = this.flash.sequence(chosen, poolsSwappedBy(this.executor.inFlight().map((t) => t.plan)), block);
     const first = this.submit(sequenced.now, choiceOf, gas);
+    first.catch(() => undefined); // awaited below: no unhandled rejection while the marginal quotes come back
     // The later swaps follow the ones sent now: simulated after them, as the block will run them.
     const later = await sequenced.later.catch((err: unknown) => {
       this.log.warn({ err: firstLine(err) }, "marginal quotes failed");

@@ -100,6 +100,47 @@ describe("UniswapQuoter on the sandbox's pools", () => {
     expect(await swapOnChain(asset("WBTC").address, asset("DAI").address, otherPath, amountIn)).toBeLessThanOrEqual(q!.amountOut);
   });
 
+  it("quotePaths: cumulative amounts along a path in one eth_call; the difference is what a second swap gets", async () => {
+    const [weth, usdc] = [asset("WETH").address, asset("USDC").address];
+    const [a1, a2] = [usdOf("WETH", 2_000_000n), usdOf("WETH", 3_000_000n)];
+    const [q] = await quoter.quote([{ tokenIn: weth, tokenOut: usdc, amountIn: a1 }]);
+    proxy.reset();
+    const [out1, out12] = await quoter.quotePaths([{ path: q!.path, amountIn: a1 }, { path: q!.path, amountIn: a1 + a2 }]);
+    expect(proxy.total()).toBe(1);
+    expect(out1).toBe(q!.amountOut);
+    // Both swaps in a row, from one trader, then the chain goes back.
+    const url = sandbox.anvil.rpcUrl;
+    const snapshot = await rpc<string>(url, "evm_snapshot", []);
+    try {
+      const send = (from: Address, to: Address, data: `0x${string}`, what: string) => sendUnlocked(url, from, { to, data }, what);
+      const mint = encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [TRADER, a1 + a2] });
+      await send(sandbox.market.deployer, weth, mint, "mint");
+      const approve = encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [dex.swapRouter, a1 + a2] });
+      await send(TRADER, weth, approve, "approve");
+      const balance = () => client.readContract({ address: usdc, abi: mintableErc20Abi, functionName: "balanceOf", args: [TRADER] });
+      const received: bigint[] = [];
+      for (const amountIn of [a1, a2]) {
+        const before = await balance();
+        const data = encodeFunctionData({
+          abi: swapRouterAbi, functionName: "exactInput",
+          args: [{ path: q!.path, recipient: TRADER, deadline: maxUint256, amountIn, amountOutMinimum: 0n }],
+        });
+        expect((await send(TRADER, dex.swapRouter, data, "swap")).status).toBe("success");
+        received.push((await balance()) - before);
+      }
+      expect(received[0]).toBe(out1);
+      // The second swap's output is the marginal quote, to a unit of rounding (two swaps round twice).
+      const marginal = out12! - out1!;
+      expect(received[1]! - marginal).toBeGreaterThanOrEqual(-1n);
+      expect(received[1]! - marginal).toBeLessThanOrEqual(1n);
+      // ...and clearly less than the same amount quoted alone: the first swap moved the pool.
+      const [alone] = await quoter.quotePaths([{ path: q!.path, amountIn: a2 }], await client.getBlockNumber() - 2n);
+      expect(alone! - received[1]!).toBeGreaterThan(0n);
+    } finally {
+      await rpc(url, "evm_revert", [snapshot]);
+    }
+  });
+
   it("needs no swap when collateral and debt are one asset: empty path, amountOut = amountIn, no request", async () => {
     proxy.reset();
     const amountIn = usdOf("USDC", 1_000n);

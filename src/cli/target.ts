@@ -97,6 +97,11 @@ export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_
  * of the known market POOL_ADDRESSES_PROVIDER names: every chain command (run, scan, inspect) starts here.
  */
 export async function connectTarget(target: ChainTarget, config: KeeperConfig): Promise<PublicClient> {
+  return (await connectTargetWithChainId(target, config)).client;
+}
+
+/** connectTarget, with the chain id the node answered (`keeper run` needs it: no second request). */
+export async function connectTargetWithChainId(target: ChainTarget, config: KeeperConfig): Promise<{ client: PublicClient; chainId: number }> {
   const client = createChainClient({ rpcUrl: target.rpcUrl, rpcUrlFallback: target.rpcUrlFallback, retryCount: 1 });
   let chainId: number;
   try {
@@ -113,7 +118,7 @@ export async function connectTarget(target: ChainTarget, config: KeeperConfig): 
       throw new ConfigError("POOL_ADDRESSES_PROVIDER", `market ${config.market?.name} is on chain ${config.chainId}, but ${node}`);
     }
   }
-  return client;
+  return { client, chainId };
 }
 
 /** How long the sandbox's RPC has to answer eth_chainId before its file counts as stale. */

@@ -89,14 +89,22 @@ export class Watcher {
   /** Brings the book to the current head: from the checkpoint if there is one, else from START_BLOCK. */
   async sync(): Promise<void> {
     const started = performance.now();
-    // Independent reads at once: a restart's first liquidation waits for all of them.
-    const [chainId, genesis] = await Promise.all([this.client.getChainId(), this.client.getBlock({ blockNumber: 0n }), this.loadMarket()]);
+    // What depends on nothing else, requested at once (a restart's first liquidation waits for all of
+    // it): the chain's identity, the market's addresses and version, the head, and the checkpoint's
+    // block (to tell a reorg while we were down); the checkpoint is parsed while they are on the way.
+    const identity = Promise.all([
+      this.client.getChainId(), this.client.getBlock({ blockNumber: 0n }), discoverMarket(this.client, this.options.addressesProvider), this.latestHead(),
+    ]);
+    identity.catch(() => undefined); // awaited below; a bad checkpoint file may throw first
+    const checkpoint = this.options.stateDir ? loadCheckpoint(this.options.stateDir) : undefined;
+    // A block the chain no longer has (a shorter chain) counts as a reorg, like a different hash.
+    const checkpointBlock = checkpoint ? this.client.getBlock({ blockNumber: checkpoint.block }).catch(() => undefined) : undefined;
+    const [[chainId, genesis, info, head], onChain] = await Promise.all([identity, checkpointBlock]);
     this.chainId = chainId;
     this.genesisHash = genesis.hash;
+    this.useMarketInfo(info);
     (this as { book: AccountBook }).book = new AccountBook(this.rules);
 
-    const checkpoint = this.options.stateDir ? loadCheckpoint(this.options.stateDir) : undefined;
-    let latest: BlockHead | undefined;
     let last = this.options.startBlock - 1n;
     let lastHash: Hex | undefined;
     let phase: Checkpoint["phase"] = "backfill";
@@ -113,6 +121,7 @@ export class Watcher {
         );
       }
       for (const u of checkpoint.users) this.users.add(u.toLowerCase());
+      // Before the market is read: their eMode categories are read with it.
       for (const p of checkpoint.positions) this.upsert(p);
       this.recent = checkpoint.recent;
       last = checkpoint.block;
@@ -120,9 +129,7 @@ export class Watcher {
       phase = checkpoint.phase;
       this.log.info({ block: last, phase, users: this.users.size }, "resuming from checkpoint");
       // A reorg while we were down: undo the blocks that are no longer on the chain.
-      const [onChain, head] = await Promise.all([this.client.getBlock({ blockNumber: last }), this.latestHead()]);
-      latest = head;
-      if (onChain.hash !== lastHash) {
+      if (onChain?.hash !== lastHash) {
         const ancestor = await this.findCommonAncestor();
         for (const u of this.undoRecentAfter(ancestor.number)) dirty.add(u);
         last = ancestor.number;
@@ -132,11 +139,11 @@ export class Watcher {
       this.log.info({ fromBlock: this.options.startBlock }, "no checkpoint: backfilling from START_BLOCK");
     }
 
-    const target = latest ?? (await this.latestHead());
-    // The market at the target block does not depend on the logs before it (unless they add a reserve):
-    // read it while they are fetched, one round trip less before a restart's first liquidation.
-    let marketAtTarget: Promise<MarketState> | undefined = this.readMarketConsistent(target.number, target.timestamp);
-    marketAtTarget.catch(() => undefined); // awaited below, or dropped when a reserve was added
+    const target = head;
+    // The market at the target block: its reserves name the aTokens whose logs are fetched, and it is
+    // the market the book is computed with (read again only if the logs add a reserve).
+    let marketAtTarget: MarketState | undefined = await this.readMarketConsistent(target.number, target.timestamp);
+    this.watchReserves(marketAtTarget);
     if (target.number > last) {
       let lastSave = performance.now();
       for await (const chunk of fetchLogsInChunks(this.client, this.filter, last + 1n, target.number, this.sizer)) {
@@ -170,13 +177,16 @@ export class Watcher {
     }
 
     this.head = target;
-    this.market = await (marketAtTarget ?? this.readMarketConsistent(target.number, target.timestamp));
+    this.market = marketAtTarget ?? (await this.readMarketConsistent(target.number, target.timestamp));
     // In backfill every known user is read; when resuming a live checkpoint only those touched since.
     const toRead = (phase === "backfill" ? [...this.users] : [...dirty]).map((u) => getAddress(u));
     const positions = await readPositions(this.client, this.info.addresses.pool, this.market, this.rules, toRead, target.number);
     for (const p of positions) this.upsert(p);
-    // The eMode categories of every account (read now or restored from the checkpoint) are read with the market.
-    this.market = await this.reader.read(target.number, this.market);
+    // Every account's eMode category must be in the market: those restored from the checkpoint were
+    // read with it; a category met only now is read once more.
+    if (positions.some((p) => p.userConfig !== 0n && p.eModeCategory !== 0 && !this.market.eModes.has(p.eModeCategory))) {
+      this.market = await this.reader.read(target.number, this.market);
+    }
     this.snapshot = snapshotMarket(this.market, this.rules, target.timestamp);
     this.book.recomputeAll(this.snapshot);
     this.remember({ number: target.number, hash: target.hash, users: [...dirty] as Address[] });
@@ -299,15 +309,22 @@ export class Watcher {
   }
 
   private async loadMarket(blockNumber?: bigint): Promise<void> {
-    this.info = await discoverMarket(this.client, this.options.addressesProvider, blockNumber);
+    this.useMarketInfo(await discoverMarket(this.client, this.options.addressesProvider, blockNumber));
+    this.watchReserves(await this.reader.read(blockNumber ?? (await this.client.getBlockNumber({ cacheTime: 0 }))));
+  }
+
+  private useMarketInfo(info: MarketInfo): void {
+    this.info = info;
     if (!this.rules) {
-      this.rules = rulesForRevision(this.info.poolRevision);
-      this.log.info({ pool: this.info.addresses.pool, revision: this.info.poolRevision, rules: this.rules.version, reserves: this.info.reservesList.length }, "market discovered");
+      this.rules = rulesForRevision(info.poolRevision);
+      this.log.info({ pool: info.addresses.pool, revision: info.poolRevision, rules: this.rules.version, reserves: info.reservesList.length }, "market discovered");
     }
-    if (this.reader) this.reader.reload(this.info);
-    else this.reader = new MarketReader(this.client, this.info);
-    // aToken addresses come from the reserves themselves: one read at discovery time.
-    const state = await this.reader.read(blockNumber ?? (await this.client.getBlockNumber({ cacheTime: 0 })));
+    if (this.reader) this.reader.reload(info);
+    else this.reader = new MarketReader(this.client, info);
+  }
+
+  /** The logs watched: the market's contracts and every reserve's aToken (known from a read of the reserves). */
+  private watchReserves(state: MarketState): void {
     this.aTokens = new Set(state.reserves.filter((r) => r !== undefined).map((r) => r!.aToken.toLowerCase()));
     const { pool, poolConfigurator, oracle, addressesProvider } = this.info.addresses;
     this.filter = {

@@ -88,7 +88,8 @@ export class Keeper {
    * is requested at once, and what it does not need (approving assets no liquidation uses yet) waits.
    */
   async start(): Promise<void> {
-    const syncing = this.watcher.sync();
+    // The checkpoint is written after the first block's liquidations: they wait for nothing else.
+    const syncing = this.watcher.sync({ deferCheckpoint: true });
     // While the node answers the sync's first requests: the key's first use builds the secp256k1
     // tables every signature needs (~30 ms of CPU on an idle machine, over 100 ms on a loaded one).
     if (this.options.privateKey) warmSigningKey(this.options.privateKey);
@@ -123,6 +124,7 @@ export class Keeper {
     this.lastTimestamp = this.watcher.head.timestamp;
     await this.liquidateBlock();
     this.startupMs.firstBlock = sinceProcessStart();
+    this.watcher.checkpoint();
     if (!options.dryRun) {
       // Every asset the wallet holds approved, after the first block's liquidations (which approve what they use).
       const held = assets.filter((a) => (this.wallet.view?.get(a.id) ?? 0n) > 0n).map((a) => a.asset);

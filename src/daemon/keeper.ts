@@ -3,8 +3,7 @@
 // mined; every liquidatable account is planned at the timestamp the next block will have, the block's
 // plans chosen together (most profitable first, within MAX_INFLIGHT_BLOCKS of gas and the wallet's
 // tokens) and handed to the executor in one go; then receipts, replacements and the wallet.
-import { createPublicClient, webSocket, type Address, type Hex, type PublicClient } from "viem";
-import { privateKeyToAddress } from "viem/accounts";
+import { createPublicClient, webSocket, type Address, type PublicClient } from "viem";
 import { redactUrl } from "../util/url.js";
 import { readSymbols } from "../chain/tokens.js";
 import { WRAPPED_NATIVE_TOKENS } from "../config/chains.js";
@@ -89,11 +88,7 @@ export class Keeper {
    */
   async start(): Promise<void> {
     // The checkpoint is written after the first block's liquidations: they wait for nothing else.
-    const syncing = this.watcher.sync({ deferCheckpoint: true });
-    // While the node answers the sync's first requests: the key's first use builds the secp256k1
-    // tables every signature needs (~30 ms of CPU on an idle machine, over 100 ms on a loaded one).
-    if (this.options.privateKey) warmSigningKey(this.options.privateKey);
-    await syncing;
+    await this.watcher.sync({ deferCheckpoint: true });
     this.startupMs.synced = sinceProcessStart();
     const options = this.options;
     // The pool is known once the market is discovered.
@@ -406,15 +401,6 @@ function opportunityKey(plan: LiquidationPlan): string {
 
 function formatWad(wad: bigint): string {
   return (Number(wad) / 1e18).toFixed(6);
-}
-
-/** Derives the key's address once (an invalid key is the executor's to report). */
-function warmSigningKey(privateKey: Hex): void {
-  try {
-    privateKeyToAddress(privateKey);
-  } catch {
-    // the Executor says what is wrong with it
-  }
 }
 
 /** Milliseconds since this process started: the clock of the start-up figures. */

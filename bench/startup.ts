@@ -79,14 +79,16 @@ export async function benchColdStart(runs = Number(process.env.BENCH_RUNS ?? 5))
   const { coldStartScene } = await import("../test/helpers/coldStart.js");
   const scene = await coldStartScene();
   try {
-    console.log(`\nCold start from a checkpoint (200 borrowers, 1 s blocks, the second shock's ${scene.underWater.length} accounts under water)\n`);
+    const accounts = scene.underWater.length;
+    console.log(`\nCold start from a checkpoint (200 borrowers, 1 s blocks, the second shock's ${accounts} accounts under water)\n`);
     const rows: string[][] = [];
     for (let i = 0; i < runs; i++) {
       for (const via of ["npx", "node"] as const) {
         const r = await scene.restart(via);
         rows.push([
-          via, String(i + 1), r.loadAverage, String(r.spawnToProcessMs), String(r.startupMs.starting ?? "-"), String(r.startupMs.connected ?? "-"),
-          String(r.startupMs.synced ?? "-"), String(r.startupMs.walletRead ?? "-"), String(r.firstTxSentMs ?? "-"),
+          via, String(i + 1), r.loadAverage, String(r.spawnToProcessMs),
+          ...["starting", "connected", "synced", "walletRead"].map((phase) => String(r.startupMs[phase] ?? "-")),
+          String(r.firstTxSentMs ?? "-"),
           r.blocks.length === 0 ? "-" : `+${r.blocks.reduce((a, b) => (a > b ? a : b))}`, String(r.blocksFromSpawn ?? "-"),
         ]);
         console.log(rows.at(-1)!.join("  "));

@@ -37,7 +37,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const target = await resolveTarget(config);
   const logger = createLogger(config.logLevel);
   const startingMs = sinceProcessStart();
-  logger.info({ settings: { ...describeConfig(config), DRY_RUN: String(dryRun) }, source: target.source, sinceProcessStartMs: startingMs }, "keeper starting");
+  logger.info(
+    { settings: { ...describeConfig(config), DRY_RUN: String(dryRun) }, source: target.source, sinceProcessStartMs: startingMs },
+    "keeper starting",
+  );
 
   const controller = new AbortController();
   let signals = 0;

@@ -101,7 +101,10 @@ export async function connectTarget(target: ChainTarget, config: KeeperConfig): 
 }
 
 /** connectTarget, with the chain id the node answered (`keeper run` needs it: no second request). */
-export async function connectTargetWithChainId(target: ChainTarget, config: KeeperConfig): Promise<{ client: PublicClient; chainId: number }> {
+export async function connectTargetWithChainId(
+  target: ChainTarget,
+  config: KeeperConfig,
+): Promise<{ client: PublicClient; chainId: number }> {
   const client = createChainClient({ rpcUrl: target.rpcUrl, rpcUrlFallback: target.rpcUrlFallback, retryCount: 1 });
   let chainId: number;
   try {

@@ -102,7 +102,8 @@ export class Keeper {
     await Promise.all([
       this.executor.start(),
       options.client.getBlock({ blockNumber: head }).then((block) => { this.blockGasLimit = block.gasLimit; }),
-      readSymbols(options.client, assets.map((a) => a.asset)).then((symbols) => assets.forEach((a, i) => this.symbols.set(a.id, symbols[i]!))),
+      readSymbols(options.client, assets.map((a) => a.asset))
+        .then((symbols) => assets.forEach((a, i) => this.symbols.set(a.id, symbols[i]!))),
       // The head's nonce: the first block's settle is then no request.
       this.executor.settle(head),
       ...(options.dryRun ? [] : [this.refreshWallet(), this.executor.checkApprovals(assets.map((a) => a.asset))]),

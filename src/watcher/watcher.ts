@@ -97,7 +97,8 @@ export class Watcher {
     // it): the chain's identity, the market's addresses and version, the head, and the checkpoint's
     // block (to tell a reorg while we were down); the checkpoint is parsed while they are on the way.
     const identity = Promise.all([
-      this.client.getChainId(), this.client.getBlock({ blockNumber: 0n }), discoverMarket(this.client, this.options.addressesProvider), this.latestHead(),
+      this.client.getChainId(), this.client.getBlock({ blockNumber: 0n }),
+      discoverMarket(this.client, this.options.addressesProvider), this.latestHead(),
     ]);
     identity.catch(() => undefined); // awaited below; a bad checkpoint file may throw first
     const checkpoint = this.options.stateDir ? loadCheckpoint(this.options.stateDir) : undefined;
@@ -330,7 +331,10 @@ export class Watcher {
     this.info = info;
     if (!this.rules) {
       this.rules = rulesForRevision(info.poolRevision);
-      this.log.info({ pool: info.addresses.pool, revision: info.poolRevision, rules: this.rules.version, reserves: info.reservesList.length }, "market discovered");
+      this.log.info(
+        { pool: info.addresses.pool, revision: info.poolRevision, rules: this.rules.version, reserves: info.reservesList.length },
+        "market discovered",
+      );
     }
     if (this.reader) this.reader.reload(info);
     else this.reader = new MarketReader(this.client, info);

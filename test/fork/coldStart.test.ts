@@ -38,11 +38,13 @@ describe("cold start from a checkpoint", () => {
     const loadAfter = loadavg()[0]!;
     const quiet = Number(r.loadAverage) < QUIET_LOAD && loadAfter < QUIET_LOAD;
     const phases = Object.entries(r.startupMs).map(([phase, ms]) => `${phase} ${ms}`).join(", ");
+    const blocks = r.perAccount.map((b) => (b === undefined ? "-" : `+${b}`)).join(", ");
+    const asserted = quiet ? `the target, ${TARGET_BLOCKS}` : `${LOADED_BOUND_BLOCKS} (machine busy)`;
     console.log(
-      `cold start (load average ${r.loadAverage} at the spawn, ${loadAfter.toFixed(2)} after): npx took ${r.spawnToProcessMs} ms to start the keeper's ` +
-        `process (block ${r.startBlock}); ms since that start: ${phases}, first tx sent ${r.firstTxSentMs ?? "-"}; the second shock's ` +
-        `${underWater.length} accounts liquidated in blocks ${r.perAccount.map((b) => (b === undefined ? "-" : `+${b}`)).join(", ")} ` +
-        `after it (+${r.blocksFromSpawn ?? "-"} after npx's spawn); asserted: ${quiet ? `the target, ${TARGET_BLOCKS}` : `${LOADED_BOUND_BLOCKS} (machine busy)`}`,
+      `cold start (load average ${r.loadAverage} at the spawn, ${loadAfter.toFixed(2)} after): npx took ${r.spawnToProcessMs} ms ` +
+        `to start the keeper's process (block ${r.startBlock}); ms since that start: ${phases}, first tx sent ${r.firstTxSentMs ?? "-"}; ` +
+        `the second shock's ${underWater.length} accounts liquidated in blocks ${blocks} ` +
+        `after it (+${r.blocksFromSpawn ?? "-"} after npx's spawn); asserted: ${asserted}`,
     );
     expect(r.perAccount.filter((b) => b === undefined), "every account of the second shock liquidated").toEqual([]);
     const bound = quiet ? TARGET_BLOCKS : LOADED_BOUND_BLOCKS;

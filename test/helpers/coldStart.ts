@@ -77,7 +77,9 @@ export async function coldStartScene(): Promise<ColdStartScene> {
     await first.waitFor((l) => l.msg === "keeper running", 60_000, "keeper running");
     const weth = sandbox.market.assets.find((a) => a.symbol === "WETH")!;
     const one = await setFeedAnswer(sandbox.market, "WETH", movedPrice(weth.spec.priceUsd, -20));
-    if ((await liquidatableAt(client, sandbox.market.pool, users, one.blockNumber)).length <= 3) throw new Error("the first shock put too few accounts under water");
+    if ((await liquidatableAt(client, sandbox.market.pool, users, one.blockNumber)).length <= 3) {
+      throw new Error("the first shock put too few accounts under water");
+    }
     await first.waitFor((l) => l.msg === "liquidated", 30_000, "the first shock's liquidations");
     await waitForBlock(client, one.blockNumber + 3n);
     if ((await first.stop("SIGKILL")) !== null) throw new Error("the first keeper exited before SIGKILL");
@@ -127,7 +129,8 @@ export async function coldStartScene(): Promise<ColdStartScene> {
         const startBlock = blockAt(processStartedAt);
         const running = await keeper.waitFor((l) => l.msg === "keeper running", 60_000, "keeper running");
         await waitForBlock(client, startBlock + WATCH_BLOCKS);
-        const liquidations = await liquidationsBy(client, sandbox.market.pool, SANDBOX_KEEPER_ADDRESS, two.blockNumber, startBlock + WATCH_BLOCKS);
+        const end = startBlock + WATCH_BLOCKS;
+        const liquidations = await liquidationsBy(client, sandbox.market.pool, SANDBOX_KEEPER_ADDRESS, two.blockNumber, end);
         const firstBlock = new Map<string, bigint>();
         for (const l of liquidations) {
           const user = l.user.toLowerCase();

@@ -5,7 +5,7 @@
 //           the head's header, one eth_getLogs, one eth_call for the whole market, and, only if
 //           events touched users, their positions in batched multicalls. Recomputes the HF of
 //           touched users and of users exposed to a reserve whose price/index/rate moved.
-import { getAddress, type Address, type Hex, type PublicClient } from "viem";
+import { BlockNotFoundError, getAddress, type Address, type Hex, type PublicClient } from "viem";
 import type { Logger } from "../logging.js";
 import { AccountBook } from "../risk/accountBook.js";
 import { snapshotMarket, type MarketSnapshot } from "../risk/marketSnapshot.js";
@@ -103,7 +103,12 @@ export class Watcher {
     identity.catch(() => undefined); // awaited below; a bad checkpoint file may throw first
     const checkpoint = this.options.stateDir ? loadCheckpoint(this.options.stateDir) : undefined;
     // A block the chain no longer has (a shorter chain) counts as a reorg, like a different hash.
-    const checkpointBlock = checkpoint ? this.client.getBlock({ blockNumber: checkpoint.block }).catch(() => undefined) : undefined;
+    const checkpointBlock = checkpoint
+      ? this.client.getBlock({ blockNumber: checkpoint.block }).catch((err: unknown) => {
+          if (err instanceof BlockNotFoundError) return undefined;
+          throw err;
+        })
+      : undefined;
     const [[chainId, genesis, info, head], onChain] = await Promise.all([identity, checkpointBlock]);
     // Where the sync's time goes (ms since it began), in the "synced" line.
     const steps: Record<string, number> = { identity: Math.round(performance.now() - started) };

@@ -28,6 +28,11 @@ export interface WatcherOptions {
   logger: Logger;
   /** live-mode checkpoint cadence (default 10 s); backfill saves at most once a second */
   checkpointIntervalMs?: number;
+  /**
+   * Called by sync() once the market's addresses and the head it syncs to are known, before the
+   * rest of the sync (market, catch-up logs, positions): what does not need the book can start then.
+   */
+  onDiscovered?: (info: MarketInfo, head: BlockHead) => void;
 }
 
 export interface BlockHead {
@@ -132,6 +137,7 @@ export class Watcher {
             `genesis ${this.genesisHash.slice(0, 10)}, market ${this.options.addressesProvider}. Use another STATE_DIR or move it away`,
         );
       }
+      this.options.onDiscovered?.(info, head);
       for (const u of checkpoint.users) this.users.add(u.toLowerCase());
       // Before the market is read: their eMode categories are read with it.
       for (const p of checkpoint.positions) this.upsert(p);
@@ -148,6 +154,7 @@ export class Watcher {
         lastHash = ancestor.hash;
       }
     } else {
+      this.options.onDiscovered?.(info, head);
       this.log.info({ fromBlock: this.options.startBlock }, "no checkpoint: backfilling from START_BLOCK");
     }
 

@@ -42,7 +42,9 @@ describe("error classes", () => {
   it("every exported error class of src extends KeeperError", () => {
     // Not vacuous: the config, usage, checkpoint, market, revision, RPC, node and anvil errors at least.
     expect(classes.size).toBeGreaterThanOrEqual(15);
-    const notKeeper = [...classes].filter(([, c]) => c.value !== KeeperError && !(c.value.prototype instanceof KeeperError)).map(([name, c]) => `${c.module}: ${name}`);
+    const notKeeper = [...classes]
+      .filter(([, c]) => c.value !== KeeperError && !(c.value.prototype instanceof KeeperError))
+      .map(([name, c]) => `${c.module}: ${name}`);
     expect(notKeeper).toEqual([]);
   });
 

@@ -80,7 +80,8 @@ export class AnvilStartError extends KeeperError {
     // Joined on one line so the real reason ("Address already in use", a fork error) shows up in test reporters.
     const tail = output.map((l) => l.trim()).filter((l) => l !== "");
     // Not retryable as such: startAnvil itself tries another port when it picked the one in use.
-    super(tail.length > 0 ? `${message} — anvil output: ${tail.join(" | ")}` : message, { exitCode: EXIT_FAILURE, retryable: false, cause: options.cause });
+    const text = tail.length > 0 ? `${message} — anvil output: ${tail.join(" | ")}` : message;
+    super(text, { exitCode: EXIT_FAILURE, retryable: false, cause: options.cause });
     this.name = "AnvilStartError";
     this.output = output;
     this.pid = options.pid;

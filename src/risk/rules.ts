@@ -107,10 +107,9 @@ export function versionOfRevision(revision: number): string {
 export class UnsupportedPoolRevisionError extends KeeperError {
   constructor(readonly revision: number) {
     const supported = SUPPORTED.map((r) => `${r.poolRevision} (${r.version})`).join(", ");
-    super(
-      `the pool runs ${versionOfRevision(revision)} (POOL_REVISION ${revision}), which keeper does not support; supported revisions: ${supported}`,
-      { exitCode: EXIT_BAD_INPUT, retryable: false },
-    );
+    const version = `${versionOfRevision(revision)} (POOL_REVISION ${revision})`;
+    const message = `the pool runs ${version}, which keeper does not support; supported revisions: ${supported}`;
+    super(message, { exitCode: EXIT_BAD_INPUT, retryable: false });
     this.name = "UnsupportedPoolRevisionError";
   }
 }

@@ -36,7 +36,8 @@ export class MarketDiscoveryError extends KeeperError {
 
 /** The contract itself answered the call with a revert or with nothing to decode (not a transport failure). */
 function contractAnswered(err: unknown): boolean {
-  return err instanceof BaseError && err.walk((e) => e instanceof ContractFunctionRevertedError || e instanceof ContractFunctionZeroDataError) !== null;
+  const answer = (e: unknown) => e instanceof ContractFunctionRevertedError || e instanceof ContractFunctionZeroDataError;
+  return err instanceof BaseError && err.walk(answer) !== null;
 }
 
 export async function discoverMarket(client: PublicClient, addressesProvider: Address, blockNumber?: bigint): Promise<MarketInfo> {

@@ -85,7 +85,7 @@ describe("a pool revision keeper does not support", () => {
     }
   });
 
-  it("the pool upgraded to POOL_REVISION 11 while `keeper run` runs: the daemon stops, one line naming Aave V3.7, exit code 2", async () => {
+  it("the pool upgraded to POOL_REVISION 11 under `keeper run`: the daemon stops, one line naming Aave V3.7, exit code 2", async () => {
     await poolReports(10n);
     const daemon = startKeeper(["run", "--dry-run"], { ...settings("run-upgraded"), LOG_LEVEL: "info" });
     try {
@@ -94,7 +94,8 @@ describe("a pool revision keeper does not support", () => {
       // The same oracle set again: a PriceOracleUpdated event, on which the watcher reads the market (and its revision) again.
       const owner = createWalletClient({ transport: http(sandbox.anvil.rpcUrl), account: DEV_ACCOUNTS.deployer });
       const hash = await owner.writeContract({
-        address: sandbox.market.addressesProvider, abi: poolAddressesProviderAbi, functionName: "setPriceOracle", args: [sandbox.market.oracle], chain: null,
+        address: sandbox.market.addressesProvider, abi: poolAddressesProviderAbi, functionName: "setPriceOracle",
+        args: [sandbox.market.oracle], chain: null,
       });
       expect((await client.waitForTransactionReceipt({ hash })).status).toBe("success");
       const code = await Promise.race([daemon.exited, new Promise((r) => setTimeout(() => r("still running after 60 s"), 60_000))]);

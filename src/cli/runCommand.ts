@@ -7,9 +7,7 @@ import { redactUrl } from "../util/url.js";
 import { ConfigError, describeConfig, loadConfig } from "../config/index.js";
 import { Keeper } from "../daemon/keeper.js";
 import { createLogger, type Logger } from "../logging.js";
-import { UnsupportedPoolRevisionError } from "../risk/rules.js";
-import { CheckpointError } from "../watcher/checkpoint.js";
-import { MarketDiscoveryError } from "../watcher/marketReader.js";
+import { isRetryable } from "../errors.js";
 import { exitAfterOutput } from "./exit.js";
 import { connectTargetWithChainId, resolveTarget, type ChainTarget } from "./target.js";
 import { backoffDelay, sleep } from "../util/time.js";
@@ -75,8 +73,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     { block: keeper.watcher.head.number, accounts: keeper.watcher.book.size, dryRun, sinceProcessStartMs: sinceProcessStart(), startupMs },
     "keeper running",
   );
-  await keeper.run(controller.signal);
-  await keeper.stop(SHUTDOWN_TIMEOUT_MS);
+  try {
+    await keeper.run(controller.signal);
+  } finally {
+    // Also when the daemon stopped on an error a retry cannot fix: in-flight transactions waited for, the
+    // checkpoint written, then main turns the error into its exit code and one line.
+    await keeper.stop(SHUTDOWN_TIMEOUT_MS);
+  }
   return 0;
 }
 
@@ -88,7 +91,7 @@ async function connectWithRetry(
     try {
       return await connectTargetWithChainId(target, config);
     } catch (err) {
-      if (err instanceof ConfigError && err.setting !== "RPC_URL") throw err; // CHAIN_ID mismatch: a setting to fix
+      if (!isRetryable(err)) throw err; // CHAIN_ID mismatch: a setting to fix
       if (attempt === 1) logger.warn({ rpc: redactUrl(target.rpcUrl), err: (err as Error).message }, "RPC unreachable at start: retrying with backoff");
       await sleep(backoffDelay(attempt, 1_000, 5), signal);
     }
@@ -103,9 +106,7 @@ async function startWithRetry(keeper: Keeper, logger: Logger, signal: AbortSigna
       await keeper.start();
       return true;
     } catch (err) {
-      if (err instanceof MarketDiscoveryError || err instanceof CheckpointError || err instanceof UnsupportedPoolRevisionError || err instanceof ConfigError) {
-        throw err;
-      }
+      if (!isRetryable(err)) throw err;
       if (attempt === 1) logger.warn({ err: (err as Error).message.split("\n")[0] }, "start-up failed on an RPC error: retrying with backoff");
       await sleep(backoffDelay(attempt, 1_000, 5), signal);
     }

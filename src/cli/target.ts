@@ -111,7 +111,9 @@ export async function connectTargetWithChainId(
     chainId = await client.getChainId();
   } catch (err) {
     const hint = target.source === "sandbox" ? " (is `keeper sandbox` still running? it wrote that URL)" : "";
-    throw new ConfigError("RPC_URL", `${redactUrl(target.rpcUrl)} does not answer eth_chainId${hint}: ${(err as Error).message.split("\n")[0]}`);
+    // Retryable: `keeper run` waits for a node that is down; a command that does not wait exits 2 with this line.
+    const problem = `${redactUrl(target.rpcUrl)} does not answer eth_chainId${hint}: ${(err as Error).message.split("\n")[0]}`;
+    throw new ConfigError("RPC_URL", problem, { retryable: true });
   }
   if (config.chainId !== undefined && config.chainId !== chainId) {
     const node = `the node at ${redactUrl(target.rpcUrl)} is on chain ${chainId}`;

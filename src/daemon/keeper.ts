@@ -7,6 +7,7 @@ import { createPublicClient, webSocket, zeroAddress, type Address, type PublicCl
 import { redactUrl } from "../util/url.js";
 import { readSymbols } from "../chain/tokens.js";
 import { WRAPPED_NATIVE_TOKENS } from "../config/chains.js";
+import { isRetryable } from "../errors.js";
 import { Executor, NO_WALLET_REASON, type SimulationResult, type SubmitResult } from "../executor/executor.js";
 import { gweiToWei } from "../executor/fees.js";
 import type { Logger } from "../logging.js";
@@ -186,7 +187,10 @@ export class Keeper {
     return true;
   }
 
-  /** Runs until `signal` aborts; transient errors are logged once per incident and retried with backoff. */
+  /**
+   * Runs until `signal` aborts; transient errors (isRetryable: RPC and viem errors among them) are logged once
+   * per incident and retried with backoff; any other is thrown.
+   */
   async run(signal: AbortSignal): Promise<void> {
     const unsubscribe = this.options.wsUrl ? this.subscribeNewHeads(this.options.wsUrl) : undefined;
     try {
@@ -352,6 +356,12 @@ export class Keeper {
         failures = 0;
         await this.nap(this.options.pollIntervalMs, signal);
       } catch (err) {
+        if (!isRetryable(err)) {
+          // A retry cannot fix it (the pool upgraded to an unsupported version, ...): the daemon stops, and the
+          // CLI ends the process with the error's exit code and line (src/cli/exit.ts).
+          this.log.error({ err: firstLine(err) }, "stopping: an error a retry cannot fix");
+          throw err;
+        }
         failures++;
         const delay = backoffDelay(failures, 500, 6) * (0.8 + Math.random() * 0.4);
         if (failures === 1) this.log.warn({ err: firstLine(err) }, "RPC error: backing off and retrying");

@@ -15,6 +15,7 @@
 import { formatGwei, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { redactUrl, rpc } from "../chain/rpc.js";
+import { ConfigError } from "../config/index.js";
 import type { Logger } from "../logging.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
 import { Approvals, readBalances } from "./approvals.js";
@@ -164,9 +165,10 @@ export class Executor {
       checkSendUrl ? rpc<Hex>(this.options.rpcUrl, "eth_chainId").then(Number) : undefined,
       wallet,
     ]);
-    if (chainId !== this.options.chainId) throw new Error(`executor: the RPC is on chain ${chainId}, expected ${this.options.chainId}`);
+    // A node on another chain is a setting to fix, not an outage to wait out (exit 2, not retried).
+    if (chainId !== this.options.chainId) throw new ConfigError("RPC_URL", `is on chain ${chainId}, expected ${this.options.chainId}`);
     if (sendChain !== undefined && sendChain !== chainId) {
-      throw new Error(`executor: ${redactUrl(this.options.rpcUrl)} is on chain ${sendChain}, expected ${chainId}`);
+      throw new ConfigError("RPC_URL", `${redactUrl(this.options.rpcUrl)} (where transactions are sent) is on chain ${sendChain}, expected ${chainId}`);
     }
     if (balance === 0n && !this.options.dryRun) this.log.warn({ address: this.address }, "keeper wallet has no ETH for gas");
     this.started = true;

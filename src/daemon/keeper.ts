@@ -118,6 +118,7 @@ export class Keeper {
     }
     this.lastTimestamp = this.watcher.head.timestamp;
     await this.liquidateBlock();
+    this.flightNonces = this.inFlightNonces();
   }
 
   /** One step: new blocks → book → the block's liquidations; then receipts, replacements, the wallet. */
@@ -138,9 +139,9 @@ export class Keeper {
     // wallet's balances come after (in-flight amounts stay reserved meanwhile).
     if (!this.stopping) await this.liquidateBlock();
     await this.executor.settle(head.number);
-    const flight = this.executor.inFlight();
-    const settled = [...this.flightNonces].some((n) => !flight.some((t) => t.nonce === n));
-    this.flightNonces = new Set(flight.map((t) => t.nonce));
+    const before = this.flightNonces;
+    this.flightNonces = this.inFlightNonces();
+    const settled = [...before].some((n) => !this.flightNonces.has(n));
     // Receipts and replacements, and the wallet's balances at once (what settled is out of the in-flight
     // set already; tokens sent to the wallet from outside are seen at the latest 20 blocks later).
     const walletDue = (settled || head.number % 20n === 0n) && !this.options.dryRun;
@@ -237,6 +238,10 @@ export class Keeper {
       throw err;
     }
     results.forEach((result, i) => this.afterSubmit(chosen[i]!, result));
+  }
+
+  private inFlightNonces(): Set<number> {
+    return new Set(this.executor.inFlight().map((t) => t.nonce));
   }
 
   private noteRound(head: bigint): void {

@@ -73,3 +73,33 @@ export async function benchStartup(): Promise<void> {
   }
   rmSync(stateDir, { recursive: true, force: true });
 }
+
+/** `npm run bench -- coldstart`: restarts from a checkpoint, timed to the first liquidation. */
+export async function benchColdStart(runs = Number(process.env.BENCH_RUNS ?? 5)): Promise<void> {
+  const { coldStartScene } = await import("../test/helpers/coldStart.js");
+  const scene = await coldStartScene();
+  try {
+    const accounts = scene.underWater.length;
+    console.log(`\nCold start from a checkpoint (200 borrowers, 1 s blocks, the second shock's ${accounts} accounts under water)\n`);
+    const rows: string[][] = [];
+    for (let i = 0; i < runs; i++) {
+      for (const via of ["npx", "node"] as const) {
+        const r = await scene.restart(via);
+        rows.push([
+          via, String(i + 1), r.loadAverage, String(r.spawnToProcessMs),
+          ...["starting", "connected", "synced", "walletRead"].map((phase) => String(r.startupMs[phase] ?? "-")),
+          String(r.firstTxSentMs ?? "-"),
+          r.blocks.length === 0 ? "-" : `+${r.blocks.reduce((a, b) => (a > b ? a : b))}`, String(r.blocksFromSpawn ?? "-"),
+        ]);
+        console.log(rows.at(-1)!.join("  "));
+      }
+    }
+    console.log(
+      "\n| via | run | load | spawn → keeper process (ms) | settings read | node answered | synced | wallet read | first tx sent | " +
+        "last of them mined (blocks after the process start) | (blocks after the spawn) |\n|---|---|---|---|---|---|---|---|---|---|---|",
+    );
+    for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+  } finally {
+    await scene.stop();
+  }
+}

@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
+import { EXIT_FAILURE, KeeperError } from "../errors.js";
 import { redactUrl, rpc } from "./rpc.js";
 import { sleep } from "../util/time.js";
 
@@ -67,7 +68,7 @@ export interface AnvilInstance {
 }
 
 /** anvil could not be started; `output` holds the last lines it printed. */
-export class AnvilStartError extends Error {
+export class AnvilStartError extends KeeperError {
   readonly output: readonly string[];
   /** Set when a process was spawned (it has been reaped by the time this is thrown). */
   readonly pid: number | undefined;
@@ -78,7 +79,9 @@ export class AnvilStartError extends Error {
     const output = options.output ?? [];
     // Joined on one line so the real reason ("Address already in use", a fork error) shows up in test reporters.
     const tail = output.map((l) => l.trim()).filter((l) => l !== "");
-    super(tail.length > 0 ? `${message} — anvil output: ${tail.join(" | ")}` : message, { cause: options.cause });
+    // Not retryable as such: startAnvil itself tries another port when it picked the one in use.
+    const text = tail.length > 0 ? `${message} — anvil output: ${tail.join(" | ")}` : message;
+    super(text, { exitCode: EXIT_FAILURE, retryable: false, cause: options.cause });
     this.name = "AnvilStartError";
     this.output = output;
     this.pid = options.pid;

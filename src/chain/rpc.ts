@@ -2,20 +2,21 @@
  * Minimal JSON-RPC over HTTP with plain fetch — for anvil_* cheat methods and
  * readiness probes, where pulling in a viem client would be overkill.
  */
+import { EXIT_FAILURE, KeeperError } from "../errors.js";
 import { redactUrl } from "../util/url.js";
 
 // redactUrl lives in util/url.ts (config needs it without the RPC code); re-exported for callers that import it from here.
 export { redactUrl };
 
-/** The node answered with a JSON-RPC error object (as opposed to a transport failure). */
-export class RpcError extends Error {
+/** The node answered with a JSON-RPC error object (as opposed to a transport failure); asked again later, it may not. */
+export class RpcError extends KeeperError {
   constructor(
     message: string,
     readonly method: string,
     readonly code: number,
     readonly data?: unknown,
   ) {
-    super(message);
+    super(message, { exitCode: EXIT_FAILURE, retryable: true });
     this.name = "RpcError";
   }
 }

@@ -1,13 +1,9 @@
-// keeper's command line: dispatches to one module per command, turns errors into one line.
+// keeper's command line: dispatches to one module per command; src/cli/exit.ts turns errors into an exit.
 // Each command's module is imported only when that command runs: `keeper run` never loads the
 // sandbox's deployment code, and only `keeper inspect` loads Aave's JS utilities (ethers).
 import { readFileSync } from "node:fs";
-import { exitAfterOutput } from "./exit.js";
+import { exitAfterOutput, exitOnError } from "./exit.js";
 import { UsageError } from "./usage.js";
-import { ConfigError } from "../config/index.js";
-import { UnsupportedPoolRevisionError } from "../risk/rules.js";
-import { CheckpointError } from "../watcher/checkpoint.js";
-import { MarketDiscoveryError } from "../watcher/marketReader.js";
 
 interface Command {
   run(argv: string[]): Promise<number> | number;
@@ -61,17 +57,6 @@ function version(): string {
   return pkg.version;
 }
 
-/** The error and its causes on one line: what an operator needs, without a stack trace. */
-export function describeError(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err; e !== undefined && parts.length < 4; e = e instanceof Error ? e.cause : undefined) {
-    const message = e instanceof Error ? ((e as { shortMessage?: string }).shortMessage ?? e.message) : String(e);
-    const first = message.split("\n")[0]!;
-    if (!parts.some((p) => p.includes(first))) parts.push(first);
-  }
-  return parts.join(": ");
-}
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const load = command === undefined ? undefined : COMMANDS.get(command);
@@ -92,15 +77,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => exitAfterOutput(code),
-  (err: unknown) => {
-    // parseArgs reports unknown or malformed flags with ERR_PARSE_ARGS_* codes: usage errors too.
-    // Bad settings (ConfigError) exit 2 too: the operator must fix input, retrying will not help.
-    const usage =
-      err instanceof UsageError || err instanceof ConfigError || err instanceof MarketDiscoveryError || err instanceof CheckpointError ||
-      err instanceof UnsupportedPoolRevisionError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS");
-    console.error(`keeper: ${describeError(err)}`);
-    return exitAfterOutput(usage ? 2 : 1);
-  },
-);
+// Every error, whatever its class, becomes an exit in src/cli/exit.ts (the README's table of exit codes).
+main(process.argv.slice(2)).then(exitAfterOutput, exitOnError);

@@ -7,11 +7,9 @@ import { redactUrl } from "../util/url.js";
 import { ConfigError, describeConfig, loadConfig } from "../config/index.js";
 import { Keeper } from "../daemon/keeper.js";
 import { createLogger, type Logger } from "../logging.js";
-import { UnsupportedPoolRevisionError } from "../risk/rules.js";
-import { CheckpointError } from "../watcher/checkpoint.js";
-import { MarketDiscoveryError } from "../watcher/marketReader.js";
+import { isRetryable } from "../errors.js";
 import { exitAfterOutput } from "./exit.js";
-import { connectTarget, resolveTarget, type ChainTarget } from "./target.js";
+import { connectTargetWithChainId, resolveTarget, type ChainTarget } from "./target.js";
 import { backoffDelay, sleep } from "../util/time.js";
 
 export const RUN_HELP = `keeper run [--dry-run]
@@ -36,7 +34,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const target = await resolveTarget(config);
   const logger = createLogger(config.logLevel);
-  logger.info({ settings: { ...describeConfig(config), DRY_RUN: String(dryRun) }, source: target.source, sinceProcessStartMs: sinceProcessStart() }, "keeper starting");
+  const startingMs = sinceProcessStart();
+  logger.info(
+    { settings: { ...describeConfig(config), DRY_RUN: String(dryRun) }, source: target.source, sinceProcessStartMs: startingMs },
+    "keeper starting",
+  );
 
   const controller = new AbortController();
   let signals = 0;
@@ -52,29 +54,44 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
 
-  const client = await connectWithRetry(target, config, logger, controller.signal);
-  if (!client) return 0;
+  const connected = await connectWithRetry(target, config, logger, controller.signal);
+  if (!connected) return 0;
+  const { client, chainId } = connected;
+  const connectedMs = sinceProcessStart();
   const keeper = new Keeper({
-    client, rpcUrl: target.rpcUrl, chainId: await client.getChainId(), addressesProvider: target.addressesProvider,
+    client, rpcUrl: target.rpcUrl, chainId, addressesProvider: target.addressesProvider,
     startBlock: target.startBlock, stateDir: target.stateDir, logChunkBlocks: config.logChunkBlocks, pollIntervalMs: config.pollIntervalMs, wsUrl: config.wsUrl,
     privateKey: config.privateKey, dryRun, minProfitUsd: config.minProfitUsd, maxFeeGwei: config.maxFeeGwei,
     priorityFeeGwei: config.priorityFeeGwei, txTimeoutBlocks: config.txTimeoutBlocks, privateTxUrl: config.privateTxUrl, logger,
     maxInflightBlocks: config.maxInflightBlocks, wrappedNativeToken: target.wrappedNativeToken ?? config.wrappedNativeToken,
   });
   if (!(await startWithRetry(keeper, logger, controller.signal))) return 0;
-  logger.info({ block: keeper.watcher.head.number, accounts: keeper.watcher.book.size, dryRun, sinceProcessStartMs: sinceProcessStart() }, "keeper running");
-  await keeper.run(controller.signal);
-  await keeper.stop(SHUTDOWN_TIMEOUT_MS);
+  // Where the start went (ms since the process started): settings read, node answered, book synced,
+  // wallet read, the head's liquidations sent. "keeper running" comes after the wallet's approvals.
+  const startupMs = { starting: startingMs, connected: connectedMs, ...keeper.startupMs };
+  logger.info(
+    { block: keeper.watcher.head.number, accounts: keeper.watcher.book.size, dryRun, sinceProcessStartMs: sinceProcessStart(), startupMs },
+    "keeper running",
+  );
+  try {
+    await keeper.run(controller.signal);
+  } finally {
+    // Also when the daemon stopped on an error a retry cannot fix: in-flight transactions waited for, the
+    // checkpoint written, then main turns the error into its exit code and one line.
+    await keeper.stop(SHUTDOWN_TIMEOUT_MS);
+  }
   return 0;
 }
 
 /** The node must answer before anything else; an unreachable RPC is waited for, not fatal. */
-async function connectWithRetry(target: ChainTarget, config: ReturnType<typeof loadConfig>, logger: Logger, signal: AbortSignal): Promise<PublicClient | undefined> {
+async function connectWithRetry(
+  target: ChainTarget, config: ReturnType<typeof loadConfig>, logger: Logger, signal: AbortSignal,
+): Promise<{ client: PublicClient; chainId: number } | undefined> {
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {
-      return await connectTarget(target, config);
+      return await connectTargetWithChainId(target, config);
     } catch (err) {
-      if (err instanceof ConfigError && err.setting !== "RPC_URL") throw err; // CHAIN_ID mismatch: a setting to fix
+      if (!isRetryable(err)) throw err; // CHAIN_ID mismatch: a setting to fix
       if (attempt === 1) logger.warn({ rpc: redactUrl(target.rpcUrl), err: (err as Error).message }, "RPC unreachable at start: retrying with backoff");
       await sleep(backoffDelay(attempt, 1_000, 5), signal);
     }
@@ -89,9 +106,7 @@ async function startWithRetry(keeper: Keeper, logger: Logger, signal: AbortSigna
       await keeper.start();
       return true;
     } catch (err) {
-      if (err instanceof MarketDiscoveryError || err instanceof CheckpointError || err instanceof UnsupportedPoolRevisionError || err instanceof ConfigError) {
-        throw err;
-      }
+      if (!isRetryable(err)) throw err;
       if (attempt === 1) logger.warn({ err: (err as Error).message.split("\n")[0] }, "start-up failed on an RPC error: retrying with backoff");
       await sleep(backoffDelay(attempt, 1_000, 5), signal);
     }

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { exitAfterOutput } from "./exit.js";
+import { exitAfterOutput, exitOnError } from "./exit.js";
 import { createChainClient } from "../chain/client.js";
 import { Keeper } from "../daemon/keeper.js";
 import { createLogger } from "../logging.js";
@@ -155,7 +155,11 @@ async function runKeeperDemo(
   console.log(`Starting the keeper (wallet ${SANDBOX_KEEPER_ADDRESS}, $${KEEPER_INVENTORY_USD.toLocaleString("en-US")} of each asset)...`);
   await keeper.start();
   const controller = new AbortController();
-  const running = keeper.run(controller.signal);
+  // The daemon stopped on an error a retry cannot fix: the sandbox stops too, the error is the exit (src/cli/exit.ts).
+  const running = keeper.run(controller.signal).catch(async (err: unknown) => {
+    await sandbox.stop();
+    return exitOnError(err);
+  });
 
   let stopping = false;
   const stop = async () => {

@@ -97,13 +97,23 @@ export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_
  * of the known market POOL_ADDRESSES_PROVIDER names: every chain command (run, scan, inspect) starts here.
  */
 export async function connectTarget(target: ChainTarget, config: KeeperConfig): Promise<PublicClient> {
+  return (await connectTargetWithChainId(target, config)).client;
+}
+
+/** connectTarget, with the chain id the node answered (`keeper run` needs it: no second request). */
+export async function connectTargetWithChainId(
+  target: ChainTarget,
+  config: KeeperConfig,
+): Promise<{ client: PublicClient; chainId: number }> {
   const client = createChainClient({ rpcUrl: target.rpcUrl, rpcUrlFallback: target.rpcUrlFallback, retryCount: 1 });
   let chainId: number;
   try {
     chainId = await client.getChainId();
   } catch (err) {
     const hint = target.source === "sandbox" ? " (is `keeper sandbox` still running? it wrote that URL)" : "";
-    throw new ConfigError("RPC_URL", `${redactUrl(target.rpcUrl)} does not answer eth_chainId${hint}: ${(err as Error).message.split("\n")[0]}`);
+    // Retryable: `keeper run` waits for a node that is down; a command that does not wait exits 2 with this line.
+    const problem = `${redactUrl(target.rpcUrl)} does not answer eth_chainId${hint}: ${(err as Error).message.split("\n")[0]}`;
+    throw new ConfigError("RPC_URL", problem, { retryable: true });
   }
   if (config.chainId !== undefined && config.chainId !== chainId) {
     const node = `the node at ${redactUrl(target.rpcUrl)} is on chain ${chainId}`;
@@ -113,7 +123,7 @@ export async function connectTarget(target: ChainTarget, config: KeeperConfig): 
       throw new ConfigError("POOL_ADDRESSES_PROVIDER", `market ${config.market?.name} is on chain ${config.chainId}, but ${node}`);
     }
   }
-  return client;
+  return { client, chainId };
 }
 
 /** How long the sandbox's RPC has to answer eth_chainId before its file counts as stale. */

@@ -1,6 +1,11 @@
+import { EXIT_BAD_INPUT, KeeperError } from "../errors.js";
+
 // Command-line input errors: one line naming the option and what is wrong; exit code 2.
-export class UsageError extends Error {
-  override name = "UsageError";
+export class UsageError extends KeeperError {
+  constructor(message: string) {
+    super(message, { exitCode: EXIT_BAD_INPUT, retryable: false });
+    this.name = "UsageError";
+  }
 }
 
 export function parseIntegerOption(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {

@@ -354,6 +354,21 @@ export function describeConfig(config: KeeperConfig): Record<string, string> {
   return described;
 }
 
+/**
+ * Whether a command that failed on an unexpected error prints its stack trace: LOG_LEVEL debug or
+ * trace (environment or .env). Read on its own, not by loadConfig: the failure may be a bad setting.
+ */
+export function stackTracesWanted(env: NodeJS.ProcessEnv = process.env, dotenvPath = ".env"): boolean {
+  let raw = nonEmpty(env.LOG_LEVEL);
+  try {
+    raw ??= nonEmpty(readDotenv(dotenvPath, false).LOG_LEVEL);
+  } catch {
+    return false;
+  }
+  const level = raw?.toLowerCase();
+  return level === "debug" || level === "trace";
+}
+
 function parseLogLevel(name: string, raw: string): LogLevel {
   const level = raw.toLowerCase();
   const known = LOG_LEVELS.find((l) => l === level);

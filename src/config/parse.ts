@@ -2,14 +2,17 @@
 // already-trimmed, non-empty value, and either returns the typed value or
 // throws a ConfigError whose message is one line: "<NAME>: <problem>".
 import { getAddress } from "viem";
+import { EXIT_BAD_INPUT, KeeperError } from "../errors.js";
 import { redactUrl } from "../util/url.js";
 
-export class ConfigError extends Error {
+/** A setting the operator must fix: exit 2. `retryable` only for an RPC_URL that does not answer yet. */
+export class ConfigError extends KeeperError {
   constructor(
     readonly setting: string,
     readonly problem: string,
+    options: { retryable?: boolean } = {},
   ) {
-    super(`${setting}: ${problem}`);
+    super(`${setting}: ${problem}`, { exitCode: EXIT_BAD_INPUT, retryable: options.retryable ?? false });
     this.name = "ConfigError";
   }
 }

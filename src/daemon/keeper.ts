@@ -3,10 +3,11 @@
 // mined; every liquidatable account is planned at the timestamp the next block will have, the block's
 // plans chosen together (most profitable first, within MAX_INFLIGHT_BLOCKS of gas and the wallet's
 // tokens) and handed to the executor in one go; then receipts, replacements and the wallet.
-import { createPublicClient, webSocket, type Address, type PublicClient } from "viem";
+import { createPublicClient, webSocket, zeroAddress, type Address, type PublicClient } from "viem";
 import { redactUrl } from "../util/url.js";
 import { readSymbols } from "../chain/tokens.js";
 import { WRAPPED_NATIVE_TOKENS } from "../config/chains.js";
+import { isRetryable } from "../errors.js";
 import { Executor, NO_WALLET_REASON, type SimulationResult, type SubmitResult } from "../executor/executor.js";
 import { gweiToWei } from "../executor/fees.js";
 import type { Logger } from "../logging.js";
@@ -15,6 +16,7 @@ import { snapshotMarket, type MarketSnapshot } from "../risk/marketSnapshot.js";
 import { chooseForBlock } from "../scheduler/blockPlan.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
 import { LEFTOVER_MARGIN_DIVISOR, planLiquidation, type GasModel } from "../scheduler/profit.js";
+import type { MarketInfo } from "../watcher/marketReader.js";
 import { Watcher } from "../watcher/watcher.js";
 import { gasModel, nativeReserveId, weiToBase } from "./gas.js";
 import { emptyStats, formatBase, recordOutcome, summarize, type KeeperStats } from "./stats.js";
@@ -76,6 +78,10 @@ export class Keeper {
   private roundSpans: number[] = [];
   /** nonces in flight after the previous round: one gone means something settled */
   private flightNonces = new Set<number>();
+  /** When start() reached each step, in ms since the process started (performance.now()). */
+  readonly startupMs: { synced?: number; walletRead?: number; firstBlock?: number } = {};
+  /** prepare(), started by the watcher's sync once the market is discovered */
+  private preparing: Promise<void> | undefined;
 
   constructor(private readonly options: KeeperOptions) {
     this.log = options.logger.child({ module: "keeper" });
@@ -83,25 +89,28 @@ export class Keeper {
     this.watcher = new Watcher({
       client: options.client, addressesProvider: options.addressesProvider, startBlock: options.startBlock,
       stateDir: options.stateDir, logChunkBlocks: options.logChunkBlocks, logger: options.logger,
+      onDiscovered: (info, head) => {
+        this.preparing = this.prepare(info, head.number);
+        this.preparing.catch(() => undefined); // awaited by start(), unless the sync fails first
+      },
     });
   }
 
-  /** Syncs the watcher and prepares the wallet (approvals); throws what a retry will not fix. */
+  /**
+   * Syncs the watcher, reads the wallet and liquidates what the head allows; throws what a retry will
+   * not fix. A restart's first liquidation waits for all of it, so what the wallet side needs is
+   * requested as soon as the market is discovered, while the sync goes on (prepare), and what the
+   * first block does not need (approving assets no liquidation uses yet, the checkpoint) waits.
+   */
   async start(): Promise<void> {
-    await this.watcher.sync();
+    this.preparing = undefined;
+    await this.watcher.sync({ deferCheckpoint: true });
+    this.startupMs.synced = sinceProcessStart();
+    if (!this.preparing) throw new Error("keeper: the sync did not report the market");
+    await this.preparing;
+    this.startupMs.walletRead = sinceProcessStart();
     const options = this.options;
-    // The pool is known once the market is discovered.
-    this.executor = new Executor({
-      publicClient: options.client, rpcUrl: options.rpcUrl, privateTxUrl: options.privateTxUrl, privateKey: options.privateKey,
-      chainId: options.chainId, pool: this.watcher.info.addresses.pool, maxFeeGwei: options.maxFeeGwei,
-      priorityFeeGwei: options.priorityFeeGwei, txTimeoutBlocks: options.txTimeoutBlocks, dryRun: options.dryRun, logger: options.logger,
-    });
-    await this.executor.start();
-    const block = await options.client.getBlock({ blockTag: "latest" });
-    this.blockGasLimit = block.gasLimit;
     const assets = this.reserveAssets();
-    const symbols = await readSymbols(options.client, assets.map((a) => a.asset));
-    assets.forEach((a, i) => this.symbols.set(a.id, symbols[i]!));
     const wrappedNative = options.wrappedNativeToken ?? WRAPPED_NATIVE_TOKENS[options.chainId];
     this.nativeId = nativeReserveId(this.watcher.market, wrappedNative);
     if (this.nativeId === undefined) {
@@ -110,15 +119,42 @@ export class Keeper {
         "the wrapped native token is not a reserve (set WRAPPED_NATIVE_TOKEN): gas is left out of the profit",
       );
     }
-    if (!this.options.dryRun) {
-      await this.refreshWallet();
+    this.lastTimestamp = this.watcher.head.timestamp;
+    await this.liquidateBlock();
+    this.startupMs.firstBlock = sinceProcessStart();
+    this.flightNonces = this.inFlightNonces();
+    this.watcher.checkpoint();
+    if (!options.dryRun) {
+      // Every asset the wallet holds approved, after the first block's liquidations (which approve what they use).
       const held = assets.filter((a) => (this.wallet.view?.get(a.id) ?? 0n) > 0n).map((a) => a.asset);
       await this.executor.ensureApprovals(held);
       this.log.info({ wallet: this.executor.address, assetsHeld: held.length }, "wallet ready");
     }
-    this.lastTimestamp = this.watcher.head.timestamp;
-    await this.liquidateBlock();
-    this.flightNonces = this.inFlightNonces();
+  }
+
+  /**
+   * The executor for the discovered pool, and at once what the first block's liquidations need from
+   * the chain besides the book: the executor's checks and nonce, the wallet's balances and allowances,
+   * symbols, the head's gas limit and mined nonce.
+   */
+  private prepare(info: MarketInfo, head: bigint): Promise<void> {
+    const options = this.options;
+    this.executor = new Executor({
+      publicClient: options.client, rpcUrl: options.rpcUrl, privateTxUrl: options.privateTxUrl, privateKey: options.privateKey,
+      chainId: options.chainId, pool: info.addresses.pool, maxFeeGwei: options.maxFeeGwei,
+      priorityFeeGwei: options.priorityFeeGwei, txTimeoutBlocks: options.txTimeoutBlocks, dryRun: options.dryRun, logger: options.logger,
+    });
+    // Reserve ids are positions in the pool's list (a dropped reserve leaves address(0)).
+    const assets = info.reservesList.flatMap((asset, id) => (asset === zeroAddress ? [] : [{ id, asset }]));
+    return Promise.all([
+      this.executor.start(),
+      options.client.getBlock({ blockNumber: head }).then((block) => { this.blockGasLimit = block.gasLimit; }),
+      readSymbols(options.client, assets.map((a) => a.asset))
+        .then((symbols) => assets.forEach((a, i) => this.symbols.set(a.id, symbols[i]!))),
+      // The head's nonce: the first block's settle is then no request.
+      this.executor.settle(head),
+      ...(options.dryRun ? [] : [this.refreshWallet(assets), this.executor.checkApprovals(assets.map((a) => a.asset))]),
+    ]).then(() => undefined);
   }
 
   /** One step: new blocks → book → the block's liquidations; then receipts, replacements, the wallet. */
@@ -163,7 +199,10 @@ export class Keeper {
     return true;
   }
 
-  /** Runs until `signal` aborts; transient errors are logged once per incident and retried with backoff. */
+  /**
+   * Runs until `signal` aborts; transient errors (isRetryable: RPC and viem errors among them) are logged once
+   * per incident and retried with backoff; any other is thrown.
+   */
   async run(signal: AbortSignal): Promise<void> {
     const unsubscribe = this.options.wsUrl ? this.subscribeNewHeads(this.options.wsUrl) : undefined;
     try {
@@ -335,8 +374,7 @@ export class Keeper {
     return this.watcher.market.reserves.filter((r) => r !== undefined).map((r) => ({ id: r!.id, asset: r!.asset }));
   }
 
-  private async refreshWallet(): Promise<void> {
-    const assets = this.reserveAssets();
+  private async refreshWallet(assets = this.reserveAssets()): Promise<void> {
     const balances = await this.executor.walletBalances(assets.map((a) => a.asset));
     this.wallet.refresh(new Map(assets.map((a) => [a.id, balances.get(a.asset) ?? 0n])), this.executor.inFlight().map((t) => t.plan));
   }
@@ -350,6 +388,12 @@ export class Keeper {
         failures = 0;
         await this.nap(this.options.pollIntervalMs, signal);
       } catch (err) {
+        if (!isRetryable(err)) {
+          // A retry cannot fix it (the pool upgraded to an unsupported version, ...): the daemon stops, and the
+          // CLI ends the process with the error's exit code and line (src/cli/exit.ts).
+          this.log.error({ err: firstLine(err) }, "stopping: an error a retry cannot fix");
+          throw err;
+        }
         failures++;
         const delay = backoffDelay(failures, 500, 6) * (0.8 + Math.random() * 0.4);
         if (failures === 1) this.log.warn({ err: firstLine(err) }, "RPC error: backing off and retrying");
@@ -418,6 +462,11 @@ function opportunityKey(plan: LiquidationPlan): string {
 
 function formatWad(wad: bigint): string {
   return (Number(wad) / 1e18).toFixed(6);
+}
+
+/** Milliseconds since this process started: the clock of the start-up figures. */
+function sinceProcessStart(): number {
+  return Math.round(performance.now());
 }
 
 function firstLine(err: unknown): string {

@@ -40,17 +40,12 @@ export class Approvals {
   ) {}
 
   /**
-   * Approves the pool for maxUint256 on each asset the wallet holds whose allowance is below 2^255;
-   * sends those approvals through `send` (the executor's nonce sequence) and waits for them.
+   * Reads the pool's allowance (and the wallet's balance) of each asset not yet known approved, in one
+   * multicall; remembers those approved for good. Returns the ones the wallet holds but has not approved.
    */
-  async ensure(
-    assets: readonly Address[],
-    fees: () => Promise<Fees>,
-    withMargin: (gas: bigint) => bigint,
-    send: (req: TxRequest) => Promise<{ hash: Hex; nonce: number }>,
-  ): Promise<void> {
+  async check(assets: readonly Address[]): Promise<Address[]> {
     const todo = [...new Map(assets.map((a) => [lower(a), a])).values()].filter((a) => !this.approved.has(lower(a)));
-    if (todo.length === 0) return;
+    if (todo.length === 0) return [];
     const reads = await this.client.multicall({
       ...multicallOptions,
       allowFailure: false,
@@ -66,6 +61,20 @@ export class Approvals {
       if (allowance >= APPROVED_THRESHOLD) this.approved.add(lower(asset));
       else if (balance > 0n) need.push(asset);
     });
+    return need;
+  }
+
+  /**
+   * Approves the pool for maxUint256 on each asset the wallet holds whose allowance is below 2^255;
+   * sends those approvals through `send` (the executor's nonce sequence) and waits for them.
+   */
+  async ensure(
+    assets: readonly Address[],
+    fees: () => Promise<Fees>,
+    withMargin: (gas: bigint) => bigint,
+    send: (req: TxRequest) => Promise<{ hash: Hex; nonce: number }>,
+  ): Promise<void> {
+    const need = await this.check(assets);
     if (need.length === 0) return;
     const feesNow = await fees();
     const sent: { asset: Address; hash: Hex }[] = [];

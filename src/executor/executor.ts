@@ -86,6 +86,7 @@ export class Executor {
   private readonly holes = new Set<number>();
   private settledAt = -1n;
   private started = false;
+  private starting: Promise<void> | undefined;
 
   private readonly options: Omit<ExecutorOptions, "privateKey">;
 
@@ -132,19 +133,33 @@ export class Executor {
     }
   }
 
-  /** Checks the chain id (of the read client and of the public send URL) and reads the nonce ("pending"). */
-  async start(): Promise<void> {
-    const chainId = await this.client.getChainId();
+  /**
+   * Checks the chain id (of the read client and of the public send URL) and reads the nonce ("pending")
+   * and the wallet's ETH, all at once. Started once: concurrent callers share it; a failure can be retried.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.startOnce().catch((err: unknown) => {
+      this.starting = undefined;
+      throw err;
+    });
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<void> {
+    const checkSendUrl = !this.options.dryRun && !this.options.privateTxUrl && this.options.rpcUrl;
+    const wallet = this.address && this.nonces
+      ? Promise.all([this.nonces.init(), this.client.getBalance({ address: this.address })]).then(([, balance]) => balance)
+      : undefined;
+    const [chainId, sendChain, balance] = await Promise.all([
+      this.client.getChainId(),
+      checkSendUrl ? rpc<Hex>(this.options.rpcUrl, "eth_chainId").then(Number) : undefined,
+      wallet,
+    ]);
     if (chainId !== this.options.chainId) throw new Error(`executor: the RPC is on chain ${chainId}, expected ${this.options.chainId}`);
-    if (!this.options.dryRun && !this.options.privateTxUrl && this.options.rpcUrl) {
-      const sendChain = Number(await rpc<Hex>(this.options.rpcUrl, "eth_chainId"));
-      if (sendChain !== chainId) throw new Error(`executor: ${redactUrl(this.options.rpcUrl)} is on chain ${sendChain}, expected ${chainId}`);
+    if (sendChain !== undefined && sendChain !== chainId) {
+      throw new Error(`executor: ${redactUrl(this.options.rpcUrl)} is on chain ${sendChain}, expected ${chainId}`);
     }
-    if (this.address && this.nonces) {
-      await this.nonces.init();
-      const balance = await this.client.getBalance({ address: this.address });
-      if (balance === 0n && !this.options.dryRun) this.log.warn({ address: this.address }, "keeper wallet has no ETH for gas");
-    }
+    if (balance === 0n && !this.options.dryRun) this.log.warn({ address: this.address }, "keeper wallet has no ETH for gas");
     this.started = true;
     this.log.info(
       {
@@ -158,6 +173,11 @@ export class Executor {
   /** The wallet's balance of each asset, in one multicall (zero for every asset without a wallet). */
   walletBalances(assets: readonly Address[]): Promise<Map<Address, bigint>> {
     return readBalances(this.client, this.address, assets);
+  }
+
+  /** Reads which assets the pool may already pull from the wallet (remembered), sending nothing: before the first block. */
+  async checkApprovals(assets: readonly Address[]): Promise<void> {
+    if (!this.options.dryRun && this.approvals) await this.approvals.check(assets);
   }
 
   /** Approves the pool for good on each asset the wallet holds (once; remembered). */

@@ -2,14 +2,12 @@
 // a message. Messages differ between geth, erigon, reth, nethermind and anvil; the patterns below
 // cover the ones seen in the wild.
 import { RpcError } from "../chain/rpc.js";
+import { EXIT_FAILURE, KeeperError } from "../errors.js";
 
-export class SendError extends Error {
-  /** true when sending the same bytes again may succeed (transport failure) */
-  readonly retryable: boolean;
+/** `retryable`: sending the same bytes again may succeed (a transport failure). */
+export class SendError extends KeeperError {
   constructor(message: string, retryable = false) {
-    super(message);
-    this.name = new.target.name;
-    this.retryable = retryable;
+    super(message, { exitCode: EXIT_FAILURE, retryable });
   }
 }
 

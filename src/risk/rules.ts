@@ -1,6 +1,7 @@
 // Everything that differs between Aave V3 versions, in one object chosen once from POOL_REVISION.
 // The objects themselves live beside this file, one per version: rulesV30.ts (POOL_REVISION 1) and
 // rulesV36.ts (POOL_REVISION 10). A revision without tested rules is refused at start.
+import { EXIT_BAD_INPUT, KeeperError } from "../errors.js";
 import type { CompoundedInterestFn } from "./interest.js";
 import type { LiquidationRules } from "./liquidationAmounts.js";
 import type { Address, EModeCategoryState, ReserveState, StableDebtPosition } from "./types.js";
@@ -102,10 +103,13 @@ export function versionOfRevision(revision: number): string {
   return VERSION_OF_REVISION[revision] ?? "an Aave V3 version keeper does not know";
 }
 
-export class UnsupportedPoolRevisionError extends Error {
+/** The market runs an Aave version without tested rules: exit 2, and the daemon stops rather than guess. */
+export class UnsupportedPoolRevisionError extends KeeperError {
   constructor(readonly revision: number) {
     const supported = SUPPORTED.map((r) => `${r.poolRevision} (${r.version})`).join(", ");
-    super(`the pool runs ${versionOfRevision(revision)} (POOL_REVISION ${revision}), which keeper does not support; supported revisions: ${supported}`);
+    const version = `${versionOfRevision(revision)} (POOL_REVISION ${revision})`;
+    const message = `the pool runs ${version}, which keeper does not support; supported revisions: ${supported}`;
+    super(message, { exitCode: EXIT_BAD_INPUT, retryable: false });
     this.name = "UnsupportedPoolRevisionError";
   }
 }

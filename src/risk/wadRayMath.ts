@@ -4,6 +4,8 @@
 // Inputs are uint256 values; a result or intermediate that would not fit in uint256, or a division
 // by zero, throws MathRevertError where the contract's assembly would `revert(0, 0)`.
 
+import { EXIT_FAILURE, KeeperError } from "../errors.js";
+
 export const WAD = 10n ** 18n;
 export const HALF_WAD = WAD / 2n;
 export const RAY = 10n ** 27n;
@@ -13,10 +15,13 @@ export const PERCENTAGE_FACTOR = 10_000n;
 export const HALF_PERCENTAGE_FACTOR = 5_000n;
 export const MAX_UINT256 = (1n << 256n) - 1n;
 
-/** The contract would revert (overflow or division by zero); `op` names the library function. */
-export class MathRevertError extends Error {
+/**
+ * The contract would revert (overflow or division by zero); `op` names the library function. Callers
+ * skip the liquidation; should one escape, the next block's state may not revert: retryable.
+ */
+export class MathRevertError extends KeeperError {
   constructor(readonly op: string, detail: string) {
-    super(`${op}: ${detail} (the contract reverts here)`);
+    super(`${op}: ${detail} (the contract reverts here)`, { exitCode: EXIT_FAILURE, retryable: true });
     this.name = "MathRevertError";
   }
 }

@@ -5,6 +5,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Address, Hex } from "viem";
+import { EXIT_BAD_INPUT, KeeperError } from "../errors.js";
 import type { AccountPosition } from "../risk/types.js";
 
 export interface RecentBlock {
@@ -31,8 +32,12 @@ export interface Checkpoint {
 const FORMAT = 1;
 const FILE = "checkpoint.json";
 
-export class CheckpointError extends Error {
-  override name = "CheckpointError";
+/** STATE_DIR holds a checkpoint this keeper cannot use (unreadable, another format, chain or market): exit 2. */
+export class CheckpointError extends KeeperError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { exitCode: EXIT_BAD_INPUT, retryable: false, cause: options.cause });
+    this.name = "CheckpointError";
+  }
 }
 
 export function checkpointPath(stateDir: string): string {

@@ -1,9 +1,12 @@
 // Reads the market: its addresses (discovered from the PoolAddressesProvider), its version, and per
 // block every reserve's indexes, rates, configuration and price plus the eMode categories, in ONE
 // eth_call (a Multicall3 aggregate3), whatever the number of reserves.
-import { zeroAddress, type Address, type PublicClient } from "viem";
+import {
+  BaseError, ContractFunctionRevertedError, ContractFunctionZeroDataError, zeroAddress, type Address, type PublicClient,
+} from "viem";
 import { aaveOracleAbi, poolAbi, poolAddressesProviderAbi } from "../../contracts-abi/aave/index.js";
 import { MULTICALL3_ADDRESS } from "../chain/multicall.js";
+import { EXIT_BAD_INPUT, KeeperError } from "../errors.js";
 import type { EModeCategoryState, MarketState, ReserveState } from "../risk/types.js";
 import { marketReadingFor, type MarketReading } from "./marketReading.js";
 
@@ -24,8 +27,17 @@ export interface MarketInfo {
 }
 
 /** A non-contract or wrong address answers garbage; say which setting is wrong. */
-export class MarketDiscoveryError extends Error {
-  override name = "MarketDiscoveryError";
+export class MarketDiscoveryError extends KeeperError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { exitCode: EXIT_BAD_INPUT, retryable: false, cause: options.cause });
+    this.name = "MarketDiscoveryError";
+  }
+}
+
+/** The contract itself answered the call with a revert or with nothing to decode (not a transport failure). */
+function contractAnswered(err: unknown): boolean {
+  const answer = (e: unknown) => e instanceof ContractFunctionRevertedError || e instanceof ContractFunctionZeroDataError;
+  return err instanceof BaseError && err.walk(answer) !== null;
 }
 
 export async function discoverMarket(client: PublicClient, addressesProvider: Address, blockNumber?: bigint): Promise<MarketInfo> {
@@ -42,6 +54,8 @@ export async function discoverMarket(client: PublicClient, addressesProvider: Ad
   }
   const failed = reads.find((r) => r.status === "rejected");
   if (failed) {
+    // A node that did not answer is an outage (retried), not a wrong address (exit 2).
+    if (!contractAnswered(failed.reason)) throw failed.reason;
     throw new MarketDiscoveryError(`POOL_ADDRESSES_PROVIDER: ${addressesProvider} is not an Aave V3 PoolAddressesProvider`, { cause: failed.reason });
   }
   const [pool, poolConfigurator, oracle, dataProvider] = reads.map((r) => (r as PromiseFulfilledResult<Address>).value) as [Address, Address, Address, Address];

@@ -5,7 +5,7 @@
 //           the head's header, one eth_getLogs, one eth_call for the whole market, and, only if
 //           events touched users, their positions in batched multicalls. Recomputes the HF of
 //           touched users and of users exposed to a reserve whose price/index/rate moved.
-import { getAddress, type Address, type Hex, type PublicClient } from "viem";
+import { BlockNotFoundError, getAddress, type Address, type Hex, type PublicClient } from "viem";
 import type { Logger } from "../logging.js";
 import { AccountBook } from "../risk/accountBook.js";
 import { snapshotMarket, type MarketSnapshot } from "../risk/marketSnapshot.js";
@@ -28,6 +28,11 @@ export interface WatcherOptions {
   logger: Logger;
   /** live-mode checkpoint cadence (default 10 s); backfill saves at most once a second */
   checkpointIntervalMs?: number;
+  /**
+   * Called by sync() once the market's addresses and the head it syncs to are known, before the
+   * rest of the sync (market, catch-up logs, positions): what does not need the book can start then.
+   */
+  onDiscovered?: (info: MarketInfo, head: BlockHead) => void;
 }
 
 export interface BlockHead {
@@ -86,17 +91,37 @@ export class Watcher {
     return this.options.client;
   }
 
-  /** Brings the book to the current head: from the checkpoint if there is one, else from START_BLOCK. */
-  async sync(): Promise<void> {
+  /**
+   * Brings the book to the current head: from the checkpoint if there is one, else from START_BLOCK.
+   * `deferCheckpoint`: the caller writes the checkpoint (checkpoint()) when it has time; a crash before
+   * only means catching up from the previous one again.
+   */
+  async sync(options: { deferCheckpoint?: boolean } = {}): Promise<void> {
     const started = performance.now();
-    // Independent reads at once: a restart's first liquidation waits for all of them.
-    const [chainId, genesis] = await Promise.all([this.client.getChainId(), this.client.getBlock({ blockNumber: 0n }), this.loadMarket()]);
+    // What depends on nothing else, requested at once (a restart's first liquidation waits for all of
+    // it): the chain's identity, the market's addresses and version, the head, and the checkpoint's
+    // block (to tell a reorg while we were down); the checkpoint is parsed while they are on the way.
+    const identity = Promise.all([
+      this.client.getChainId(), this.client.getBlock({ blockNumber: 0n }),
+      discoverMarket(this.client, this.options.addressesProvider), this.latestHead(),
+    ]);
+    identity.catch(() => undefined); // awaited below; a bad checkpoint file may throw first
+    const checkpoint = this.options.stateDir ? loadCheckpoint(this.options.stateDir) : undefined;
+    // A block the chain no longer has (a shorter chain) counts as a reorg, like a different hash.
+    const checkpointBlock = checkpoint
+      ? this.client.getBlock({ blockNumber: checkpoint.block }).catch((err: unknown) => {
+          if (err instanceof BlockNotFoundError) return undefined;
+          throw err;
+        })
+      : undefined;
+    const [[chainId, genesis, info, head], onChain] = await Promise.all([identity, checkpointBlock]);
+    // Where the sync's time goes (ms since it began), in the "synced" line.
+    const steps: Record<string, number> = { identity: Math.round(performance.now() - started) };
     this.chainId = chainId;
     this.genesisHash = genesis.hash;
+    this.useMarketInfo(info);
     (this as { book: AccountBook }).book = new AccountBook(this.rules);
 
-    const checkpoint = this.options.stateDir ? loadCheckpoint(this.options.stateDir) : undefined;
-    let latest: BlockHead | undefined;
     let last = this.options.startBlock - 1n;
     let lastHash: Hex | undefined;
     let phase: Checkpoint["phase"] = "backfill";
@@ -112,7 +137,9 @@ export class Watcher {
             `genesis ${this.genesisHash.slice(0, 10)}, market ${this.options.addressesProvider}. Use another STATE_DIR or move it away`,
         );
       }
+      this.options.onDiscovered?.(info, head);
       for (const u of checkpoint.users) this.users.add(u.toLowerCase());
+      // Before the market is read: their eMode categories are read with it.
       for (const p of checkpoint.positions) this.upsert(p);
       this.recent = checkpoint.recent;
       last = checkpoint.block;
@@ -120,23 +147,23 @@ export class Watcher {
       phase = checkpoint.phase;
       this.log.info({ block: last, phase, users: this.users.size }, "resuming from checkpoint");
       // A reorg while we were down: undo the blocks that are no longer on the chain.
-      const [onChain, head] = await Promise.all([this.client.getBlock({ blockNumber: last }), this.latestHead()]);
-      latest = head;
-      if (onChain.hash !== lastHash) {
+      if (onChain?.hash !== lastHash) {
         const ancestor = await this.findCommonAncestor();
         for (const u of this.undoRecentAfter(ancestor.number)) dirty.add(u);
         last = ancestor.number;
         lastHash = ancestor.hash;
       }
     } else {
+      this.options.onDiscovered?.(info, head);
       this.log.info({ fromBlock: this.options.startBlock }, "no checkpoint: backfilling from START_BLOCK");
     }
 
-    const target = latest ?? (await this.latestHead());
-    // The market at the target block does not depend on the logs before it (unless they add a reserve):
-    // read it while they are fetched, one round trip less before a restart's first liquidation.
-    let marketAtTarget: Promise<MarketState> | undefined = this.readMarketConsistent(target.number, target.timestamp);
-    marketAtTarget.catch(() => undefined); // awaited below, or dropped when a reserve was added
+    const target = head;
+    // The market at the target block: its reserves name the aTokens whose logs are fetched, and it is
+    // the market the book is computed with (read again only if the logs add a reserve).
+    let marketAtTarget: MarketState | undefined = await this.readMarketConsistent(target.number, target.timestamp);
+    this.watchReserves(marketAtTarget);
+    steps.market = Math.round(performance.now() - started);
     if (target.number > last) {
       let lastSave = performance.now();
       for await (const chunk of fetchLogsInChunks(this.client, this.filter, last + 1n, target.number, this.sizer)) {
@@ -169,20 +196,29 @@ export class Watcher {
       }
     }
 
+    steps.logs = Math.round(performance.now() - started);
     this.head = target;
-    this.market = await (marketAtTarget ?? this.readMarketConsistent(target.number, target.timestamp));
+    this.market = marketAtTarget ?? (await this.readMarketConsistent(target.number, target.timestamp));
     // In backfill every known user is read; when resuming a live checkpoint only those touched since.
     const toRead = (phase === "backfill" ? [...this.users] : [...dirty]).map((u) => getAddress(u));
     const positions = await readPositions(this.client, this.info.addresses.pool, this.market, this.rules, toRead, target.number);
     for (const p of positions) this.upsert(p);
-    // The eMode categories of every account (read now or restored from the checkpoint) are read with the market.
-    this.market = await this.reader.read(target.number, this.market);
+    // Every account's eMode category must be in the market: those restored from the checkpoint were
+    // read with it; a category met only now is read once more.
+    if (positions.some((p) => p.userConfig !== 0n && p.eModeCategory !== 0 && !this.market.eModes.has(p.eModeCategory))) {
+      this.market = await this.reader.read(target.number, this.market);
+    }
+    steps.positions = Math.round(performance.now() - started);
     this.snapshot = snapshotMarket(this.market, this.rules, target.timestamp);
     this.book.recomputeAll(this.snapshot);
     this.remember({ number: target.number, hash: target.hash, users: [...dirty] as Address[] });
-    this.writeCheckpoint({ phase: "live", block: target.number, blockHash: target.hash });
+    steps.computed = Math.round(performance.now() - started);
+    if (!options.deferCheckpoint) this.writeCheckpoint({ phase: "live", block: target.number, blockHash: target.hash });
     this.log.info(
-      { block: target.number, users: this.users.size, accounts: this.book.size, liquidatable: this.book.liquidatable().length, ms: Math.round(performance.now() - started) },
+      {
+        block: target.number, users: this.users.size, accounts: this.book.size, liquidatable: this.book.liquidatable().length,
+        ms: Math.round(performance.now() - started), steps,
+      },
       "synced",
     );
   }
@@ -303,15 +339,25 @@ export class Watcher {
   }
 
   private async loadMarket(blockNumber?: bigint): Promise<void> {
-    this.info = await discoverMarket(this.client, this.options.addressesProvider, blockNumber);
+    this.useMarketInfo(await discoverMarket(this.client, this.options.addressesProvider, blockNumber));
+    this.watchReserves(await this.reader.read(blockNumber ?? (await this.client.getBlockNumber({ cacheTime: 0 }))));
+  }
+
+  private useMarketInfo(info: MarketInfo): void {
+    this.info = info;
     if (!this.rules) {
-      this.rules = rulesForRevision(this.info.poolRevision);
-      this.log.info({ pool: this.info.addresses.pool, revision: this.info.poolRevision, rules: this.rules.version, reserves: this.info.reservesList.length }, "market discovered");
+      this.rules = rulesForRevision(info.poolRevision);
+      this.log.info(
+        { pool: info.addresses.pool, revision: info.poolRevision, rules: this.rules.version, reserves: info.reservesList.length },
+        "market discovered",
+      );
     }
-    if (this.reader) this.reader.reload(this.info);
-    else this.reader = new MarketReader(this.client, this.info);
-    // aToken addresses come from the reserves themselves: one read at discovery time.
-    const state = await this.reader.read(blockNumber ?? (await this.client.getBlockNumber({ cacheTime: 0 })));
+    if (this.reader) this.reader.reload(info);
+    else this.reader = new MarketReader(this.client, info);
+  }
+
+  /** The logs watched: the market's contracts and every reserve's aToken (known from a read of the reserves). */
+  private watchReserves(state: MarketState): void {
     this.aTokens = new Set(state.reserves.filter((r) => r !== undefined).map((r) => r!.aToken.toLowerCase()));
     const { pool, poolConfigurator, oracle, addressesProvider } = this.info.addresses;
     this.filter = {

@@ -8,11 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPublicClient, createWalletClient, getAddress, http, slice, type Hex, type PublicClient } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { poolAbi } from "../../contracts-abi/aave/index.js";
+import { poolAbi, poolAddressesProviderAbi } from "../../contracts-abi/aave/index.js";
 import { rpc } from "../../src/chain/rpc.js";
 import { DEV_ACCOUNTS } from "../../src/sandbox/deployMarket.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
-import { KEEPER_BIN } from "../helpers/keeperProcess.js";
+import { KEEPER_BIN, startKeeper } from "../helpers/keeperProcess.js";
 import { compileFixture, type CompiledContract } from "../helpers/solc.js";
 
 // EIP-1967: where Aave's InitializableImmutableAdminUpgradeabilityProxy keeps the implementation.
@@ -45,11 +45,15 @@ async function poolReports(revision: bigint): Promise<void> {
   expect(await client.readContract({ address: sandbox.market.pool, abi: poolAbi, functionName: "POOL_REVISION" })).toBe(revision);
 }
 
-function keeper(command: "run" | "scan", stateDir: string) {
-  const env = {
+function settings(stateDir: string) {
+  return {
     PATH: process.env.PATH ?? "", RPC_URL: sandbox.anvil.rpcUrl, POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider,
     START_BLOCK: String(sandbox.market.deploymentBlock), STATE_DIR: join(cwd, stateDir), DRY_RUN: "true", LOG_LEVEL: "warn",
   };
+}
+
+function keeper(command: "run" | "scan", stateDir: string) {
+  const env = settings(stateDir);
   const args = command === "run" ? ["run", "--dry-run"] : ["scan", "--json"];
   return spawnSync(process.execPath, [KEEPER_BIN, ...args], { env, cwd, encoding: "utf8", timeout: 120_000 });
 }
@@ -78,6 +82,35 @@ describe("a pool revision keeper does not support", () => {
       expect(lines[0]).toContain(version);
       expect(lines[0]).toContain(`POOL_REVISION ${revision}`);
       expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it("the pool upgraded to POOL_REVISION 11 under `keeper run`: the daemon stops, one line naming Aave V3.7, exit code 2", async () => {
+    await poolReports(10n);
+    const daemon = startKeeper(["run", "--dry-run"], { ...settings("run-upgraded"), LOG_LEVEL: "info" });
+    try {
+      await daemon.waitFor((l) => l.msg === "keeper running", 120_000, "keeper running");
+      await poolReports(11n);
+      // The same oracle set again: a PriceOracleUpdated event, on which the watcher reads the market (and its revision) again.
+      const owner = createWalletClient({ transport: http(sandbox.anvil.rpcUrl), account: DEV_ACCOUNTS.deployer });
+      const hash = await owner.writeContract({
+        address: sandbox.market.addressesProvider, abi: poolAddressesProviderAbi, functionName: "setPriceOracle",
+        args: [sandbox.market.oracle], chain: null,
+      });
+      expect((await client.waitForTransactionReceipt({ hash })).status).toBe("success");
+      const code = await Promise.race([daemon.exited, new Promise((r) => setTimeout(() => r("still running after 60 s"), 60_000))]);
+      expect(code, [...daemon.lines.slice(-5).map((l) => JSON.stringify(l)), ...daemon.text].join("\n")).toBe(2);
+      // stderr's one line (the log lines are JSON on stdout).
+      expect(daemon.text.filter((t) => t.trim() !== "")).toEqual([
+        expect.stringMatching(/^keeper: the pool runs Aave V3\.7 \(POOL_REVISION 11\), which keeper does not support/),
+      ]);
+      expect(daemon.lines.filter((l) => l.msg === "stopping: an error a retry cannot fix")).toHaveLength(1);
+      expect(daemon.lines.some((l) => l.msg === "RPC error: backing off and retrying")).toBe(false);
+      // It stopped as on SIGTERM: the checkpoint written, the summary logged.
+      expect(daemon.lines.some((l) => l.msg === "stopped")).toBe(true);
+    } finally {
+      await daemon.stop("SIGKILL");
+      await poolReports(10n);
     }
   });
 });

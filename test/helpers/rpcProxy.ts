@@ -10,6 +10,8 @@ export interface RpcProxyOptions {
   delayMs?: number;
   /** the n-th eth_sendRawTransaction seen (from 0, batches included) is refused with this message when it returns one */
   refuseSend?: (n: number) => string | undefined;
+  /** requests (not batches) of the methods this says are answered with HTTP 503, as by an overloaded provider */
+  unavailable?: (method: string) => boolean;
 }
 
 export interface RpcProxy {
@@ -46,6 +48,10 @@ export async function startRpcProxy(target: string, options: RpcProxyOptions = {
     }
     const calls = Array.isArray(parsed) ? parsed : [parsed];
     for (const call of calls) counts.set(call.method ?? "?", (counts.get(call.method ?? "?") ?? 0) + 1);
+    if (options.unavailable && !Array.isArray(parsed) && options.unavailable(parsed.method ?? "")) {
+      res.writeHead(503).end("service unavailable");
+      return;
+    }
     if (options.maxLogRange !== undefined && !Array.isArray(parsed) && parsed.method === "eth_getLogs") {
       const filter = (parsed.params?.[0] ?? {}) as { fromBlock?: string; toBlock?: string };
       if (filter.fromBlock?.startsWith("0x") && filter.toBlock?.startsWith("0x")) {

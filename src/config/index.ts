@@ -52,7 +52,7 @@ export interface KeeperConfig {
   privateTxUrl?: string;
   pollIntervalMs: number;
   logChunkBlocks: number;
-  /** MAX_INFLIGHT_BLOCKS: liquidations in flight at most fill this many blocks (their simulated gas) */
+  /** MAX_INFLIGHT_BLOCKS: liquidations in flight at most fill this many blocks (their simulated gas) beyond those a round spans */
   maxInflightBlocks: number;
   /** WRAPPED_NATIVE_TOKEN: the reserve that prices gas; unset = the chain's known one (src/config/chains.ts) */
   wrappedNativeToken?: `0x${string}`;

@@ -70,6 +70,8 @@ export interface FlashSettings {
 
 const DEFAULT_GAS_UNITS = 450_000n;
 const DEFAULT_INFLIGHT_BLOCKS = 2;
+/** A round spanning more blocks than this (a stalled node) widens the in-flight budget no further. */
+const MAX_ROUND_SPAN = 4;
 
 export class Keeper {
   readonly watcher: Watcher;
@@ -96,6 +98,11 @@ export class Keeper {
   private stopping = false;
   private wake: (() => void) | undefined;
   private readonly symbols = new Map<number, string>();
+  /** the head of the previous round, and how many blocks the recent rounds were apart */
+  private lastRoundHead: bigint | undefined;
+  private roundSpans: number[] = [];
+  /** nonces in flight after the previous round: one gone means something settled */
+  private flightNonces = new Set<number>();
   /** When start() reached each step, in ms since the process started (performance.now()). */
   readonly startupMs: { synced?: number; walletRead?: number; firstBlock?: number } = {};
   /** prepare(), started by the watcher's sync once the market is discovered */
@@ -147,6 +154,7 @@ export class Keeper {
     this.lastTimestamp = this.watcher.head.timestamp;
     await this.liquidateBlock();
     this.startupMs.firstBlock = sinceProcessStart();
+    this.flightNonces = this.inFlightNonces();
     this.watcher.checkpoint();
     if (!options.dryRun) {
       // Every asset the wallet holds approved, after the first block's liquidations (which approve what they use).
@@ -209,8 +217,15 @@ export class Keeper {
     // Liquidations first: they race other keepers for this block. Receipts, replacements and the
     // wallet's balances come after (in-flight amounts stay reserved meanwhile).
     if (!this.stopping) await this.liquidateBlock();
-    let settled = false;
-    for (const outcome of await this.executor.onBlock(head.number, head.baseFeePerGas)) {
+    await this.executor.settle(head.number);
+    const before = this.flightNonces;
+    this.flightNonces = this.inFlightNonces();
+    const settled = [...before].some((n) => !this.flightNonces.has(n));
+    // Receipts and replacements, and the wallet's balances at once (what settled is out of the in-flight
+    // set already; tokens sent to the wallet from outside are seen at the latest 20 blocks later).
+    const walletDue = (settled || head.number % 20n === 0n) && (!this.options.dryRun || this.flash !== undefined);
+    const [outcomes] = await Promise.all([this.executor.onBlock(head.number, head.baseFeePerGas), walletDue && this.refreshWallet()]);
+    for (const outcome of outcomes) {
       const market = this.watcher.market;
       const value = recordOutcome(this.stats, outcome, market, (wei) => weiToBase(wei, market, this.nativeId));
       const unit = market.baseCurrencyUnit;
@@ -233,10 +248,7 @@ export class Keeper {
           "liquidated",
         );
       }
-      if (outcome.kind !== "replaced") settled = true;
     }
-    // Tokens sent to the wallet from outside are seen at the latest 20 blocks later.
-    if ((settled || head.number % 20n === 0n) && (!this.options.dryRun || this.flash)) await this.refreshWallet();
     return true;
   }
 
@@ -275,6 +287,7 @@ export class Keeper {
    */
   private async liquidateBlock(): Promise<void> {
     const head = this.watcher.head;
+    this.noteRound(head.number);
     // What was mined in this block frees its users (and its gas): one request, started first.
     const settling = this.executor.settle(head.number);
     const candidates = this.watcher.book.liquidatable();
@@ -284,8 +297,7 @@ export class Keeper {
     // a share of the debt repaid) and only about as many as the gas budget can take.
     const ranked = candidates.length > 1 ? rankByDebt(candidates, (u) => this.watcher.book.health(u)?.totalDebtBase ?? 0n) : candidates;
     await settling;
-    const maxBlocks = BigInt(this.options.maxInflightBlocks ?? DEFAULT_INFLIGHT_BLOCKS);
-    const gasBudget = maxBlocks * this.blockGasLimit - this.executor.inFlightGas();
+    const gasBudget = this.inflightBlocks() * this.blockGasLimit - this.executor.inFlightGas();
     const wanted = gasBudget / this.gasPerLiquidation;
     if (wanted <= 0n) return;
     const enough = Number(wanted + wanted / 2n + 4n);
@@ -362,6 +374,26 @@ export class Keeper {
     }
     results.forEach((result, i) => this.afterSubmit(plans[i]!, result, choices.get(plans[i]!.user.toLowerCase()), gas));
     return plans.filter((_, i) => results[i]!.kind === "sent");
+  }
+
+  private inFlightNonces(): Set<number> {
+    return new Set(this.executor.inFlight().map((t) => t.nonce));
+  }
+
+  private noteRound(head: bigint): void {
+    const last = this.lastRoundHead;
+    this.lastRoundHead = head;
+    if (last !== undefined && head > last) this.roundSpans = [...this.roundSpans, Number(head - last)].slice(-4);
+  }
+
+  /**
+   * Blocks of gas that may be in flight: MAX_INFLIGHT_BLOCKS beyond those mined before the next round.
+   * When the node is slow and rounds are several blocks apart, the blocks in between are filled too
+   * (with only MAX_INFLIGHT_BLOCKS they would go out empty): the longest of the last 4 rounds, capped.
+   */
+  private inflightBlocks(): bigint {
+    const span = Math.min(Math.max(1, ...this.roundSpans), MAX_ROUND_SPAN);
+    return BigInt((this.options.maxInflightBlocks ?? DEFAULT_INFLIGHT_BLOCKS) + span - 1);
   }
 
   private afterSubmit(plan: LiquidationPlan, result: SubmitResult, choice: CapitalChoice | undefined, gas: GasModel): void {

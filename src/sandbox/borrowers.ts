@@ -18,6 +18,7 @@ import { privateKeyToAddress } from "viem/accounts";
 import { aTokenAbi, mintableErc20Abi, poolAbi, variableDebtTokenAbi } from "../../contracts-abi/aave/index.js";
 import { poolConfiguratorV36Abi } from "../../contracts-abi/aave-v3.6/index.js";
 import { rpc } from "../chain/rpc.js";
+import { withBulkBlocks } from "./bulkBlocks.js";
 import { rpcBatchOrThrow, type RpcCall } from "../chain/rpcBatch.js";
 import { multicallOptions } from "../chain/multicall.js";
 import type { DeployedAsset, MarketDeployment } from "./deployMarket.js";
@@ -271,19 +272,12 @@ export async function createBorrowers(
 ): Promise<void> {
   const url = market.rpcUrl;
   const perBlock = options.borrowersPerBlock ?? 200;
-  const latest = await rpc<{ gasLimit: Hex }>(url, "eth_getBlockByNumber", ["latest", false]);
-  const wasAutomine = await rpc<boolean>(url, "anvil_getAutomine");
-  await rpc(url, "evm_setAutomine", [false]);
-  await rpc(url, "evm_setBlockGasLimit", [`0x${(10n ** 12n).toString(16)}`]);
-  try {
+  await withBulkBlocks(url, async () => {
     for (let start = 0; start < plans.length; start += perBlock) {
       const chunk = plans.slice(start, start + perBlock);
       await withLtvzeroLifted(market, chunk, () => createChunk(market, chunk));
     }
-  } finally {
-    await rpc(url, "evm_setBlockGasLimit", [latest.gasLimit]);
-    await rpc(url, "evm_setAutomine", [wasAutomine]);
-  }
+  });
 }
 
 async function createChunk(market: MarketDeployment, plans: readonly BorrowerPlan[]): Promise<void> {

@@ -34,6 +34,7 @@ import {
 } from "../../contracts-abi/uniswap/index.js";
 import type { DeployedAsset, MarketDeployment } from "./deployMarket.js";
 import { rpc } from "../chain/rpc.js";
+import { withBulkBlocks } from "./bulkBlocks.js";
 import { UnlockedBatch } from "./sendUnlocked.js";
 import { amountInToMovePrice, fullRangeTicks, sqrtPriceX96 } from "./uniswapMath.js";
 
@@ -135,11 +136,7 @@ export async function deployUniswap(market: MarketDeployment, options: DeployUni
   // Everything comes from one account, submitted back to back and mined in one block (~70
   // transactions, ~100M gas, so the block gas limit is lifted meanwhile, as for the borrowers).
   const url = market.rpcUrl;
-  const latest = await rpc<{ gasLimit: Hex }>(url, "eth_getBlockByNumber", ["latest", false]);
-  const wasAutomine = await rpc<boolean>(url, "anvil_getAutomine");
-  await rpc(url, "evm_setAutomine", [false]);
-  await rpc(url, "evm_setBlockGasLimit", [`0x${(10n ** 12n).toString(16)}`]);
-  try {
+  return withBulkBlocks(url, async () => {
     const batch = new UnlockedBatch(url, operator);
     const deployment = await submitDeployment(market, batch, weth, depthUsd);
     await rpc(url, "evm_mine");
@@ -153,10 +150,7 @@ export async function deployUniswap(market: MarketDeployment, options: DeployUni
     }
     market.uniswap = { ...deployment, operator, pools };
     return market.uniswap;
-  } finally {
-    await rpc(url, "evm_setBlockGasLimit", [latest.gasLimit]);
-    await rpc(url, "evm_setAutomine", [wasAutomine]);
-  }
+  });
 }
 
 /** Submits the contracts' deployments (their addresses follow from the nonces), the pools and their liquidity. */

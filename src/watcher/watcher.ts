@@ -245,6 +245,11 @@ export class Watcher {
     const toBlock = latest.number;
     const head: BlockHead = { number: latest.number, hash: latest.hash, timestamp: latest.timestamp, baseFeePerGas: latest.baseFeePerGas ?? 0n };
 
+    // The market at the new head does not depend on its logs (unless they add a reserve: read again
+    // below): read it meanwhile, one round trip less before the block's first liquidation.
+    const previous = this.market;
+    const marketRead = this.readMarketConsistent(toBlock, head.timestamp, previous);
+    marketRead.catch(() => undefined); // awaited below, or dropped when a reserve was added
     let logCount = 0;
     let newUsers = 0;
     let shapeChanged = false;
@@ -271,8 +276,7 @@ export class Watcher {
         dirty.add(u);
       }
     }
-    const previous = this.market;
-    this.market = await this.readMarketConsistent(toBlock, head.timestamp, previous);
+    this.market = shapeChanged ? await this.readMarketConsistent(toBlock, head.timestamp, previous) : await marketRead;
     const fetched = performance.now();
 
     const positions = dirty.size === 0 ? [] : await readPositions(this.client, this.info.addresses.pool, this.market, this.rules, [...dirty].map((u) => getAddress(u)), toBlock);

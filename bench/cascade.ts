@@ -33,15 +33,26 @@ async function liquidatableAt(client: PublicClient, pool: Address, users: readon
   for (let i = 0; i < users.length; i += 500) {
     const chunk = users.slice(i, i + 500);
     const data = await client.multicall({
-      ...multicallOptions, allowFailure: false, blockNumber,
+      ...multicallOptions,
+      allowFailure: false,
+      blockNumber,
       contracts: chunk.map((user) => ({ address: pool, abi: poolAbi, functionName: "getUserAccountData", args: [user] }) as const),
     });
-    chunk.forEach((u, j) => data[j]![5] < 10n ** 18n && out.push(u));
+    chunk.forEach((u, j) => {
+      if (data[j]![5] < 10n ** 18n) out.push(u);
+    });
   }
   return out;
 }
 
-interface KeeperTx { hash: Hex; block: bigint; index: number; gasUsed: bigint; ok: boolean; nonce: number }
+interface KeeperTx {
+  hash: Hex;
+  block: bigint;
+  index: number;
+  gasUsed: bigint;
+  ok: boolean;
+  nonce: number;
+}
 
 /** The keeper wallet's transactions in the range, in chain order, with their receipts. */
 async function keeperTxs(url: string, client: PublicClient, from: bigint, to: bigint): Promise<KeeperTx[]> {
@@ -56,7 +67,10 @@ async function keeperTxs(url: string, client: PublicClient, from: bigint, to: bi
   const out: KeeperTx[] = [];
   for (let i = 0; i < txs.length; i += 200) {
     const chunk = txs.slice(i, i + 200);
-    const receipts = await rpcBatch<{ gasUsed: Hex; status: Hex }>(url, chunk.map((t) => ({ method: "eth_getTransactionReceipt", params: [t.hash] })));
+    const receipts = await rpcBatch<{ gasUsed: Hex; status: Hex }>(
+      url,
+      chunk.map((t) => ({ method: "eth_getTransactionReceipt", params: [t.hash] })),
+    );
     chunk.forEach((t, j) => {
       const r = receipts[j]!;
       if (!r.ok) throw new Error(`no receipt for ${t.hash}: ${r.error}`);
@@ -85,9 +99,20 @@ export async function runCascade(borrowers: number, seed = 9): Promise<CascadeRe
   try {
     await fundWallet(sandbox.market, SANDBOX_KEEPER_ADDRESS, 1_000_000_000n);
     const keeper = new Keeper({
-      client, rpcUrl: url, chainId: sandbox.market.chainId, addressesProvider: sandbox.market.addressesProvider,
-      startBlock: sandbox.market.deploymentBlock, logChunkBlocks: 5_000, pollIntervalMs: 50, privateKey: SANDBOX_KEEPER_KEY, dryRun: false,
-      minProfitUsd: 1, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3, logger: silentLogger,
+      client,
+      rpcUrl: url,
+      chainId: sandbox.market.chainId,
+      addressesProvider: sandbox.market.addressesProvider,
+      startBlock: sandbox.market.deploymentBlock,
+      logChunkBlocks: 5_000,
+      pollIntervalMs: 50,
+      privateKey: SANDBOX_KEEPER_KEY,
+      dryRun: false,
+      minProfitUsd: 1,
+      maxFeeGwei: 500,
+      priorityFeeGwei: 1,
+      txTimeoutBlocks: 3,
+      logger: silentLogger,
       wrappedNativeToken: sandboxWrappedNative(sandbox.market),
     });
     const began = performance.now();
@@ -119,8 +144,9 @@ export async function runCascade(borrowers: number, seed = 9): Promise<CascadeRe
     const users = sandbox.borrowers.map((b) => b.address);
     const underWater = await liquidatableAt(client, sandbox.market.pool, users, shock);
     const poolLogs = await client.getLogs({ address: sandbox.market.pool, fromBlock: shock + 1n, toBlock: last });
-    const logs = parseEventLogs({ abi: poolAbi, eventName: "LiquidationCall", logs: poolLogs })
-      .filter((l) => l.args.liquidator.toLowerCase() === SANDBOX_KEEPER_ADDRESS.toLowerCase());
+    const logs = parseEventLogs({ abi: poolAbi, eventName: "LiquidationCall", logs: poolLogs }).filter(
+      (l) => l.args.liquidator.toLowerCase() === SANDBOX_KEEPER_ADDRESS.toLowerCase(),
+    );
     const txs = await keeperTxs(url, client, shock + 1n, last);
     const { gasLimit } = await client.getBlock({ blockNumber: shock + 1n });
     // Cumulative gas of the keeper's transactions in chain order: the floor of each.
@@ -146,8 +172,15 @@ export async function runCascade(borrowers: number, seed = 9): Promise<CascadeRe
     const nonces = txs.map((t) => t.nonce).sort((a, b) => a - b);
     const nonceGaps = nonces.filter((n, i) => i > 0 && n !== nonces[i - 1]! + 1).length;
     return {
-      borrowers, liquidatable: underWater.length, taken: latency.length, latency, floor, transactions: txs.length,
-      reverted: txs.filter((t) => !t.ok).length, nonceGaps, startMs,
+      borrowers,
+      liquidatable: underWater.length,
+      taken: latency.length,
+      latency,
+      floor,
+      transactions: txs.length,
+      reverted: txs.filter((t) => !t.ok).length,
+      nonceGaps,
+      startMs,
     };
   } finally {
     await sandbox.stop();
@@ -160,14 +193,21 @@ export async function benchCascade(): Promise<void> {
     const r = await runCascade(borrowers);
     const pct = r.liquidatable === 0 ? "-" : `${((100 * r.taken) / r.liquidatable).toFixed(1)}%`;
     rows.push([
-      borrowers.toLocaleString("en-US"), String(r.liquidatable), `${r.taken} (${pct})`,
-      `${percentile(r.latency, 50)} / ${percentile(r.latency, 95)}`, `${percentile(r.floor, 50)} / ${percentile(r.floor, 95)}`,
-      String(r.transactions), String(r.reverted), String(r.nonceGaps),
+      borrowers.toLocaleString("en-US"),
+      String(r.liquidatable),
+      `${r.taken} (${pct})`,
+      `${percentile(r.latency, 50)} / ${percentile(r.latency, 95)}`,
+      `${percentile(r.floor, 50)} / ${percentile(r.floor, 95)}`,
+      String(r.transactions),
+      String(r.reverted),
+      String(r.nonceGaps),
     ]);
   }
   console.log("\nCascade: WETH -20% on the sandbox, 1 s blocks, the keeper in flight (latency in blocks after the shock, within 60)");
-  console.log(formatTable(
-    ["borrowers", "liquidatable", "taken", "latency p50 / p95", "block-gas floor p50 / p95", "keeper txs", "reverted", "nonce gaps"],
-    rows,
-  ));
+  console.log(
+    formatTable(
+      ["borrowers", "liquidatable", "taken", "latency p50 / p95", "block-gas floor p50 / p95", "keeper txs", "reverted", "nonce gaps"],
+      rows,
+    ),
+  );
 }

@@ -26,7 +26,8 @@ function instrumentFetch(timing: Timing): () => void {
     const body = typeof init?.body === "string" ? init.body : "";
     // A batch carries several: each counts, leaving when the request does.
     const sends = body.split('"eth_sendRawTransaction"').length - 1;
-    if (sends > 0 && timing.arrivedAt !== undefined) for (let i = 0; i < sends; i++) timing.sends.push(performance.now() - timing.arrivedAt);
+    if (sends > 0 && timing.arrivedAt !== undefined)
+      for (let i = 0; i < sends; i++) timing.sends.push(performance.now() - timing.arrivedAt);
     const response = await original(input, init);
     if (body.includes('"eth_getBlockByNumber"') && body.includes('"latest"')) {
       const text = await response.clone().text();
@@ -57,10 +58,21 @@ async function measure(borrowers: number, steps: number) {
   try {
     await fundWallet(sandbox.market, SANDBOX_KEEPER_ADDRESS, 1_000_000_000n);
     const keeper = new Keeper({
-      client: createChainClient({ rpcUrl: sandbox.market.rpcUrl }), rpcUrl: sandbox.market.rpcUrl, chainId: sandbox.market.chainId,
-      addressesProvider: sandbox.market.addressesProvider, startBlock: sandbox.market.deploymentBlock, logChunkBlocks: 5_000,
-      pollIntervalMs: 100, privateKey: SANDBOX_KEEPER_KEY, dryRun: false, minProfitUsd: 1, maxFeeGwei: 500, priorityFeeGwei: 1,
-      txTimeoutBlocks: 3, logger: silentLogger, wrappedNativeToken: sandboxWrappedNative(sandbox.market),
+      client: createChainClient({ rpcUrl: sandbox.market.rpcUrl }),
+      rpcUrl: sandbox.market.rpcUrl,
+      chainId: sandbox.market.chainId,
+      addressesProvider: sandbox.market.addressesProvider,
+      startBlock: sandbox.market.deploymentBlock,
+      logChunkBlocks: 5_000,
+      pollIntervalMs: 100,
+      privateKey: SANDBOX_KEEPER_KEY,
+      dryRun: false,
+      minProfitUsd: 1,
+      maxFeeGwei: 500,
+      priorityFeeGwei: 1,
+      txTimeoutBlocks: 3,
+      logger: silentLogger,
+      wrappedNativeToken: sandboxWrappedNative(sandbox.market),
     });
     const began = performance.now();
     await keeper.start();
@@ -93,7 +105,15 @@ async function measure(borrowers: number, steps: number) {
     } finally {
       restore();
     }
-    return { borrowers, tracked: keeper.watcher.book.size, blocks: steps, liquidations: keeper.stats.liquidations, firstPerBlock, all, reverted: keeper.stats.reverted };
+    return {
+      borrowers,
+      tracked: keeper.watcher.book.size,
+      blocks: steps,
+      liquidations: keeper.stats.liquidations,
+      firstPerBlock,
+      all,
+      reverted: keeper.stats.reverted,
+    };
   } finally {
     await sandbox.stop();
   }
@@ -105,13 +125,18 @@ export async function benchPipeline(): Promise<void> {
     const r = await measure(borrowers, Number(process.env.BENCH_BLOCKS ?? 40));
     const f = (x: number) => `${x.toFixed(1)} ms`;
     rows.push([
-      r.tracked.toLocaleString("en-US"), String(r.blocks), String(r.all.length), String(r.reverted),
-      f(percentile(r.firstPerBlock, 50)), f(percentile(r.firstPerBlock, 99)), f(percentile(r.all, 50)), f(percentile(r.all, 99)),
+      r.tracked.toLocaleString("en-US"),
+      String(r.blocks),
+      String(r.all.length),
+      String(r.reverted),
+      f(percentile(r.firstPerBlock, 50)),
+      f(percentile(r.firstPerBlock, 99)),
+      f(percentile(r.all, 50)),
+      f(percentile(r.all, 99)),
     ]);
   }
   console.log("\nNew block → signed liquidation handed to the RPC (sandbox chain on loopback, WETH/WBTC/LINK -1.5% a block)");
-  console.log(formatTable(
-    ["tracked accounts", "blocks", "txs", "reverted", "first tx of a block p50", "p99", "every tx p50", "p99"],
-    rows,
-  ));
+  console.log(
+    formatTable(["tracked accounts", "blocks", "txs", "reverted", "first tx of a block p50", "p99", "every tx p50", "p99"], rows),
+  );
 }

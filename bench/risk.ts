@@ -20,7 +20,9 @@ function getGc(): { gc: (() => void) | undefined; how: string } {
     setFlagsFromString("--expose-gc");
     const f = runInNewContext("gc") as unknown;
     if (typeof f === "function") return { gc: f as () => void, how: "v8.setFlagsFromString fallback" };
-  } catch { /* fall through */ }
+  } catch {
+    /* fall through */
+  }
   return { gc: undefined, how: "unavailable (heap figures include garbage)" };
 }
 
@@ -36,15 +38,28 @@ function time(f: () => void): number {
   return performance.now() - t;
 }
 
-interface Row { what: string; value: string; note: string }
+interface Row {
+  what: string;
+  value: string;
+  note: string;
+}
 
-function fullRecompute(book: AccountBook, market: MarketState, runs: number, warmup: number, tsStart: bigint): { ms: number; exact: number } {
+function fullRecompute(
+  book: AccountBook,
+  market: MarketState,
+  runs: number,
+  warmup: number,
+  tsStart: bigint,
+): { ms: number; exact: number } {
   const xs: number[] = [];
   let exact = 0;
   for (let k = 0; k < warmup + runs; k++) {
     const ts = tsStart + BigInt(12 * k); // a new block: every index moves
     const ms = time(() => book.recomputeAll(snapshotMarket(market, RULES_V3_0, ts)));
-    if (k >= warmup) { xs.push(ms); exact = book.lastExactCount; }
+    if (k >= warmup) {
+      xs.push(ms);
+      exact = book.lastExactCount;
+    }
   }
   return { ms: median(xs), exact };
 }
@@ -62,7 +77,10 @@ function incremental(book: AccountBook, market: MarketState, reserveId: number, 
       const snap = snapshotMarket(market, RULES_V3_0, ts);
       touched = book.recomputeForReserves([reserveId], snap);
     });
-    if (k >= warmup) { xs.push(ms); exact = book.lastExactCount; }
+    if (k >= warmup) {
+      xs.push(ms);
+      exact = book.lastExactCount;
+    }
   }
   r.price = original;
   return { ms: median(xs), touched, exact };
@@ -76,25 +94,43 @@ export async function benchRisk(): Promise<void> {
   const positions: AccountPosition[] = [];
   for (let i = 0; i < ACCOUNTS; i++) positions.push(makeAccount(rng, market, i, { stableProb: 0.02, eModeProb: 0.15 }));
   const nPos = positions.reduce((n, p) => n + p.scaledCollateral.size + p.scaledVariableDebt.size, 0);
-  rows.push({ what: "accounts / reserves / positions", value: `${ACCOUNTS} / 20 / ${nPos}`, note: "decimals 6/8/18, 1-3 coll, 1-2 debt, 15% eMode, 2% with stable debt" });
+  rows.push({
+    what: "accounts / reserves / positions",
+    value: `${ACCOUNTS} / 20 / ${nPos}`,
+    note: "decimals 6/8/18, 1-3 coll, 1-2 debt, 15% eMode, 2% with stable debt",
+  });
 
   // Memory held by the book (compiled accounts + exposure index), positions themselves excluded.
   gc?.();
   const heap0 = process.memoryUsage().heapUsed;
   const screened = new AccountBook(RULES_V3_0);
-  const tUpsert = time(() => { for (const p of positions) screened.upsert(p); });
+  const tUpsert = time(() => {
+    for (const p of positions) screened.upsert(p);
+  });
   gc?.();
   const heap1 = process.memoryUsage().heapUsed;
   rows.push({ what: "upsert 100k (compile + index)", value: `${tUpsert.toFixed(0)} ms`, note: "" });
-  rows.push({ what: "book memory, screened mode", value: `${((heap1 - heap0) / 2 ** 20).toFixed(1)} MiB`, note: `heapUsed delta, gc: ${how}` });
+  rows.push({
+    what: "book memory, screened mode",
+    value: `${((heap1 - heap0) / 2 ** 20).toFixed(1)} MiB`,
+    note: `heapUsed delta, gc: ${how}`,
+  });
 
   const fullS = fullRecompute(screened, market, 9, 3, T0);
-  rows.push({ what: "full recompute 100k, screened", value: `${fullS.ms.toFixed(1)} ms`, note: `snapshot + all accounts, new block; ${fullS.exact} needed bigint (near HF 1); median of 9` });
+  rows.push({
+    what: "full recompute 100k, screened",
+    value: `${fullS.ms.toFixed(1)} ms`,
+    note: `snapshot + all accounts, new block; ${fullS.exact} needed bigint (near HF 1); median of 9`,
+  });
 
   const ids = [3, 7, 12];
   for (const id of ids) {
     const inc = incremental(screened, market, id, T0 + 100_000n, 15, 5);
-    rows.push({ what: `incremental, price of reserve ${id} −0.5%, screened`, value: `${inc.ms.toFixed(2)} ms`, note: `${inc.touched} exposed accounts re-evaluated, ${inc.exact} in bigint; median of 15` });
+    rows.push({
+      what: `incremental, price of reserve ${id} −0.5%, screened`,
+      value: `${inc.ms.toFixed(2)} ms`,
+      note: `${inc.touched} exposed accounts re-evaluated, ${inc.exact} in bigint; median of 15`,
+    });
   }
 
   gc?.();
@@ -104,22 +140,40 @@ export async function benchRisk(): Promise<void> {
   const fullE = fullRecompute(exactBook, market, 7, 2, T0 + 200_000n);
   gc?.();
   const heap3 = process.memoryUsage().heapUsed;
-  rows.push({ what: "book memory, exact mode (after a recompute)", value: `${((heap3 - heap2) / 2 ** 20).toFixed(1)} MiB`, note: "per-position bigint caches populated" });
-  rows.push({ what: "full recompute 100k, exact (no screening)", value: `${fullE.ms.toFixed(1)} ms`, note: "bigint evaluation of every account; median of 7" });
+  rows.push({
+    what: "book memory, exact mode (after a recompute)",
+    value: `${((heap3 - heap2) / 2 ** 20).toFixed(1)} MiB`,
+    note: "per-position bigint caches populated",
+  });
+  rows.push({
+    what: "full recompute 100k, exact (no screening)",
+    value: `${fullE.ms.toFixed(1)} ms`,
+    note: "bigint evaluation of every account; median of 7",
+  });
   for (const id of ids) {
     const inc = incremental(exactBook, market, id, T0 + 300_000n, 15, 5);
-    rows.push({ what: `incremental, price of reserve ${id} −0.5%, exact`, value: `${inc.ms.toFixed(2)} ms`, note: `${inc.touched} accounts, cached balances, only the moved position redone` });
+    rows.push({
+      what: `incremental, price of reserve ${id} −0.5%, exact`,
+      value: `${inc.ms.toFixed(2)} ms`,
+      note: `${inc.touched} accounts, cached balances, only the moved position redone`,
+    });
   }
 
   // Side by side with @aave/math-utils on the same 10k accounts.
   const sample = positions.slice(0, MATH_UTILS_ACCOUNTS);
   const ts = T0 + 400_000n;
   let formatted: ReturnType<typeof formatMarket> | undefined;
-  const tFormat = time(() => { formatted = formatMarket(market, ts); });
+  const tFormat = time(() => {
+    formatted = formatMarket(market, ts);
+  });
   const muRuns: number[] = [];
   let sink = 0;
   for (let k = 0; k < 3; k++) {
-    muRuns.push(time(() => { for (const p of sample) sink += mathUtilsHealthFactor(p, market, formatted!, ts); }));
+    muRuns.push(
+      time(() => {
+        for (const p of sample) sink += mathUtilsHealthFactor(p, market, formatted!, ts);
+      }),
+    );
   }
   const mu = median(muRuns);
   const small = (screening: boolean) => {
@@ -131,8 +185,16 @@ export async function benchRisk(): Promise<void> {
   const ourScreened = small(true);
   rows.push({ what: "math-utils formatReserves (once)", value: `${tFormat.toFixed(1)} ms`, note: "" });
   rows.push({ what: "math-utils formatUserSummary 10k", value: `${mu.toFixed(0)} ms`, note: `median of 3 (checksum ${sink.toFixed(0)})` });
-  rows.push({ what: "keeper 10k, exact / screened", value: `${ourExact.toFixed(2)} / ${ourScreened.toFixed(2)} ms`, note: "snapshot + evaluation of the same accounts" });
-  rows.push({ what: "speed-up vs math-utils, exact / screened", value: `${(mu / ourExact).toFixed(0)}x / ${(mu / ourScreened).toFixed(0)}x`, note: "target ≥ 20x" });
+  rows.push({
+    what: "keeper 10k, exact / screened",
+    value: `${ourExact.toFixed(2)} / ${ourScreened.toFixed(2)} ms`,
+    note: "snapshot + evaluation of the same accounts",
+  });
+  rows.push({
+    what: "speed-up vs math-utils, exact / screened",
+    value: `${(mu / ourExact).toFixed(0)}x / ${(mu / ourScreened).toFixed(0)}x`,
+    note: "target ≥ 20x",
+  });
 
   const w1 = Math.max(...rows.map((r) => r.what.length));
   const w2 = Math.max(...rows.map((r) => r.value.length));

@@ -31,13 +31,23 @@ export async function benchSandbox(version: AaveVersion = "3.6", runs = 3): Prom
       await anvil.stop();
     }
   }
-  const row = (what: string, xs: number[]) => [what, `${Math.round(median(xs))} ms`, `${Math.round(Math.min(...xs))} ms`, `${Math.round(Math.max(...xs))} ms`];
+  const row = (what: string, xs: number[]) => [
+    what,
+    `${Math.round(median(xs))} ms`,
+    `${Math.round(Math.min(...xs))} ms`,
+    `${Math.round(Math.max(...xs))} ms`,
+  ];
   const spec = sandboxSpec(version);
   console.log(`\nSandbox build, Aave ${version} (${runs} runs)`);
-  console.log(formatTable(["step", "median", "min", "max"], [
-    row("start anvil", anvilMs),
-    row(`deploy the Aave ${version} market (${spec.assets.length} reserves, ${spec.eModes.length} eMode, seeded)`, deployMs),
-    row("plan 2,000 borrowers (key derivation included)", planMs),
-    row("create 2,000 borrowers on chain", createMs),
-  ]));
+  console.log(
+    formatTable(
+      ["step", "median", "min", "max"],
+      [
+        row("start anvil", anvilMs),
+        row(`deploy the Aave ${version} market (${spec.assets.length} reserves, ${spec.eModes.length} eMode, seeded)`, deployMs),
+        row("plan 2,000 borrowers (key derivation included)", planMs),
+        row("create 2,000 borrowers on chain", createMs),
+      ],
+    ),
+  );
 }

@@ -50,8 +50,12 @@ export async function benchStartup(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), "keeper-bench-startup-"));
   // `keeper run` with settings that pass validation; its first request then fails, after the line we time.
   const runEnv = {
-    PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", RPC_URL: "http://127.0.0.1:9",
-    POOL_ADDRESSES_PROVIDER: "0x000000000000000000000000000000000000dEaD", DRY_RUN: "true", STATE_DIR: stateDir,
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    RPC_URL: "http://127.0.0.1:9",
+    POOL_ADDRESSES_PROVIDER: "0x000000000000000000000000000000000000dEaD",
+    DRY_RUN: "true",
+    STATE_DIR: stateDir,
   };
   const cases: [string, string[], boolean][] = [
     ["node bin/keeper.js help", [process.execPath, "bin/keeper.js", "help"], false],
@@ -86,10 +90,14 @@ export async function benchColdStart(runs = Number(process.env.BENCH_RUNS ?? 5))
       for (const via of ["npx", "node"] as const) {
         const r = await scene.restart(via);
         rows.push([
-          via, String(i + 1), r.loadAverage, String(r.spawnToProcessMs),
+          via,
+          String(i + 1),
+          r.loadAverage,
+          String(r.spawnToProcessMs),
           ...["starting", "connected", "synced", "walletRead"].map((phase) => String(r.startupMs[phase] ?? "-")),
           String(r.firstTxSentMs ?? "-"),
-          r.blocks.length === 0 ? "-" : `+${r.blocks.reduce((a, b) => (a > b ? a : b))}`, String(r.blocksFromSpawn ?? "-"),
+          r.blocks.length === 0 ? "-" : `+${r.blocks.reduce((a, b) => (a > b ? a : b))}`,
+          String(r.blocksFromSpawn ?? "-"),
         ]);
         console.log(rows.at(-1)!.join("  "));
       }

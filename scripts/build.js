@@ -47,36 +47,43 @@ export async function buildDist() {
         "const __keeperDirname = (url) => __keeperDirnameOf(__keeperFileURLToPath(url));",
       ].join(" "),
     },
-    plugins: [{
-      name: "external-packages",
-      setup(b) {
-        b.onResolve({ filter: /^[^./]/ }, (args) => (BUNDLED.test(args.path) || args.path.startsWith("node:") ? undefined : { path: args.path, external: true }));
+    plugins: [
+      {
+        name: "external-packages",
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (args) =>
+            BUNDLED.test(args.path) || args.path.startsWith("node:") ? undefined : { path: args.path, external: true },
+          );
+        },
       },
-    }, {
-      // A source file's import.meta.url (paths next to it, createRequire) must name that file, as it does
-      // under tsx, not the chunk in dist/ it ends up in. Relative to the chunk, so the checkout can move.
-      name: "source-import-meta",
-      setup(b) {
-        b.onLoad({ filter: /\.ts$/ }, (args) => {
-          if (args.path.includes("node_modules")) return undefined;
-          const text = readFileSync(args.path, "utf8");
-          if (!text.includes("import.meta.")) return undefined;
-          const fromDist = relative(DIST_DIR, args.path).split(sep).join("/");
-          const url = `new URL(${JSON.stringify(fromDist)}, import.meta.url)`;
-          return {
-            loader: "ts",
-            contents: text
-              .replaceAll("import.meta.url", `${url}.href`)
-              .replaceAll("import.meta.dirname", `__keeperDirname(${url})`)
-              .replaceAll("import.meta.filename", `__keeperFilename(${url})`),
-          };
-        });
+      {
+        // A source file's import.meta.url (paths next to it, createRequire) must name that file, as it does
+        // under tsx, not the chunk in dist/ it ends up in. Relative to the chunk, so the checkout can move.
+        name: "source-import-meta",
+        setup(b) {
+          b.onLoad({ filter: /\.ts$/ }, (args) => {
+            if (args.path.includes("node_modules")) return undefined;
+            const text = readFileSync(args.path, "utf8");
+            if (!text.includes("import.meta.")) return undefined;
+            const fromDist = relative(DIST_DIR, args.path).split(sep).join("/");
+            const url = `new URL(${JSON.stringify(fromDist)}, import.meta.url)`;
+            return {
+              loader: "ts",
+              contents: text
+                .replaceAll("import.meta.url", `${url}.href`)
+                .replaceAll("import.meta.dirname", `__keeperDirname(${url})`)
+                .replaceAll("import.meta.filename", `__keeperFilename(${url})`),
+            };
+          });
+        },
       },
-    }],
+    ],
   });
   // What bin/compiled.js compares mtimes against: every file of the repository that went in.
-  const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes("node_modules/")).sort();
-  writeFileSync(join(staging, BUILD_INPUTS_FILE), JSON.stringify({ builtAt: startedAt.toISOString(), inputs }, null, 1) + "\n");
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((p) => !p.includes("node_modules/"))
+    .sort();
+  writeFileSync(join(staging, BUILD_INPUTS_FILE), `${JSON.stringify({ builtAt: startedAt.toISOString(), inputs }, null, 1)}\n`);
   utimesSync(join(staging, BUILD_INPUTS_FILE), startedAt, startedAt);
   // Into dist/ without pulling the floor from under a keeper running from it: chunks have content
   // hashes in their names and the old ones stay (a running process may still import one lazily);
@@ -88,7 +95,8 @@ export async function buildDist() {
   // Chunks of earlier builds go once no process can reasonably still be running from them.
   for (const file of readdirSync(DIST_DIR)) {
     const path = join(DIST_DIR, file);
-    if (!produced.includes(file) && !file.startsWith(".building-") && statSync(path).mtimeMs < Date.now() - OLD_CHUNK_MS) rmSync(path, { force: true });
+    if (!produced.includes(file) && !file.startsWith(".building-") && statSync(path).mtimeMs < Date.now() - OLD_CHUNK_MS)
+      rmSync(path, { force: true });
   }
   return { inputs: inputs.length, entry: relative(REPO_ROOT, DIST_ENTRY) };
 }

@@ -152,10 +152,7 @@ function main(argv: string[]): number {
   if (argv.includes("--check")) {
     const problems = checkContracts();
     if (problems.length > 0) {
-      console.error(
-        `Generated contract artifacts are stale:\n  ${problems.join("\n  ")}\n` +
-          `Run: npx tsx scripts/compile-contracts.ts`,
-      );
+      console.error(`Generated contract artifacts are stale:\n  ${problems.join("\n  ")}\nRun: npx tsx scripts/compile-contracts.ts`);
       return 1;
     }
     console.log(`Contract artifacts are up to date (solc ${SOLC_VERSION}).`);

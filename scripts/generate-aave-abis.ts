@@ -14,20 +14,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ABIS: Record<string, string> = {
   poolAbi: "@aave/core-v3/artifacts/contracts/protocol/pool/Pool.sol/Pool.json",
   poolConfiguratorAbi: "@aave/core-v3/artifacts/contracts/protocol/pool/PoolConfigurator.sol/PoolConfigurator.json",
-  poolAddressesProviderAbi:
-    "@aave/core-v3/artifacts/contracts/protocol/configuration/PoolAddressesProvider.sol/PoolAddressesProvider.json",
+  poolAddressesProviderAbi: "@aave/core-v3/artifacts/contracts/protocol/configuration/PoolAddressesProvider.sol/PoolAddressesProvider.json",
   aclManagerAbi: "@aave/core-v3/artifacts/contracts/protocol/configuration/ACLManager.sol/ACLManager.json",
   aaveOracleAbi: "@aave/core-v3/artifacts/contracts/misc/AaveOracle.sol/AaveOracle.json",
-  aaveProtocolDataProviderAbi:
-    "@aave/core-v3/artifacts/contracts/misc/AaveProtocolDataProvider.sol/AaveProtocolDataProvider.json",
+  aaveProtocolDataProviderAbi: "@aave/core-v3/artifacts/contracts/misc/AaveProtocolDataProvider.sol/AaveProtocolDataProvider.json",
   aTokenAbi: "@aave/core-v3/artifacts/contracts/protocol/tokenization/AToken.sol/AToken.json",
-  variableDebtTokenAbi:
-    "@aave/core-v3/artifacts/contracts/protocol/tokenization/VariableDebtToken.sol/VariableDebtToken.json",
-  stableDebtTokenAbi:
-    "@aave/core-v3/artifacts/contracts/protocol/tokenization/StableDebtToken.sol/StableDebtToken.json",
+  variableDebtTokenAbi: "@aave/core-v3/artifacts/contracts/protocol/tokenization/VariableDebtToken.sol/VariableDebtToken.json",
+  stableDebtTokenAbi: "@aave/core-v3/artifacts/contracts/protocol/tokenization/StableDebtToken.sol/StableDebtToken.json",
   mintableErc20Abi: "@aave/core-v3/artifacts/contracts/mocks/tokens/MintableERC20.sol/MintableERC20.json",
-  uiPoolDataProviderV3Abi:
-    "@aave/periphery-v3/artifacts/contracts/misc/UiPoolDataProviderV3.sol/UiPoolDataProviderV3.json",
+  uiPoolDataProviderV3Abi: "@aave/periphery-v3/artifacts/contracts/misc/UiPoolDataProviderV3.sol/UiPoolDataProviderV3.json",
 };
 
 export function generateAaveAbis(): Map<string, string> {
@@ -43,7 +38,7 @@ export function generateAaveAbis(): Map<string, string> {
     );
     index.push(`export { ${exportName} } from "./${file}.js";`);
   }
-  files.set(join("contracts-abi", "aave", "index.ts"), index.join("\n") + "\n");
+  files.set(join("contracts-abi", "aave", "index.ts"), `${index.join("\n")}\n`);
   return files;
 }
 

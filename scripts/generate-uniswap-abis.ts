@@ -18,8 +18,7 @@ export const UNISWAP_ARTIFACTS = {
   uniswapV3PoolAbi: "@uniswap/v3-core/artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json",
   swapRouterAbi: "@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json",
   quoterV2Abi: "@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
-  nonfungiblePositionManagerAbi:
-    "@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json",
+  nonfungiblePositionManagerAbi: "@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json",
 } as const;
 
 export function generateUniswapAbis(): Map<string, string> {
@@ -35,7 +34,7 @@ export function generateUniswapAbis(): Map<string, string> {
     );
     index.push(`export { ${exportName} } from "./${file}.js";`);
   }
-  files.set(join("contracts-abi", "uniswap", "index.ts"), index.join("\n") + "\n");
+  files.set(join("contracts-abi", "uniswap", "index.ts"), `${index.join("\n")}\n`);
   return files;
 }
 

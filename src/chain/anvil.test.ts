@@ -152,10 +152,7 @@ describe("forking", () => {
     await rpc(source.rpcUrl, "anvil_setBalance", [WHO, hex(2n * ETH)]);
     await rpc(source.rpcUrl, "anvil_mine", ["0x1"]);
 
-    const [latest, old] = await Promise.all([
-      startFork(source.rpcUrl),
-      startFork(source.rpcUrl, { forkBlockNumber: pinned }),
-    ]);
+    const [latest, old] = await Promise.all([startFork(source.rpcUrl), startFork(source.rpcUrl, { forkBlockNumber: pinned })]);
     expect(latest.chainId).toBe(31337);
     expect(BigInt(await rpc<string>(latest.rpcUrl, "eth_getBalance", [WHO, "latest"]))).toBe(2n * ETH);
     expect(BigInt(await rpc<string>(old.rpcUrl, "eth_getBalance", [WHO, "latest"]))).toBe(1n * ETH);
@@ -190,9 +187,7 @@ describe("forking", () => {
     const { port } = blackHole.address() as { port: number };
     try {
       const t0 = Date.now();
-      const err = await startAnvil({ forkUrl: `http://127.0.0.1:${port}/secret-key`, startupTimeoutMs: 1_000 }).catch(
-        (e: unknown) => e,
-      );
+      const err = await startAnvil({ forkUrl: `http://127.0.0.1:${port}/secret-key`, startupTimeoutMs: 1_000 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AnvilStartError);
       const startError = err as AnvilStartError;
       expect(startError.message).toMatch(/did not answer eth_chainId within 1000 ms/);

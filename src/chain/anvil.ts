@@ -112,7 +112,10 @@ export function anvilBinaryPath(): string {
   if (cachedBinary) return cachedBinary;
   const target = `${process.platform}-${process.arch}`;
   const pkg = PLATFORM_PACKAGES[target];
-  if (!pkg) throw new Error(`anvil: no prebuilt binary package for ${target} (@foundry-rs/anvil supports ${Object.keys(PLATFORM_PACKAGES).join(", ")})`);
+  if (!pkg)
+    throw new Error(
+      `anvil: no prebuilt binary package for ${target} (@foundry-rs/anvil supports ${Object.keys(PLATFORM_PACKAGES).join(", ")})`,
+    );
 
   const require = createRequire(import.meta.url);
   let pkgJson: string;
@@ -124,7 +127,10 @@ export function anvilBinaryPath(): string {
       const wrapper = createRequire(require.resolve("@foundry-rs/anvil/package.json"));
       pkgJson = wrapper.resolve(`${pkg}/package.json`);
     } catch {
-      throw new Error(`anvil: package ${pkg} is not installed (it is an optional dependency of @foundry-rs/anvil; reinstall without --no-optional)`, { cause: err });
+      throw new Error(
+        `anvil: package ${pkg} is not installed (it is an optional dependency of @foundry-rs/anvil; reinstall without --no-optional)`,
+        { cause: err },
+      );
     }
   }
   const bin = join(dirname(pkgJson), "bin", process.platform === "win32" ? "anvil.exe" : "anvil");
@@ -281,10 +287,7 @@ async function launch(bin: string, options: AnvilOptions, port: number): Promise
   const child = spawn(bin, buildArgs(options, port), { stdio: ["ignore", "pipe", "pipe"], detached: false, windowsHide: true });
   // Without a listener, a failed kill() or spawn would be an uncaught 'error' event.
   const spawnFailed = new Promise<Error>((resolve) => child.on("error", resolve));
-  const spawned = await Promise.race([
-    new Promise<true>((resolve) => child.once("spawn", () => resolve(true))),
-    spawnFailed,
-  ]);
+  const spawned = await Promise.race([new Promise<true>((resolve) => child.once("spawn", () => resolve(true))), spawnFailed]);
   if (spawned !== true) {
     claimedPorts.delete(port);
     throw new AnvilStartError(`anvil: could not spawn ${bin}: ${spawned.message}`, { cause: spawned });
@@ -347,7 +350,11 @@ async function launch(bin: string, options: AnvilOptions, port: number): Promise
     if (remaining <= 0) {
       await stop();
       const reason = lastError instanceof Error ? `; last probe: ${lastError.message}` : "";
-      throw new AnvilStartError(`anvil on port ${port} did not answer eth_chainId within ${timeoutMs} ms${reason}`, { cause: lastError, output: tail, pid });
+      throw new AnvilStartError(`anvil on port ${port} did not answer eth_chainId within ${timeoutMs} ms${reason}`, {
+        cause: lastError,
+        output: tail,
+        pid,
+      });
     }
     const probe = rpc<string>(rpcUrl, "eth_chainId", [], { timeoutMs: Math.min(remaining, 2_000) }).then(
       (chainId) => ({ chainId }) as const,

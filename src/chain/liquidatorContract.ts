@@ -25,7 +25,11 @@ export async function deployLiquidator(
   const account = privateKeyToAccount(privateKey);
   const wallet = createWalletClient({ account, transport: http(rpcUrl, { timeout: 30_000 }) });
   const hash = await wallet.deployContract({
-    abi: liquidatorAbi, bytecode: liquidatorBytecode, args: [contract.pool, contract.router], chain: null, ...fees,
+    abi: liquidatorAbi,
+    bytecode: liquidatorBytecode,
+    args: [contract.pool, contract.router],
+    chain: null,
+    ...fees,
   });
   onSent?.(hash);
   const receipt = await client.waitForTransactionReceipt({ hash, timeout: 300_000, pollingInterval: 250 });
@@ -46,7 +50,9 @@ export async function deployLiquidator(
 
 /** The Liquidator's owner, pool and router, or undefined when `address` holds no Liquidator code. */
 export async function readLiquidator(
-  client: PublicClient, address: Address, blockNumber?: bigint,
+  client: PublicClient,
+  address: Address,
+  blockNumber?: bigint,
 ): Promise<{ owner: Address; pool: Address; router: Address } | undefined> {
   const at = blockNumber === undefined ? {} : { blockNumber };
   const code = await client.getCode({ address, ...at });
@@ -64,11 +70,18 @@ export async function readLiquidator(
  */
 export async function checkLiquidator(client: PublicClient, address: Address, expected: { pool: Address; owner?: Address }): Promise<void> {
   const found = await readLiquidator(client, address);
-  if (found === undefined) throw new ConfigError("LIQUIDATOR_ADDRESS", `${address} holds no Liquidator contract (keeper deploy-liquidator deploys one)`);
+  if (found === undefined)
+    throw new ConfigError("LIQUIDATOR_ADDRESS", `${address} holds no Liquidator contract (keeper deploy-liquidator deploys one)`);
   if (found.pool !== getAddress(expected.pool)) {
-    throw new ConfigError("LIQUIDATOR_ADDRESS", `the Liquidator at ${address} liquidates on pool ${found.pool}, not this market's ${expected.pool}`);
+    throw new ConfigError(
+      "LIQUIDATOR_ADDRESS",
+      `the Liquidator at ${address} liquidates on pool ${found.pool}, not this market's ${expected.pool}`,
+    );
   }
   if (expected.owner !== undefined && found.owner !== getAddress(expected.owner)) {
-    throw new ConfigError("LIQUIDATOR_ADDRESS", `the Liquidator at ${address} is owned by ${found.owner}, not by PRIVATE_KEY's ${expected.owner}`);
+    throw new ConfigError(
+      "LIQUIDATOR_ADDRESS",
+      `the Liquidator at ${address} is owned by ${found.owner}, not by PRIVATE_KEY's ${expected.owner}`,
+    );
   }
 }

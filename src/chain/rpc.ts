@@ -34,12 +34,7 @@ interface JsonRpcResponse {
 
 let nextId = 1;
 
-export async function rpc<T>(
-  url: string,
-  method: string,
-  params: unknown[] = [],
-  options: RpcOptions = {},
-): Promise<T> {
+export async function rpc<T>(url: string, method: string, params: unknown[] = [], options: RpcOptions = {}): Promise<T> {
   const where = `${method} on ${redactUrl(url)}`;
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;

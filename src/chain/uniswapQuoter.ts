@@ -124,9 +124,7 @@ export class UniswapQuoter {
     });
     const results = await this.aggregate(calls, QUOTES_PER_CALL, blockNumber);
     const best: (SwapQuote | undefined)[] = swaps.map((r) =>
-      r.tokenIn === r.tokenOut
-        ? { ...r, amountOut: r.amountIn, path: "0x", tokens: [r.tokenIn], fees: [], gasEstimate: 0n }
-        : undefined,
+      r.tokenIn === r.tokenOut ? { ...r, amountOut: r.amountIn, path: "0x", tokens: [r.tokenIn], fees: [], gasEstimate: 0n } : undefined,
     );
     results.forEach((result, i) => {
       if (!result.success) return; // no liquidity in range, or a pool that cannot take amountIn
@@ -136,8 +134,8 @@ export class UniswapQuoter {
       const r = swaps[request]!;
       const current = best[request];
       if (amountOut === 0n) return;
-      const better = current === undefined || amountOut > current.amountOut ||
-        (amountOut === current.amountOut && gasEstimate < current.gasEstimate);
+      const better =
+        current === undefined || amountOut > current.amountOut || (amountOut === current.amountOut && gasEstimate < current.gasEstimate);
       if (better) {
         best[request] = { tokenIn: r.tokenIn, tokenOut: r.tokenOut, amountIn: r.amountIn, amountOut, path, tokens, fees, gasEstimate };
       }
@@ -221,16 +219,18 @@ export class UniswapQuoter {
     for (let i = 0; i < calls.length; i += Number.isFinite(perCall) ? perCall : calls.length) {
       chunks.push(calls.slice(i, Number.isFinite(perCall) ? i + perCall : calls.length));
     }
-    const answers = await Promise.all(chunks.map(async (chunk) => {
-      this.requests++;
-      const { data } = await this.client.call({
-        to: MULTICALL3_ADDRESS,
-        data: encodeFunctionData({ abi: multicall3Abi, functionName: "aggregate3", args: [chunk] }),
-        ...(blockNumber === undefined ? {} : { blockNumber }),
-      });
-      if (data === undefined) throw new Error("Multicall3.aggregate3 returned nothing (no Multicall3 at its canonical address?)");
-      return decodeFunctionResult({ abi: multicall3Abi, functionName: "aggregate3", data }) as readonly Result[];
-    }));
+    const answers = await Promise.all(
+      chunks.map(async (chunk) => {
+        this.requests++;
+        const { data } = await this.client.call({
+          to: MULTICALL3_ADDRESS,
+          data: encodeFunctionData({ abi: multicall3Abi, functionName: "aggregate3", args: [chunk] }),
+          ...(blockNumber === undefined ? {} : { blockNumber }),
+        });
+        if (data === undefined) throw new Error("Multicall3.aggregate3 returned nothing (no Multicall3 at its canonical address?)");
+        return decodeFunctionResult({ abi: multicall3Abi, functionName: "aggregate3", data }) as readonly Result[];
+      }),
+    );
     return answers.flat();
   }
 }

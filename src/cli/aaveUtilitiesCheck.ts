@@ -29,9 +29,7 @@
 // start), which keeps all reads and the default timestamp on one block.
 import { getAddress } from "viem";
 import type { providers as EthersProviders } from "ethers";
-import type {
-  FormatReservesUSDRequest, FormatReserveUSDResponse, ReserveDataWithPrice, UserReserveData,
-} from "@aave/math-utils";
+import type { FormatReservesUSDRequest, FormatReserveUSDResponse, ReserveDataWithPrice, UserReserveData } from "@aave/math-utils";
 
 /** math-utils' V3.2-style eMode category (its type is not re-exported from the package root). */
 type EModeData = NonNullable<FormatReservesUSDRequest<ReserveDataWithPrice>["eModes"]>[number];
@@ -132,13 +130,15 @@ export async function computeWithAaveUtilities(params: AaveUtilitiesParams): Pro
   const v36 = params.aaveVersion === "3.6";
   const [reservesList, eModesProbe] = await Promise.all([
     ui.getReservesList({ lendingPoolAddressProvider }),
-    v36 ? { ok: false as const } : ui.getEModesHumanized({ lendingPoolAddressProvider }).then(
-      (eModes) => ({ ok: true as const, eModes }),
-      (err: unknown) => {
-        if ((err as { code?: string }).code === "CALL_EXCEPTION") return { ok: false as const };
-        throw err;
-      },
-    ),
+    v36
+      ? { ok: false as const }
+      : ui.getEModesHumanized({ lendingPoolAddressProvider }).then(
+          (eModes) => ({ ok: true as const, eModes }),
+          (err: unknown) => {
+            if ((err as { code?: string }).code === "CALL_EXCEPTION") return { ok: false as const };
+            throw err;
+          },
+        ),
   ]);
 
   let read: MarketRead;
@@ -251,19 +251,49 @@ function checkDecoded(read: MarketRead, reservesList: string[]): void {
 /** The fields of ethers' decoded structs that we use (ethers v5 BigNumber has toString()). */
 type Num = { toString(): string };
 interface V30Reserve {
-  underlyingAsset: string; name: string; symbol: string; decimals: Num;
-  baseLTVasCollateral: Num; reserveLiquidationThreshold: Num; reserveLiquidationBonus: Num; reserveFactor: Num;
-  usageAsCollateralEnabled: boolean; borrowingEnabled: boolean; isActive: boolean; isFrozen: boolean;
-  liquidityIndex: Num; variableBorrowIndex: Num; liquidityRate: Num; variableBorrowRate: Num;
-  lastUpdateTimestamp: number; availableLiquidity: Num; totalScaledVariableDebt: Num;
-  priceInMarketReferenceCurrency: Num; borrowCap: Num; supplyCap: Num; debtCeiling: Num; debtCeilingDecimals: Num;
-  isolationModeTotalDebt: Num; eModeCategoryId: number; eModeLtv: number; eModeLiquidationThreshold: number;
-  eModeLiquidationBonus: number; eModeLabel: string;
+  underlyingAsset: string;
+  name: string;
+  symbol: string;
+  decimals: Num;
+  baseLTVasCollateral: Num;
+  reserveLiquidationThreshold: Num;
+  reserveLiquidationBonus: Num;
+  reserveFactor: Num;
+  usageAsCollateralEnabled: boolean;
+  borrowingEnabled: boolean;
+  isActive: boolean;
+  isFrozen: boolean;
+  liquidityIndex: Num;
+  variableBorrowIndex: Num;
+  liquidityRate: Num;
+  variableBorrowRate: Num;
+  lastUpdateTimestamp: number;
+  availableLiquidity: Num;
+  totalScaledVariableDebt: Num;
+  priceInMarketReferenceCurrency: Num;
+  borrowCap: Num;
+  supplyCap: Num;
+  debtCeiling: Num;
+  debtCeilingDecimals: Num;
+  isolationModeTotalDebt: Num;
+  eModeCategoryId: number;
+  eModeLtv: number;
+  eModeLiquidationThreshold: number;
+  eModeLiquidationBonus: number;
+  eModeLabel: string;
 }
-interface V30BaseCurrency { marketReferenceCurrencyUnit: Num; marketReferenceCurrencyPriceInUsd: Num }
+interface V30BaseCurrency {
+  marketReferenceCurrencyUnit: Num;
+  marketReferenceCurrencyPriceInUsd: Num;
+}
 interface V30UserReserve {
-  underlyingAsset: string; scaledATokenBalance: Num; usageAsCollateralEnabledOnUser: boolean;
-  stableBorrowRate: Num; scaledVariableDebt: Num; principalStableDebt: Num; stableBorrowLastUpdateTimestamp: Num;
+  underlyingAsset: string;
+  scaledATokenBalance: Num;
+  usageAsCollateralEnabledOnUser: boolean;
+  stableBorrowRate: Num;
+  scaledVariableDebt: Num;
+  principalStableDebt: Num;
+  stableBorrowLastUpdateTimestamp: Num;
 }
 interface V30Contract {
   getReservesData(provider: string): Promise<[V30Reserve[], V30BaseCurrency]>;
@@ -324,8 +354,11 @@ async function readV30(contract: unknown, provider: string, user: string): Promi
     let e = eModes.get(id);
     if (!e) {
       e = {
-        ltv: String(r.eModeLtv), liquidationThreshold: String(r.eModeLiquidationThreshold),
-        liquidationBonus: String(r.eModeLiquidationBonus), label: r.eModeLabel, bits: Array<string>(256).fill("0"),
+        ltv: String(r.eModeLtv),
+        liquidationThreshold: String(r.eModeLiquidationThreshold),
+        liquidationBonus: String(r.eModeLiquidationBonus),
+        label: r.eModeLabel,
+        bits: Array<string>(256).fill("0"),
       };
       eModes.set(id, e);
     }
@@ -335,9 +368,14 @@ async function readV30(contract: unknown, provider: string, user: string): Promi
   const eModeData: EModeData[] = [...eModes].map(([id, e]) => ({
     id,
     eMode: {
-      ltv: e.ltv, liquidationThreshold: e.liquidationThreshold, liquidationBonus: e.liquidationBonus,
-      collateralBitmap: e.bits.join(""), borrowableBitmap: e.bits.join(""), ltvzeroBitmap: zeros,
-      isolated: false, label: e.label,
+      ltv: e.ltv,
+      liquidationThreshold: e.liquidationThreshold,
+      liquidationBonus: e.liquidationBonus,
+      collateralBitmap: e.bits.join(""),
+      borrowableBitmap: e.bits.join(""),
+      ltvzeroBitmap: zeros,
+      isolated: false,
+      label: e.label,
     },
   }));
 
@@ -363,19 +401,49 @@ async function readV30(contract: unknown, provider: string, user: string): Promi
 // ---- Aave 3.6 UiPoolDataProviderV3 (aave-v3-origin 3.6.0) ----
 
 interface V36Reserve {
-  underlyingAsset: string; name: string; symbol: string; decimals: Num;
-  baseLTVasCollateral: Num; reserveLiquidationThreshold: Num; reserveLiquidationBonus: Num; reserveFactor: Num;
-  usageAsCollateralEnabled: boolean; liquidityIndex: Num; variableBorrowIndex: Num; liquidityRate: Num;
-  variableBorrowRate: Num; lastUpdateTimestamp: number; availableLiquidity: Num; totalScaledVariableDebt: Num;
-  priceInMarketReferenceCurrency: Num; borrowCap: Num; supplyCap: Num; debtCeiling: Num; debtCeilingDecimals: Num;
-  isolationModeTotalDebt: Num; virtualUnderlyingBalance: Num; deficit: Num;
+  underlyingAsset: string;
+  name: string;
+  symbol: string;
+  decimals: Num;
+  baseLTVasCollateral: Num;
+  reserveLiquidationThreshold: Num;
+  reserveLiquidationBonus: Num;
+  reserveFactor: Num;
+  usageAsCollateralEnabled: boolean;
+  liquidityIndex: Num;
+  variableBorrowIndex: Num;
+  liquidityRate: Num;
+  variableBorrowRate: Num;
+  lastUpdateTimestamp: number;
+  availableLiquidity: Num;
+  totalScaledVariableDebt: Num;
+  priceInMarketReferenceCurrency: Num;
+  borrowCap: Num;
+  supplyCap: Num;
+  debtCeiling: Num;
+  debtCeilingDecimals: Num;
+  isolationModeTotalDebt: Num;
+  virtualUnderlyingBalance: Num;
+  deficit: Num;
 }
 interface V36EMode {
   id: number;
-  eMode: { ltv: number; liquidationThreshold: number; liquidationBonus: number; collateralBitmap: Num;
-    label: string; borrowableBitmap: Num; ltvzeroBitmap: Num };
+  eMode: {
+    ltv: number;
+    liquidationThreshold: number;
+    liquidationBonus: number;
+    collateralBitmap: Num;
+    label: string;
+    borrowableBitmap: Num;
+    ltvzeroBitmap: Num;
+  };
 }
-interface V36UserReserve { underlyingAsset: string; scaledATokenBalance: Num; usageAsCollateralEnabledOnUser: boolean; scaledVariableDebt: Num }
+interface V36UserReserve {
+  underlyingAsset: string;
+  scaledATokenBalance: Num;
+  usageAsCollateralEnabledOnUser: boolean;
+  scaledVariableDebt: Num;
+}
 interface V36Contract {
   getReservesData(provider: string): Promise<[V36Reserve[], V30BaseCurrency]>;
   getUserReservesData(provider: string, user: string): Promise<[V36UserReserve[], number]>;
@@ -402,10 +470,14 @@ async function readV36(contract: unknown, provider: string, user: string): Promi
   const eModes: EModeData[] = eModesRaw.map((e) => ({
     id: Number(e.id),
     eMode: {
-      ltv: String(e.eMode.ltv), liquidationThreshold: String(e.eMode.liquidationThreshold),
-      liquidationBonus: String(e.eMode.liquidationBonus), label: e.eMode.label,
-      collateralBitmap: bits(e.eMode.collateralBitmap), borrowableBitmap: bits(e.eMode.borrowableBitmap),
-      ltvzeroBitmap: bits(e.eMode.ltvzeroBitmap), isolated: false,
+      ltv: String(e.eMode.ltv),
+      liquidationThreshold: String(e.eMode.liquidationThreshold),
+      liquidationBonus: String(e.eMode.liquidationBonus),
+      label: e.eMode.label,
+      collateralBitmap: bits(e.eMode.collateralBitmap),
+      borrowableBitmap: bits(e.eMode.borrowableBitmap),
+      ltvzeroBitmap: bits(e.eMode.ltvzeroBitmap),
+      isolated: false,
     },
   }));
   return {
@@ -424,7 +496,10 @@ async function readV36(contract: unknown, provider: string, user: string): Promi
 }
 
 /** One of the account's balances: in the token's smallest unit and in base-currency units (1e-8). */
-export interface BalanceUnits { amount: bigint; base: bigint }
+export interface BalanceUnits {
+  amount: bigint;
+  base: bigint;
+}
 
 /**
  * How far math-utils' health factor may sit from getUserAccountData's, relative. Measured on the

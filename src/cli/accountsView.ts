@@ -11,7 +11,16 @@ export interface AccountView {
   user: Address;
   eModeCategory: number;
   health: AccountHealth;
-  collateral: { reserveId: number; symbol: string; asset: Address; balance: bigint; decimals: number; valueBase: bigint; liquidationPrice?: bigint; direction?: "down" | "up" }[];
+  collateral: {
+    reserveId: number;
+    symbol: string;
+    asset: Address;
+    balance: bigint;
+    decimals: number;
+    valueBase: bigint;
+    liquidationPrice?: bigint;
+    direction?: "down" | "up";
+  }[];
   debt: { reserveId: number; symbol: string; asset: Address; balance: bigint; decimals: number; valueBase: bigint }[];
 }
 
@@ -27,13 +36,22 @@ export function accountView(watcher: Watcher, user: Address, symbols: ReadonlyMa
     eModeCategory: compiled.eModeCategory,
     health,
     collateral: compiled.collateral.map((c) => ({
-      reserveId: c.id, symbol: symbols.get(c.id) ?? String(c.id), asset: reserve(c.id).asset, balance: c.bal,
-      decimals: reserve(c.id).decimals, valueBase: c.base,
-      liquidationPrice: prices.get(c.id)?.price, direction: prices.get(c.id)?.direction,
+      reserveId: c.id,
+      symbol: symbols.get(c.id) ?? String(c.id),
+      asset: reserve(c.id).asset,
+      balance: c.bal,
+      decimals: reserve(c.id).decimals,
+      valueBase: c.base,
+      liquidationPrice: prices.get(c.id)?.price,
+      direction: prices.get(c.id)?.direction,
     })),
     debt: compiled.debt.map((d) => ({
-      reserveId: d.id, symbol: symbols.get(d.id) ?? String(d.id), asset: reserve(d.id).asset, balance: d.varBal + d.stableBal,
-      decimals: reserve(d.id).decimals, valueBase: d.base,
+      reserveId: d.id,
+      symbol: symbols.get(d.id) ?? String(d.id),
+      asset: reserve(d.id).asset,
+      balance: d.varBal + d.stableBal,
+      decimals: reserve(d.id).decimals,
+      valueBase: d.base,
     })),
   };
 }

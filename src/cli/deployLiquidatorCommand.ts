@@ -42,7 +42,11 @@ export async function deployLiquidatorCommand(argv: string[]): Promise<number> {
   const maxPriorityFeePerGas = tip > maxFeePerGas ? maxFeePerGas : tip;
   logger.info({ owner, pool, router, chainId }, "deploying the Liquidator");
   const deployed = await deployLiquidator(
-    client, target.rpcUrl, config.privateKey, { pool, router }, { maxFeePerGas, maxPriorityFeePerGas },
+    client,
+    target.rpcUrl,
+    config.privateKey,
+    { pool, router },
+    { maxFeePerGas, maxPriorityFeePerGas },
     (hash) => logger.info({ hash }, "deployment sent, waiting for its receipt"),
   );
   const liquidator = deployed.address;

@@ -28,33 +28,82 @@ function thrownBy(f: () => unknown): unknown {
 describe("errorExit: every kind of error to its exit code and line", () => {
   // [kind, error, exit code, the whole of stderr]
   const cases: [string, unknown, number, string][] = [
-    ["an unknown command", new UsageError('unknown command "rn" (commands: run, ...)'), 2,
-      'keeper: unknown command "rn" (commands: run, ...)'],
+    [
+      "an unknown command",
+      new UsageError('unknown command "rn" (commands: run, ...)'),
+      2,
+      'keeper: unknown command "rn" (commands: run, ...)',
+    ],
     ["a bad setting", new ConfigError("MAX_FEE_GWEI", '"lots" is not a number'), 2, 'keeper: MAX_FEE_GWEI: "lots" is not a number'],
-    ["an RPC_URL not answering (retryable, still input)", new ConfigError("RPC_URL", "http://x does not answer", { retryable: true }),
-      2, "keeper: RPC_URL: http://x does not answer"],
-    ["a foreign checkpoint, with its cause", new CheckpointError("STATE_DIR: /s/checkpoint.json is not a keeper checkpoint", {
-      cause: new SyntaxError("Unexpected token } in JSON\n  at position 3"),
-    }), 2, "keeper: STATE_DIR: /s/checkpoint.json is not a keeper checkpoint: Unexpected token } in JSON"],
-    ["not a market", new MarketDiscoveryError("POOL_ADDRESSES_PROVIDER: no contract at 0xdead on this chain"), 2,
-      "keeper: POOL_ADDRESSES_PROVIDER: no contract at 0xdead on this chain"],
-    ["an Aave version without rules", new UnsupportedPoolRevisionError(11), 2,
+    [
+      "an RPC_URL not answering (retryable, still input)",
+      new ConfigError("RPC_URL", "http://x does not answer", { retryable: true }),
+      2,
+      "keeper: RPC_URL: http://x does not answer",
+    ],
+    [
+      "a foreign checkpoint, with its cause",
+      new CheckpointError("STATE_DIR: /s/checkpoint.json is not a keeper checkpoint", {
+        cause: new SyntaxError("Unexpected token } in JSON\n  at position 3"),
+      }),
+      2,
+      "keeper: STATE_DIR: /s/checkpoint.json is not a keeper checkpoint: Unexpected token } in JSON",
+    ],
+    [
+      "not a market",
+      new MarketDiscoveryError("POOL_ADDRESSES_PROVIDER: no contract at 0xdead on this chain"),
+      2,
+      "keeper: POOL_ADDRESSES_PROVIDER: no contract at 0xdead on this chain",
+    ],
+    [
+      "an Aave version without rules",
+      new UnsupportedPoolRevisionError(11),
+      2,
       "keeper: the pool runs Aave V3.7 (POOL_REVISION 11), which keeper does not support; " +
-        "supported revisions: 1 (Aave V3.0), 10 (Aave V3.6)"],
-    ["parseArgs refusing a flag", thrownBy(() => parseArgs({ args: ["--nope"], options: {}, strict: true })), 2,
-      "keeper: Unknown option '--nope'"],
-    ["a node's JSON-RPC error", new RpcError("eth_call on http://x failed: boom (code -32000)", "eth_call", -32000), 1,
-      "keeper: eth_call on http://x failed: boom (code -32000)"],
-    ["a refused transaction", new InsufficientFundsError("insufficient funds for gas * price + value"), 1,
-      "keeper: insufficient funds for gas * price + value"],
-    ["a contract revert the model found", new MathRevertError("rayDiv", "division by zero"), 1,
-      "keeper: rayDiv: division by zero (the contract reverts here)"],
-    ["anvil not starting", new AnvilStartError("anvil exited with code 1 before it was ready", { output: ["Error: bad fork", ""] }), 1,
-      "keeper: anvil exited with code 1 before it was ready — anvil output: Error: bad fork"],
-    ["a viem error: its short message", new HttpRequestError({ url: "http://127.0.0.1:9", details: "fetch failed" }), 1,
-      "keeper: HTTP request failed."],
-    ["an unexpected error: its first line and its causes'", new Error("sync failed\nmore", { cause: new Error("ECONNRESET") }), 1,
-      "keeper: sync failed: ECONNRESET"],
+        "supported revisions: 1 (Aave V3.0), 10 (Aave V3.6)",
+    ],
+    [
+      "parseArgs refusing a flag",
+      thrownBy(() => parseArgs({ args: ["--nope"], options: {}, strict: true })),
+      2,
+      "keeper: Unknown option '--nope'",
+    ],
+    [
+      "a node's JSON-RPC error",
+      new RpcError("eth_call on http://x failed: boom (code -32000)", "eth_call", -32000),
+      1,
+      "keeper: eth_call on http://x failed: boom (code -32000)",
+    ],
+    [
+      "a refused transaction",
+      new InsufficientFundsError("insufficient funds for gas * price + value"),
+      1,
+      "keeper: insufficient funds for gas * price + value",
+    ],
+    [
+      "a contract revert the model found",
+      new MathRevertError("rayDiv", "division by zero"),
+      1,
+      "keeper: rayDiv: division by zero (the contract reverts here)",
+    ],
+    [
+      "anvil not starting",
+      new AnvilStartError("anvil exited with code 1 before it was ready", { output: ["Error: bad fork", ""] }),
+      1,
+      "keeper: anvil exited with code 1 before it was ready — anvil output: Error: bad fork",
+    ],
+    [
+      "a viem error: its short message",
+      new HttpRequestError({ url: "http://127.0.0.1:9", details: "fetch failed" }),
+      1,
+      "keeper: HTTP request failed.",
+    ],
+    [
+      "an unexpected error: its first line and its causes'",
+      new Error("sync failed\nmore", { cause: new Error("ECONNRESET") }),
+      1,
+      "keeper: sync failed: ECONNRESET",
+    ],
     ["something thrown that is not an Error", "boom", 1, "keeper: boom"],
   ];
 

@@ -35,7 +35,12 @@ export function describeError(err: unknown): string {
 /** Ends the process on `err`: its line (see errorExit) on stderr, its exit code. */
 export async function exitOnError(err: unknown): Promise<never> {
   // The settings are loaded only on this path: a command that succeeds never pays for them here.
-  const withStack = !(err instanceof KeeperError) && (await import("../config/index.js").then((c) => c.stackTracesWanted(), () => false));
+  const withStack =
+    !(err instanceof KeeperError) &&
+    (await import("../config/index.js").then(
+      (c) => c.stackTracesWanted(),
+      () => false,
+    ));
   const { code, text } = errorExit(err, withStack);
   console.error(text);
   return exitAfterOutput(code);

@@ -25,7 +25,6 @@ export const INSPECT_HELP = `keeper inspect <address> [--json] [--no-aave-utilit
   One account, reserve by reserve, with its health factor computed three ways at the same block:
   keeper's engine, Pool.getUserAccountData, and Aave's @aave/math-utils. Disagreements are printed.`;
 
-
 export async function inspectCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -61,9 +60,18 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   const account = compileAccount(position!, rules);
   evaluateAccount(account, snapshot);
   const engine = healthOf(account);
-  const onChain = await client.readContract({ address: info.addresses.pool, abi: poolAbi, functionName: "getUserAccountData", args: [user], blockNumber: at });
+  const onChain = await client.readContract({
+    address: info.addresses.pool,
+    abi: poolAbi,
+    functionName: "getUserAccountData",
+    args: [user],
+    blockNumber: at,
+  });
   const reserves = market.reserves.filter((r) => r !== undefined).map((r) => r!);
-  const symbolList = await readSymbols(client, reserves.map((r) => r.asset));
+  const symbolList = await readSymbols(
+    client,
+    reserves.map((r) => r.asset),
+  );
   const symbol = new Map(reserves.map((r, i) => [r.id, symbolList[i]!]));
 
   const v36 = rules === RULES_V3_6;
@@ -76,8 +84,14 @@ export async function inspectCommand(argv: string[]): Promise<number> {
       if (!ui) throw new Error("UI_POOL_DATA_PROVIDER not set");
       ({ computeWithAaveUtilities, mathUtilsTolerance } = await import("./aaveUtilitiesCheck.js"));
       const result = await computeWithAaveUtilities({
-        rpcUrl: target.rpcUrl, chainId: await client.getChainId(), uiPoolDataProvider: ui, poolAddressesProvider: target.addressesProvider,
-        user, blockTag: at, currentTimestamp: Number(block.timestamp), ...(v36 ? { aaveVersion: "3.6" as const } : {}),
+        rpcUrl: target.rpcUrl,
+        chainId: await client.getChainId(),
+        uiPoolDataProvider: ui,
+        poolAddressesProvider: target.addressesProvider,
+        user,
+        blockTag: at,
+        currentTimestamp: Number(block.timestamp),
+        ...(v36 ? { aaveVersion: "3.6" as const } : {}),
       });
       utilities = { healthFactor: result.healthFactor === null ? null : decimalToWad(result.healthFactor) };
     } catch (err) {
@@ -94,8 +108,15 @@ export async function inspectCommand(argv: string[]): Promise<number> {
       const c = account.collateral.find((x) => x.id === r.id);
       const d = account.debt.find((x) => x.id === r.id);
       return {
-        symbol: symbol.get(r.id)!, asset: r.asset, price: view.price[r.id]!, liquidationThreshold: Number(view.liquidationThreshold[r.id]!),
-        collateral: c?.bal ?? 0n, collateralBase: c?.base ?? 0n, debt: d ? d.varBal + d.stableBal : 0n, debtBase: d?.base ?? 0n, decimals: r.decimals,
+        symbol: symbol.get(r.id)!,
+        asset: r.asset,
+        price: view.price[r.id]!,
+        liquidationThreshold: Number(view.liquidationThreshold[r.id]!),
+        collateral: c?.bal ?? 0n,
+        collateralBase: c?.base ?? 0n,
+        debt: d ? d.varBal + d.stableBal : 0n,
+        debtBase: d?.base ?? 0n,
+        decimals: r.decimals,
       };
     });
   const maxUint = (1n << 256n) - 1n;
@@ -103,13 +124,18 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   const disagreements: string[] = [];
   if (engine.healthFactor !== onChain[5]) disagreements.push(`engine ${engine.healthFactor} != getUserAccountData ${onChain[5]}`);
   if (engine.totalCollateralBase !== onChain[0] || engine.totalDebtBase !== onChain[1]) {
-    disagreements.push(`engine totals ${engine.totalCollateralBase}/${engine.totalDebtBase} != getUserAccountData ${onChain[0]}/${onChain[1]}`);
+    disagreements.push(
+      `engine totals ${engine.totalCollateralBase}/${engine.totalDebtBase} != getUserAccountData ${onChain[0]}/${onChain[1]}`,
+    );
   }
   // math-utils is not bit-exact: 3.0 truncates the average liquidation threshold to a basis point where
   // math-utils keeps the fraction (AAVE-V3.md §7); 3.6 rounds balances its own way (see mathUtilsTolerance).
   if (utilitiesHf !== undefined && onChain[5] !== maxUint && utilitiesHf !== maxUint && mathUtilsTolerance) {
     const diff = Number(utilitiesHf - onChain[5]) / Number(onChain[5]);
-    const balances = rows.flatMap((r) => [{ amount: r.collateral, base: r.collateralBase }, { amount: r.debt, base: r.debtBase }]);
+    const balances = rows.flatMap((r) => [
+      { amount: r.collateral, base: r.collateralBase },
+      { amount: r.debt, base: r.debtBase },
+    ]);
     const tolerance = mathUtilsTolerance(v36 ? "3.6" : "3.0", onChain[3], balances);
     if (Math.abs(diff) > tolerance) disagreements.push(`@aave/math-utils differs from getUserAccountData by ${(diff * 100).toFixed(4)}%`);
   } else if (utilitiesHf !== undefined && (utilitiesHf === maxUint) !== (onChain[5] === maxUint)) {
@@ -118,35 +144,68 @@ export async function inspectCommand(argv: string[]): Promise<number> {
 
   const liquidation = liquidationPrices(account, snapshot);
   if (values.json) {
-    process.stdout.write(toJson({
-      user, block: at, timestamp: block.timestamp, eModeCategory: account.eModeCategory, reserves: rows,
-      healthFactor: { engine: engine.healthFactor, getUserAccountData: onChain[5], aaveUtilities: utilitiesHf ?? null, aaveUtilitiesError: utilities?.error },
-      totals: { engine: engine, getUserAccountData: { totalCollateralBase: onChain[0], totalDebtBase: onChain[1], currentLiquidationThreshold: onChain[3], ltv: onChain[4] } },
-      liquidationPrices: liquidation.map((p) => ({ ...p, symbol: symbol.get(p.reserveId) })),
-      disagreements,
-    }) + "\n");
+    process.stdout.write(
+      `${toJson({
+        user,
+        block: at,
+        timestamp: block.timestamp,
+        eModeCategory: account.eModeCategory,
+        reserves: rows,
+        healthFactor: {
+          engine: engine.healthFactor,
+          getUserAccountData: onChain[5],
+          aaveUtilities: utilitiesHf ?? null,
+          aaveUtilitiesError: utilities?.error,
+        },
+        totals: {
+          engine: engine,
+          getUserAccountData: {
+            totalCollateralBase: onChain[0],
+            totalDebtBase: onChain[1],
+            currentLiquidationThreshold: onChain[3],
+            ltv: onChain[4],
+          },
+        },
+        liquidationPrices: liquidation.map((p) => ({ ...p, symbol: symbol.get(p.reserveId) })),
+        disagreements,
+      })}\n`,
+    );
     return disagreements.length === 0 ? 0 : 1;
   }
 
   console.log(`account ${user} at block ${at} (${rules.version}, eMode ${account.eModeCategory || "none"})\n`);
-  console.log(formatTable(
-    ["asset", "price (USD)", "LT", "collateral", "collateral (USD)", "debt", "debt (USD)", "liquidation price"],
-    rows.map((r) => {
-      const p = liquidation.find((x) => x.reserveId === reserves.find((y) => y.asset === r.asset)!.id);
-      return [
-        r.symbol, formatBaseAmount(r.price, market.baseCurrencyUnit), `${(r.liquidationThreshold / 100).toFixed(2)}%`,
-        formatFixed(r.collateral, r.decimals, 4), formatBaseAmount(r.collateralBase, market.baseCurrencyUnit),
-        formatFixed(r.debt, r.decimals, 4), formatBaseAmount(r.debtBase, market.baseCurrencyUnit),
-        p ? `${p.direction === "up" ? "≥" : "≤"}${formatBaseAmount(p.price, market.baseCurrencyUnit)}` : "-",
-      ];
-    }),
-  ));
+  console.log(
+    formatTable(
+      ["asset", "price (USD)", "LT", "collateral", "collateral (USD)", "debt", "debt (USD)", "liquidation price"],
+      rows.map((r) => {
+        const p = liquidation.find((x) => x.reserveId === reserves.find((y) => y.asset === r.asset)!.id);
+        return [
+          r.symbol,
+          formatBaseAmount(r.price, market.baseCurrencyUnit),
+          `${(r.liquidationThreshold / 100).toFixed(2)}%`,
+          formatFixed(r.collateral, r.decimals, 4),
+          formatBaseAmount(r.collateralBase, market.baseCurrencyUnit),
+          formatFixed(r.debt, r.decimals, 4),
+          formatBaseAmount(r.debtBase, market.baseCurrencyUnit),
+          p ? `${p.direction === "up" ? "≥" : "≤"}${formatBaseAmount(p.price, market.baseCurrencyUnit)}` : "-",
+        ];
+      }),
+    ),
+  );
   console.log("");
-  console.log(formatTable(["health factor from", "value"], [
-    ["keeper engine", formatHealthFactor(engine.healthFactor)],
-    ["Pool.getUserAccountData", formatHealthFactor(onChain[5])],
-    ["@aave/math-utils", utilities?.error ? `unavailable: ${utilities.error}` : utilitiesHf === undefined ? "skipped" : formatHealthFactor(utilitiesHf)],
-  ]));
+  console.log(
+    formatTable(
+      ["health factor from", "value"],
+      [
+        ["keeper engine", formatHealthFactor(engine.healthFactor)],
+        ["Pool.getUserAccountData", formatHealthFactor(onChain[5])],
+        [
+          "@aave/math-utils",
+          utilities?.error ? `unavailable: ${utilities.error}` : utilitiesHf === undefined ? "skipped" : formatHealthFactor(utilitiesHf),
+        ],
+      ],
+    ),
+  );
   console.log(disagreements.length === 0 ? "\nall agree" : `\nDISAGREEMENT:\n${disagreements.map((d) => `  ${d}`).join("\n")}`);
   return disagreements.length === 0 ? 0 : 1;
 }

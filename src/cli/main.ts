@@ -11,15 +11,48 @@ interface Command {
 }
 
 const COMMANDS = new Map<string, () => Promise<Command>>([
-  ["run", async () => { const m = await import("./runCommand.js"); return { run: m.runCommand, help: m.RUN_HELP }; }],
-  ["sandbox", async () => { const m = await import("./sandboxCommand.js"); return { run: m.sandboxCommand, help: m.SANDBOX_HELP }; }],
-  ["scan", async () => { const m = await import("./scanCommand.js"); return { run: m.scanCommand, help: m.SCAN_HELP }; }],
-  ["inspect", async () => { const m = await import("./inspectCommand.js"); return { run: m.inspectCommand, help: m.INSPECT_HELP }; }],
-  ["markets", async () => { const m = await import("./marketsCommand.js"); return { run: m.marketsCommand, help: m.MARKETS_HELP }; }],
-  ["deploy-liquidator", async () => {
-    const m = await import("./deployLiquidatorCommand.js");
-    return { run: m.deployLiquidatorCommand, help: m.DEPLOY_LIQUIDATOR_HELP };
-  }],
+  [
+    "run",
+    async () => {
+      const m = await import("./runCommand.js");
+      return { run: m.runCommand, help: m.RUN_HELP };
+    },
+  ],
+  [
+    "sandbox",
+    async () => {
+      const m = await import("./sandboxCommand.js");
+      return { run: m.sandboxCommand, help: m.SANDBOX_HELP };
+    },
+  ],
+  [
+    "scan",
+    async () => {
+      const m = await import("./scanCommand.js");
+      return { run: m.scanCommand, help: m.SCAN_HELP };
+    },
+  ],
+  [
+    "inspect",
+    async () => {
+      const m = await import("./inspectCommand.js");
+      return { run: m.inspectCommand, help: m.INSPECT_HELP };
+    },
+  ],
+  [
+    "markets",
+    async () => {
+      const m = await import("./marketsCommand.js");
+      return { run: m.marketsCommand, help: m.MARKETS_HELP };
+    },
+  ],
+  [
+    "deploy-liquidator",
+    async () => {
+      const m = await import("./deployLiquidatorCommand.js");
+      return { run: m.deployLiquidatorCommand, help: m.DEPLOY_LIQUIDATOR_HELP };
+    },
+  ],
 ]);
 
 async function help(): Promise<string> {

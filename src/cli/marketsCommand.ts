@@ -19,15 +19,22 @@ export function marketsCommand(argv: string[]): number {
   }
   if (values.json) {
     const rows = KNOWN_MARKETS.map((m) => ({
-      name: m.name, bookName: m.bookName, aliases: m.aliases, chainId: m.chainId, poolAddressesProvider: m.poolAddressesProvider, pool: m.pool,
+      name: m.name,
+      bookName: m.bookName,
+      aliases: m.aliases,
+      chainId: m.chainId,
+      poolAddressesProvider: m.poolAddressesProvider,
+      pool: m.pool,
       ...(m.deploymentBlock !== undefined && { deploymentBlock: m.deploymentBlock.toString() }),
     }));
     console.log(JSON.stringify(rows, null, 2));
     return 0;
   }
-  console.log(formatTable(
-    ["name", "address book", "chain id", "pool addresses provider"],
-    KNOWN_MARKETS.map((m) => [[m.name, ...m.aliases].join(", "), m.bookName, String(m.chainId), m.poolAddressesProvider]),
-  ));
+  console.log(
+    formatTable(
+      ["name", "address book", "chain id", "pool addresses provider"],
+      KNOWN_MARKETS.map((m) => [[m.name, ...m.aliases].join(", "), m.bookName, String(m.chainId), m.poolAddressesProvider]),
+    ),
+  );
   return 0;
 }

@@ -24,7 +24,11 @@ export const RUN_HELP = `keeper run [--dry-run]
 const SHUTDOWN_TIMEOUT_MS = 30_000;
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { "dry-run": { type: "boolean" }, help: { type: "boolean", short: "h" } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { "dry-run": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    strict: true,
+  });
   if (values.help) {
     console.log(RUN_HELP);
     return 0;
@@ -65,11 +69,25 @@ export async function runCommand(argv: string[]): Promise<number> {
     logger.info({ liquidator: flash.liquidator }, "LIQUIDATOR_ADDRESS not set: using the sandbox's Liquidator");
   }
   const keeper = new Keeper({
-    client, rpcUrl: target.rpcUrl, chainId, addressesProvider: target.addressesProvider,
-    startBlock: target.startBlock, stateDir: target.stateDir, logChunkBlocks: config.logChunkBlocks, pollIntervalMs: config.pollIntervalMs, wsUrl: config.wsUrl,
-    privateKey: config.privateKey, dryRun, minProfitUsd: config.minProfitUsd, maxFeeGwei: config.maxFeeGwei,
-    priorityFeeGwei: config.priorityFeeGwei, txTimeoutBlocks: config.txTimeoutBlocks, privateTxUrl: config.privateTxUrl, logger,
-    maxInflightBlocks: config.maxInflightBlocks, wrappedNativeToken: target.wrappedNativeToken ?? config.wrappedNativeToken,
+    client,
+    rpcUrl: target.rpcUrl,
+    chainId,
+    addressesProvider: target.addressesProvider,
+    startBlock: target.startBlock,
+    stateDir: target.stateDir,
+    logChunkBlocks: config.logChunkBlocks,
+    pollIntervalMs: config.pollIntervalMs,
+    wsUrl: config.wsUrl,
+    privateKey: config.privateKey,
+    dryRun,
+    minProfitUsd: config.minProfitUsd,
+    maxFeeGwei: config.maxFeeGwei,
+    priorityFeeGwei: config.priorityFeeGwei,
+    txTimeoutBlocks: config.txTimeoutBlocks,
+    privateTxUrl: config.privateTxUrl,
+    logger,
+    maxInflightBlocks: config.maxInflightBlocks,
+    wrappedNativeToken: target.wrappedNativeToken ?? config.wrappedNativeToken,
     ...(flash && { flash }),
   });
   if (!(await startWithRetry(keeper, logger, controller.signal))) return 0;
@@ -110,14 +128,18 @@ function flashSettings(config: KeeperConfig, target: ChainTarget, chainId: numbe
 
 /** The node must answer before anything else; an unreachable RPC is waited for, not fatal. */
 async function connectWithRetry(
-  target: ChainTarget, config: ReturnType<typeof loadConfig>, logger: Logger, signal: AbortSignal,
+  target: ChainTarget,
+  config: ReturnType<typeof loadConfig>,
+  logger: Logger,
+  signal: AbortSignal,
 ): Promise<{ client: PublicClient; chainId: number } | undefined> {
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {
       return await connectTargetWithChainId(target, config);
     } catch (err) {
       if (!isRetryable(err)) throw err; // CHAIN_ID mismatch: a setting to fix
-      if (attempt === 1) logger.warn({ rpc: redactUrl(target.rpcUrl), err: (err as Error).message }, "RPC unreachable at start: retrying with backoff");
+      if (attempt === 1)
+        logger.warn({ rpc: redactUrl(target.rpcUrl), err: (err as Error).message }, "RPC unreachable at start: retrying with backoff");
       await sleep(backoffDelay(attempt, 1_000, 5), signal);
     }
   }
@@ -132,7 +154,8 @@ async function startWithRetry(keeper: Keeper, logger: Logger, signal: AbortSigna
       return true;
     } catch (err) {
       if (!isRetryable(err)) throw err;
-      if (attempt === 1) logger.warn({ err: (err as Error).message.split("\n")[0] }, "start-up failed on an RPC error: retrying with backoff");
+      if (attempt === 1)
+        logger.warn({ err: (err as Error).message.split("\n")[0] }, "start-up failed on an RPC error: retrying with backoff");
       await sleep(backoffDelay(attempt, 1_000, 5), signal);
     }
   }

@@ -13,7 +13,14 @@ import { AAVE_VERSIONS, type AaveVersion } from "../sandbox/marketSpec.js";
 import { deploySandboxLiquidator, fundWallet, SANDBOX_KEEPER_ADDRESS, SANDBOX_KEEPER_KEY } from "../sandbox/keeperWallet.js";
 import { HUB_SYMBOLS } from "../sandbox/uniswap.js";
 import { movedPrice, setFeedAnswer } from "../sandbox/prices.js";
-import { DEFAULT_SANDBOX_BORROWERS, DEFAULT_SANDBOX_SEED, describeSandbox, sandboxWrappedNative, startSandbox, type Sandbox } from "../sandbox/sandbox.js";
+import {
+  DEFAULT_SANDBOX_BORROWERS,
+  DEFAULT_SANDBOX_SEED,
+  describeSandbox,
+  sandboxWrappedNative,
+  startSandbox,
+  type Sandbox,
+} from "../sandbox/sandbox.js";
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
 import { formatBaseAmount, formatTable } from "../util/table.js";
 import { UsageError, parseIntegerOption } from "./usage.js";
@@ -93,7 +100,10 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!withKeeper) {
-    const stop = async () => { await sandbox.stop(); await exitAfterOutput(0); };
+    const stop = async () => {
+      await sandbox.stop();
+      await exitAfterOutput(0);
+    };
     process.on("SIGINT", () => void stop());
     process.on("SIGTERM", () => void stop());
     console.log(`\nsandbox ready: mining a block every ${blockTime ? `${blockTime} s` : "transaction"}; Ctrl-C stops it.`);
@@ -124,7 +134,7 @@ function printSandbox(sandbox: Sandbox, seed: number, out: string): void {
       `(anvil ${Math.round(t.anvilMs)} ms, market ${Math.round(t.deployMs)} ms, borrowers ${Math.round(t.borrowersMs)} ms).\n`,
   );
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(`${out}.tmp`, JSON.stringify(describeSandbox(sandbox, seed), null, 2) + "\n");
+  writeFileSync(`${out}.tmp`, `${JSON.stringify(describeSandbox(sandbox, seed), null, 2)}\n`);
   renameSync(`${out}.tmp`, out);
   const m = sandbox.market;
   console.log(`Aave version             V${m.aaveVersion}
@@ -141,7 +151,10 @@ Point a tool at it, e.g.: RPC_URL=${m.rpcUrl} POOL_ADDRESSES_PROVIDER=${m.addres
 }
 
 async function formatSummaryOf(sandbox: Sandbox): Promise<string> {
-  const summary = await readMarketSummary(sandbox.market, sandbox.borrowers.map((b) => b.address));
+  const summary = await readMarketSummary(
+    sandbox.market,
+    sandbox.borrowers.map((b) => b.address),
+  );
   return formatMarketSummary(summary);
 }
 
@@ -156,12 +169,27 @@ async function runKeeperDemo(
   const logger = createLogger("info");
   const client = createChainClient({ rpcUrl: sandbox.market.rpcUrl });
   const keeper = new Keeper({
-    client, rpcUrl: sandbox.market.rpcUrl, chainId: sandbox.market.chainId, addressesProvider: sandbox.market.addressesProvider,
-    startBlock: sandbox.market.deploymentBlock, stateDir, logChunkBlocks: 5_000, pollIntervalMs: 250,
-    privateKey: SANDBOX_KEEPER_KEY, dryRun: false, minProfitUsd: 1, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3, logger,
+    client,
+    rpcUrl: sandbox.market.rpcUrl,
+    chainId: sandbox.market.chainId,
+    addressesProvider: sandbox.market.addressesProvider,
+    startBlock: sandbox.market.deploymentBlock,
+    stateDir,
+    logChunkBlocks: 5_000,
+    pollIntervalMs: 250,
+    privateKey: SANDBOX_KEEPER_KEY,
+    dryRun: false,
+    minProfitUsd: 1,
+    maxFeeGwei: 500,
+    priorityFeeGwei: 1,
+    txTimeoutBlocks: 3,
+    logger,
     wrappedNativeToken: sandboxWrappedNative(sandbox.market),
     flash: {
-      liquidator, factory: uniswap.factory, quoter: uniswap.quoterV2, slippageBps: 50,
+      liquidator,
+      factory: uniswap.factory,
+      quoter: uniswap.quoterV2,
+      slippageBps: 50,
       routingHubs: HUB_SYMBOLS.flatMap((symbol) => sandbox.market.assets.find((a) => a.symbol === symbol)?.address ?? []),
     },
   });
@@ -202,11 +230,18 @@ async function runKeeperDemo(
   while (!stopping && Date.now() - startedAt < 120_000) {
     await sleep(1_000);
     const left = keeper.watcher.book.liquidatable().length;
-    if (keeper.watcher.head.number > move.blockNumber + 2n && keeper.executor.inFlight().length === 0 && (left === 0 || Date.now() - startedAt > 20_000)) break;
+    if (
+      keeper.watcher.head.number > move.blockNumber + 2n &&
+      keeper.executor.inFlight().length === 0 &&
+      (left === 0 || Date.now() - startedAt > 20_000)
+    )
+      break;
   }
   if (!stopping) {
     console.log(`\n${formatKeeperSummary(keeper)}`);
-    console.log(`\nsandbox and keeper running: a block every ${options.blockTime ? `${options.blockTime} s` : "transaction"}; Ctrl-C stops them.`);
+    console.log(
+      `\nsandbox and keeper running: a block every ${options.blockTime ? `${options.blockTime} s` : "transaction"}; Ctrl-C stops them.`,
+    );
   }
   await sandbox.anvil.exited;
   return 0;
@@ -219,14 +254,17 @@ export function formatKeeperSummary(keeper: Keeper): string {
   // (3.6 burns such debt as a reserve deficit in the liquidation that takes the last collateral).
   const badDebt = below.filter((u) => keeper.watcher.book.health(u)?.totalCollateralBase === 0n).length;
   const left = below.length - badDebt;
-  return formatTable(["keeper summary", ""], [
-    ["accounts liquidated", String(s.accountsLiquidated)],
-    ["liquidation transactions", String(s.liquidations)],
-    ["capital used", `flash loan ${s.flashLiquidations}, wallet ${s.liquidations - s.flashLiquidations}`],
-    ["reverted transactions", String(s.reverted)],
-    ["debt repaid (USD)", formatBaseAmount(keeper.stats.debtRepaidBase, keeper.watcher.market.baseCurrencyUnit)],
-    ["realized profit (USD)", formatBaseAmount(keeper.stats.realizedProfitBase, keeper.watcher.market.baseCurrencyUnit)],
-    ["accounts still below 1", `${left}${left > 0 ? " (not profitable, or neither the wallet nor a flash loan covers them)" : ""}`],
-    ["bad debt left (no collateral to seize)", String(badDebt)],
-  ]);
+  return formatTable(
+    ["keeper summary", ""],
+    [
+      ["accounts liquidated", String(s.accountsLiquidated)],
+      ["liquidation transactions", String(s.liquidations)],
+      ["capital used", `flash loan ${s.flashLiquidations}, wallet ${s.liquidations - s.flashLiquidations}`],
+      ["reverted transactions", String(s.reverted)],
+      ["debt repaid (USD)", formatBaseAmount(keeper.stats.debtRepaidBase, keeper.watcher.market.baseCurrencyUnit)],
+      ["realized profit (USD)", formatBaseAmount(keeper.stats.realizedProfitBase, keeper.watcher.market.baseCurrencyUnit)],
+      ["accounts still below 1", `${left}${left > 0 ? " (not profitable, or neither the wallet nor a flash loan covers them)" : ""}`],
+      ["bad debt left (no collateral to seize)", String(badDebt)],
+    ],
+  );
 }

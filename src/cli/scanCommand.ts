@@ -37,26 +37,42 @@ export async function scanCommand(argv: string[]): Promise<number> {
   if (target.startBlockGuessed) logger.warn("START_BLOCK not set and the market's deployment block is unknown: scanning from block 0");
   const client = await connectTarget(target, config);
   const watcher = new Watcher({
-    client, addressesProvider: target.addressesProvider, startBlock: target.startBlock, stateDir: target.stateDir,
-    logChunkBlocks: config.logChunkBlocks, logger,
+    client,
+    addressesProvider: target.addressesProvider,
+    startBlock: target.startBlock,
+    stateDir: target.stateDir,
+    logChunkBlocks: config.logChunkBlocks,
+    logger,
   });
   await watcher.sync();
 
   const reserves = watcher.market.reserves.filter((r) => r !== undefined);
-  const symbolList = await readSymbols(client, reserves.map((r) => r!.asset));
+  const symbolList = await readSymbols(
+    client,
+    reserves.map((r) => r!.asset),
+  );
   const symbols = new Map(reserves.map((r, i) => [r!.id, symbolList[i]!]));
   const accounts = sortedAccounts(watcher, symbols, limit);
 
   if (values.json) {
-    process.stdout.write(toJson({
-      block: watcher.head.number, blockHash: watcher.head.hash, timestamp: watcher.head.timestamp,
-      pool: watcher.info.addresses.pool, rules: watcher.rules.version, accountsTracked: watcher.book.size,
-      liquidatable: watcher.book.liquidatable().length, accounts,
-    }) + "\n");
+    process.stdout.write(
+      `${toJson({
+        block: watcher.head.number,
+        blockHash: watcher.head.hash,
+        timestamp: watcher.head.timestamp,
+        pool: watcher.info.addresses.pool,
+        rules: watcher.rules.version,
+        accountsTracked: watcher.book.size,
+        liquidatable: watcher.book.liquidatable().length,
+        accounts,
+      })}\n`,
+    );
     return 0;
   }
   console.log(formatAccounts(accounts, watcher.market.baseCurrencyUnit));
-  console.log(`\n${watcher.book.size} accounts tracked at block ${watcher.head.number}; ${watcher.book.liquidatable().length} liquidatable (health factor below 1).`);
+  console.log(
+    `\n${watcher.book.size} accounts tracked at block ${watcher.head.number}; ${watcher.book.liquidatable().length} liquidatable (health factor below 1).`,
+  );
   return 0;
 }
 
@@ -68,7 +84,12 @@ function formatAccounts(accounts: readonly AccountView[], baseUnit: bigint): str
       formatHealthFactor(a.health.healthFactor),
       formatBaseAmount(a.health.totalCollateralBase, baseUnit, 0),
       formatBaseAmount(a.health.totalDebtBase, baseUnit, 0),
-      a.collateral.map((c) => `${c.symbol} ${c.liquidationPrice === undefined ? "-" : `${c.direction === "up" ? "≥" : "≤"}${formatBaseAmount(c.liquidationPrice, baseUnit)}`}`).join(", "),
+      a.collateral
+        .map(
+          (c) =>
+            `${c.symbol} ${c.liquidationPrice === undefined ? "-" : `${c.direction === "up" ? "≥" : "≤"}${formatBaseAmount(c.liquidationPrice, baseUnit)}`}`,
+        )
+        .join(", "),
       a.debt.map((d) => d.symbol).join(", "),
     ]),
   );

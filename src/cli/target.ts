@@ -88,11 +88,14 @@ export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_
     // Every sandbox run is a new chain at the same addresses: keep its state apart.
     stateDir: join(config.stateDir, "sandbox"),
     source: "sandbox",
-    ...(file.uniswap?.factory && file.uniswap.swapRouter && file.uniswap.quoterV2 && {
-      uniswap: { factory: file.uniswap.factory, router: file.uniswap.swapRouter, quoter: file.uniswap.quoterV2 },
-    }),
+    ...(file.uniswap?.factory &&
+      file.uniswap.swapRouter &&
+      file.uniswap.quoterV2 && {
+        uniswap: { factory: file.uniswap.factory, router: file.uniswap.swapRouter, quoter: file.uniswap.quoterV2 },
+      }),
     routingHubs: HUB_SYMBOLS.flatMap((symbol) => file.assets?.find((a) => a.symbol === symbol)?.address ?? []),
-    ...(file.liquidator?.address && file.liquidator.owner && { liquidator: { address: file.liquidator.address, owner: file.liquidator.owner } }),
+    ...(file.liquidator?.address &&
+      file.liquidator.owner && { liquidator: { address: file.liquidator.address, owner: file.liquidator.owner } }),
   };
 }
 
@@ -138,9 +141,15 @@ async function probeSandbox(path: string, rpcUrl: string, expectedChainId: numbe
   try {
     chainId = Number(await rpc<Hex>(rpcUrl, "eth_chainId", [], { timeoutMs: SANDBOX_PROBE_MS }));
   } catch {
-    throw new ConfigError("RPC_URL", `not set, and the sandbox in ${path} (${rpcUrl}) does not answer: a stale file? Start \`keeper sandbox\`, or set RPC_URL`);
+    throw new ConfigError(
+      "RPC_URL",
+      `not set, and the sandbox in ${path} (${rpcUrl}) does not answer: a stale file? Start \`keeper sandbox\`, or set RPC_URL`,
+    );
   }
   if (expectedChainId !== undefined && chainId !== expectedChainId) {
-    throw new ConfigError("RPC_URL", `not set, and ${rpcUrl} (from ${path}) is on chain ${chainId}, not the sandbox's ${expectedChainId}: a stale file?`);
+    throw new ConfigError(
+      "RPC_URL",
+      `not set, and ${rpcUrl} (from ${path}) is on chain ${chainId}, not the sandbox's ${expectedChainId}: a stale file?`,
+    );
   }
 }

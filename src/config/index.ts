@@ -191,11 +191,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const factory = optional("UNISWAP_V3_FACTORY", parseAddress);
   const router = optional("UNISWAP_V3_ROUTER", parseAddress);
   const quoter = optional("UNISWAP_V3_QUOTER", parseAddress);
-  const swapSlippageBps = withDefault("SWAP_SLIPPAGE_BPS", (n, raw) => {
-    const bps = parseInteger(n, raw, "non-negative");
-    if (bps >= 10_000) throw new ConfigError(n, `${show(raw)} is not below 10000 (basis points: 50 = 0.5%)`);
-    return bps;
-  }, 50);
+  const swapSlippageBps = withDefault(
+    "SWAP_SLIPPAGE_BPS",
+    (n, raw) => {
+      const bps = parseInteger(n, raw, "non-negative");
+      if (bps >= 10_000) throw new ConfigError(n, `${show(raw)} is not below 10000 (basis points: 50 = 0.5%)`);
+      return bps;
+    },
+    50,
+  );
 
   return {
     ...(rpcUrl !== undefined && { rpcUrl }),

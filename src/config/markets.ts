@@ -43,7 +43,10 @@ export function marketNameOf(bookName: string): string {
 
 /** What names are compared by: "AaveV3-Ethereum_Lido", "ethereum-lido" and "EthereumLido" are one name. */
 function nameKey(name: string): string {
-  return name.toLowerCase().replace(/[-_\s]/g, "").replace(/^aavev3/, "");
+  return name
+    .toLowerCase()
+    .replace(/[-_\s]/g, "")
+    .replace(/^aavev3/, "");
 }
 
 export const KNOWN_MARKETS: readonly KnownMarket[] = Object.freeze(

@@ -129,23 +129,14 @@ const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0
 export function parsePrivateKey(name: string, raw: string): `0x${string}` {
   const digits = raw.startsWith("0x") || raw.startsWith("0X") ? raw.slice(2) : raw;
   if (!/^[0-9a-fA-F]*$/.test(digits)) {
-    throw new ConfigError(
-      name,
-      "contains a non-hex character (expected 64 hex digits, with or without 0x; value not shown)",
-    );
+    throw new ConfigError(name, "contains a non-hex character (expected 64 hex digits, with or without 0x; value not shown)");
   }
   if (digits.length !== 64) {
-    throw new ConfigError(
-      name,
-      `has ${digits.length} hex digits, expected 64 (a 32-byte key, with or without 0x; value not shown)`,
-    );
+    throw new ConfigError(name, `has ${digits.length} hex digits, expected 64 (a 32-byte key, with or without 0x; value not shown)`);
   }
   const key = BigInt(`0x${digits}`);
   if (key === 0n || key >= SECP256K1_N) {
-    throw new ConfigError(
-      name,
-      "is not a valid secp256k1 private key (zero or not below the curve order; value not shown)",
-    );
+    throw new ConfigError(name, "is not a valid secp256k1 private key (zero or not below the curve order; value not shown)");
   }
   return `0x${digits.toLowerCase()}`;
 }

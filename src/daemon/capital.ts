@@ -105,11 +105,13 @@ export class FlashCapital {
         else if (quote === undefined) {
           const [from, to] = [c.free.collateralSymbol ?? c.free.collateralAsset, c.free.debtSymbol ?? c.free.debtAsset];
           flashSkip = `no Uniswap route sells ${from} for ${to}`;
-        }
-        else {
+        } else {
           const gas = { ...block.gas, gasUnits: flashLiquidationGas(block.gas.gasUnits, quote) };
           const r = planFlashLoan(c.free, quote, block.snapshot, {
-            liquidator: this.liquidator, gas, slippageBps: this.options.slippageBps, minProfitBase: block.minProfitBase,
+            liquidator: this.liquidator,
+            gas,
+            slippageBps: this.options.slippageBps,
+            minProfitBase: block.minProfitBase,
           });
           if ("plan" in r) flash = r.plan;
           else flashSkip = r.skip;
@@ -155,8 +157,10 @@ export class FlashCapital {
       for (; k < quotes.length; k++) {
         const plan = run.followers[k]!;
         const r = planFlashLoan(plan, quotes[k]!, block.snapshot, {
-          liquidator: this.liquidator, gas: { ...block.gas, gasUnits: plan.flashLoan!.gasUnits },
-          slippageBps: this.options.slippageBps, minProfitBase: block.minProfitBase,
+          liquidator: this.liquidator,
+          gas: { ...block.gas, gasUnits: plan.flashLoan!.gasUnits },
+          slippageBps: this.options.slippageBps,
+          minProfitBase: block.minProfitBase,
         });
         if ("skip" in r) break;
         out.push(r.plan);

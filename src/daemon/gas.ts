@@ -14,7 +14,12 @@ export function nativeReserveId(market: MarketState, wrappedNative: Address | un
 
 /** What a liquidation sent now would pay per gas at most, and what a unit of gas token is worth. */
 export function gasModel(
-  market: MarketState, nativeId: number | undefined, baseFeePerGas: bigint, priority: bigint, cap: bigint, gasUnits: bigint,
+  market: MarketState,
+  nativeId: number | undefined,
+  baseFeePerGas: bigint,
+  priority: bigint,
+  cap: bigint,
+  gasUnits: bigint,
 ): GasModel {
   const fees = initialFees(baseFeePerGas, priority, cap);
   const native = nativeId === undefined ? undefined : market.reserves[nativeId];

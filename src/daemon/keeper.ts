@@ -112,15 +112,26 @@ export class Keeper {
   constructor(private readonly options: KeeperOptions) {
     this.log = options.logger.child({ module: "keeper" });
     const f = options.flash;
-    this.flash = f && new FlashCapital({
-      client: options.client, liquidator: f.liquidator, factory: f.factory, quoter: f.quoter, routingHubs: f.routingHubs,
-      slippageBps: f.slippageBps, logger: options.logger,
-    });
+    this.flash =
+      f &&
+      new FlashCapital({
+        client: options.client,
+        liquidator: f.liquidator,
+        factory: f.factory,
+        quoter: f.quoter,
+        routingHubs: f.routingHubs,
+        slippageBps: f.slippageBps,
+        logger: options.logger,
+      });
     this.gasPerLiquidation = options.plannedGasUnits ?? DEFAULT_GAS_UNITS;
     this.liquidationCallGas = this.gasPerLiquidation;
     this.watcher = new Watcher({
-      client: options.client, addressesProvider: options.addressesProvider, startBlock: options.startBlock,
-      stateDir: options.stateDir, logChunkBlocks: options.logChunkBlocks, logger: options.logger,
+      client: options.client,
+      addressesProvider: options.addressesProvider,
+      startBlock: options.startBlock,
+      stateDir: options.stateDir,
+      logChunkBlocks: options.logChunkBlocks,
+      logger: options.logger,
       onDiscovered: (info, head) => {
         this.preparing = this.prepare(info, head.number);
         this.preparing.catch(() => undefined); // awaited by start(), unless the sync fails first
@@ -172,17 +183,33 @@ export class Keeper {
   private prepare(info: MarketInfo, head: bigint): Promise<void> {
     const options = this.options;
     this.executor = new Executor({
-      publicClient: options.client, rpcUrl: options.rpcUrl, privateTxUrl: options.privateTxUrl, privateKey: options.privateKey,
-      chainId: options.chainId, pool: info.addresses.pool, maxFeeGwei: options.maxFeeGwei,
-      priorityFeeGwei: options.priorityFeeGwei, txTimeoutBlocks: options.txTimeoutBlocks, dryRun: options.dryRun, logger: options.logger,
+      publicClient: options.client,
+      rpcUrl: options.rpcUrl,
+      privateTxUrl: options.privateTxUrl,
+      privateKey: options.privateKey,
+      chainId: options.chainId,
+      pool: info.addresses.pool,
+      maxFeeGwei: options.maxFeeGwei,
+      priorityFeeGwei: options.priorityFeeGwei,
+      txTimeoutBlocks: options.txTimeoutBlocks,
+      dryRun: options.dryRun,
+      logger: options.logger,
     });
     // Reserve ids are positions in the pool's list (a dropped reserve leaves address(0)).
     const assets = info.reservesList.flatMap((asset, id) => (asset === zeroAddress ? [] : [{ id, asset }]));
     return Promise.all([
       this.executor.start(),
-      options.client.getBlock({ blockNumber: head }).then((block) => { this.blockGasLimit = block.gasLimit; }),
-      readSymbols(options.client, assets.map((a) => a.asset))
-        .then((symbols) => assets.forEach((a, i) => this.symbols.set(a.id, symbols[i]!))),
+      options.client.getBlock({ blockNumber: head }).then((block) => {
+        this.blockGasLimit = block.gasLimit;
+      }),
+      readSymbols(
+        options.client,
+        assets.map((a) => a.asset),
+      ).then((symbols) => {
+        assets.forEach((a, i) => {
+          this.symbols.set(a.id, symbols[i]!);
+        });
+      }),
       // The head's nonce: the first block's settle is then no request.
       this.executor.settle(head),
       ...(options.dryRun ? [] : [this.refreshWallet(assets), this.executor.checkApprovals(assets.map((a) => a.asset))]),
@@ -211,7 +238,14 @@ export class Keeper {
     }
     this.lastTimestamp = head.timestamp;
     this.log.debug(
-      { block: update.toBlock, logs: update.logs, dirty: update.dirtyUsers, recomputed: update.recomputed, liquidatable: update.liquidatable.length, ms: update.ms },
+      {
+        block: update.toBlock,
+        logs: update.logs,
+        dirty: update.dirtyUsers,
+        recomputed: update.recomputed,
+        liquidatable: update.liquidatable.length,
+        ms: update.ms,
+      },
       "block processed",
     );
     // Liquidations first: they race other keepers for this block. Receipts, replacements and the
@@ -232,17 +266,22 @@ export class Keeper {
       if (value && outcome.kind === "mined") {
         this.log.info(
           {
-            user: outcome.tx.plan.user, hash: outcome.hash, block: outcome.blockNumber, capital: value.capital,
+            user: outcome.tx.plan.user,
+            hash: outcome.hash,
+            block: outcome.blockNumber,
+            capital: value.capital,
             debtRepaidUsd: formatBase(value.debtBase, unit),
             // Realized at the mined block's prices and gas; predicted as planned (gas at the fee cap).
             realizedProfitUsd: formatBase(value.profitBase, unit),
             predictedProfitUsd: formatBase(this.predictedAtSend.get(outcome.tx.plan) ?? value.predictedProfitBase, unit),
             plannedProfitUsd: formatBase(value.predictedProfitBase, unit),
-            gasUsd: formatBase(value.gasBase, unit), predictedGasUsd: formatBase(outcome.tx.plan.gasCostBase, unit),
+            gasUsd: formatBase(value.gasBase, unit),
+            predictedGasUsd: formatBase(outcome.tx.plan.gasCostBase, unit),
             gasUsed: outcome.gasUsed.toString(),
             ...(outcome.tx.plan.gasUnits !== undefined && { plannedGas: outcome.tx.plan.gasUnits.toString() }),
             ...(value.ownerProfit !== undefined && {
-              ownerProfit: value.ownerProfit.toString(), expectedOwnerProfit: value.expectedOwnerProfit?.toString(),
+              ownerProfit: value.ownerProfit.toString(),
+              expectedOwnerProfit: value.expectedOwnerProfit?.toString(),
             }),
           },
           "liquidated",
@@ -353,7 +392,10 @@ export class Keeper {
 
   /** Hands plans to the executor in the order given; wallet reservations are given back unless sent. */
   private async submit(
-    plans: LiquidationPlan[], choices: ReadonlyMap<string, CapitalChoice>, gas: GasModel, sentBefore: readonly LiquidationPlan[] = [],
+    plans: LiquidationPlan[],
+    choices: ReadonlyMap<string, CapitalChoice>,
+    gas: GasModel,
+    sentBefore: readonly LiquidationPlan[] = [],
   ): Promise<LiquidationPlan[]> {
     if (plans.length === 0) return [];
     for (const p of plans) if (p.capital === "flashLoan" && p.gasUnits !== undefined) this.flashGasAdded.set(p, p.gasUnits - gas.gasUnits);
@@ -372,7 +414,9 @@ export class Keeper {
       for (const plan of plans) this.wallet.giveBack(plan);
       throw err;
     }
-    results.forEach((result, i) => this.afterSubmit(plans[i]!, result, choices.get(plans[i]!.user.toLowerCase()), gas));
+    results.forEach((result, i) => {
+      this.afterSubmit(plans[i]!, result, choices.get(plans[i]!.user.toLowerCase()), gas);
+    });
     return plans.filter((_, i) => results[i]!.kind === "sent");
   }
 
@@ -417,16 +461,24 @@ export class Keeper {
     if (result.kind === "dry-run") {
       this.loggedOpportunities.set(plan.user.toLowerCase(), opportunityKey(plan));
       const unit = this.watcher.market.baseCurrencyUnit;
-      this.log.info({
-        dryRun: true, user: plan.user, collateral: plan.collateralSymbol ?? plan.collateralAsset, debt: plan.debtSymbol ?? plan.debtAsset,
-        capital: plan.capital ?? "wallet",
-        debtToCover: plan.debtToCover.toString(), expectedDebtRepaid: plan.expectedDebtRepaid.toString(),
-        expectedCollateralSeized: plan.expectedCollateralSeized.toString(),
-        expectedProfitUsd: formatBase(plan.expectedProfitBase, unit), healthFactor: formatWad(plan.healthFactor),
-        ...(plan.flashLoan && { flashLoan: this.describeFlash(plan) }),
-        ...(this.flash && plan.capital !== "flashLoan" && { flashAlternative: this.describeAlternative(choice) }),
-        simulation: describeSimulation(result.simulation),
-      }, "opportunity");
+      this.log.info(
+        {
+          dryRun: true,
+          user: plan.user,
+          collateral: plan.collateralSymbol ?? plan.collateralAsset,
+          debt: plan.debtSymbol ?? plan.debtAsset,
+          capital: plan.capital ?? "wallet",
+          debtToCover: plan.debtToCover.toString(),
+          expectedDebtRepaid: plan.expectedDebtRepaid.toString(),
+          expectedCollateralSeized: plan.expectedCollateralSeized.toString(),
+          expectedProfitUsd: formatBase(plan.expectedProfitBase, unit),
+          healthFactor: formatWad(plan.healthFactor),
+          ...(plan.flashLoan && { flashLoan: this.describeFlash(plan) }),
+          ...(this.flash && plan.capital !== "flashLoan" && { flashAlternative: this.describeAlternative(choice) }),
+          simulation: describeSimulation(result.simulation),
+        },
+        "opportunity",
+      );
       return;
     }
     this.log.info({ user: plan.user, capital: plan.capital ?? "wallet", reason: result.reason }, "liquidation skipped");
@@ -437,14 +489,21 @@ export class Keeper {
     const f = plan.flashLoan!;
     const unit = this.watcher.market.baseCurrencyUnit;
     const { tokens, fees } = decodeSwapPath(f.swapPath);
-    const symbolOf = (token: string) =>
-      this.watcher.market.reserves.find((r) => r?.asset.toLowerCase() === token.toLowerCase())?.id;
+    const symbolOf = (token: string) => this.watcher.market.reserves.find((r) => r?.asset.toLowerCase() === token.toLowerCase())?.id;
     const route = tokens.map((t) => this.symbols.get(symbolOf(t) ?? -1) ?? t);
     return {
-      liquidator: f.liquidator, route: route.length > 0 ? route : ["no swap"], fees,
-      amountIn: f.quotedAmountIn.toString(), amountOut: f.quotedAmountOut.toString(), minAmountOut: f.minAmountOut.toString(),
-      loan: f.loanAmount.toString(), premium: f.premium.toString(), expectedProfit: f.expectedProfit.toString(),
-      minProfit: f.minProfit.toString(), expectedProfitUsd: formatBase(plan.expectedProfitBase, unit), gasUnits: f.gasUnits.toString(),
+      liquidator: f.liquidator,
+      route: route.length > 0 ? route : ["no swap"],
+      fees,
+      amountIn: f.quotedAmountIn.toString(),
+      amountOut: f.quotedAmountOut.toString(),
+      minAmountOut: f.minAmountOut.toString(),
+      loan: f.loanAmount.toString(),
+      premium: f.premium.toString(),
+      expectedProfit: f.expectedProfit.toString(),
+      minProfit: f.minProfit.toString(),
+      expectedProfitUsd: formatBase(plan.expectedProfitBase, unit),
+      gasUnits: f.gasUnits.toString(),
     };
   }
 
@@ -467,7 +526,9 @@ export class Keeper {
    * by default from the wallet (its balances, the wallet as liquidator).
    */
   private plan(
-    user: Address, snapshot: MarketSnapshot, gas: GasModel,
+    user: Address,
+    snapshot: MarketSnapshot,
+    gas: GasModel,
     from: { walletBalances: ReadonlyMap<number, bigint> | undefined; liquidator: Address | undefined } = {
       walletBalances: this.options.dryRun && !this.flash ? undefined : this.wallet.view,
       // The wallet calls the pool: 3.4+ refuses self-liquidation.
@@ -529,7 +590,10 @@ export class Keeper {
 
   private async refreshWallet(assets = this.reserveAssets()): Promise<void> {
     const balances = await this.executor.walletBalances(assets.map((a) => a.asset));
-    this.wallet.refresh(new Map(assets.map((a) => [a.id, balances.get(a.asset) ?? 0n])), this.executor.inFlight().map((t) => t.plan));
+    this.wallet.refresh(
+      new Map(assets.map((a) => [a.id, balances.get(a.asset) ?? 0n])),
+      this.executor.inFlight().map((t) => t.plan),
+    );
   }
 
   private async loop(signal: AbortSignal): Promise<void> {
@@ -590,7 +654,10 @@ export class Keeper {
     this.log.info({ ws: redactUrl(wsUrl) }, "following new heads over WS_URL");
     return () => {
       unwatch();
-      void (ws.transport as { getRpcClient?: () => Promise<{ close: () => void }> }).getRpcClient?.().then((c) => c.close()).catch(() => undefined);
+      void (ws.transport as { getRpcClient?: () => Promise<{ close: () => void }> })
+        .getRpcClient?.()
+        .then((c) => c.close())
+        .catch(() => undefined);
     };
   }
 }

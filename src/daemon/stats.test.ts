@@ -12,49 +12,109 @@ import { gasModel, weiToBase } from "./gas.js";
 import { deviationBps, emptyStats, recordOutcome, summarize } from "./stats.js";
 
 const E8 = 10n ** 8n;
-const WETH = 0, USDC = 1;
+const WETH = 0,
+  USDC = 1;
 const addr = (i: number) => `0x${i.toString(16).padStart(40, "0")}` as const;
 
 function reserve(id: number, decimals: number, price: bigint): ReserveState {
   return {
-    asset: addr(0xa0 + id), id, decimals, unit: 10n ** BigInt(decimals), ltv: 8000, liquidationThreshold: 8250, liquidationBonus: 10500,
-    liquidationProtocolFee: 1000, eModeCategory: 0, active: true, frozen: false, paused: false, borrowingEnabled: true,
-    liquidityIndex: 10n ** 27n, variableBorrowIndex: 10n ** 27n, currentLiquidityRate: 0n, currentVariableBorrowRate: 0n,
-    lastUpdateTimestamp: 0n, aToken: addr(0xb0 + id), variableDebtToken: addr(0xc0 + id), stableDebtToken: addr(0xd0 + id),
-    price, liquidationGracePeriodUntil: 0n,
+    asset: addr(0xa0 + id),
+    id,
+    decimals,
+    unit: 10n ** BigInt(decimals),
+    ltv: 8000,
+    liquidationThreshold: 8250,
+    liquidationBonus: 10500,
+    liquidationProtocolFee: 1000,
+    eModeCategory: 0,
+    active: true,
+    frozen: false,
+    paused: false,
+    borrowingEnabled: true,
+    liquidityIndex: 10n ** 27n,
+    variableBorrowIndex: 10n ** 27n,
+    currentLiquidityRate: 0n,
+    currentVariableBorrowRate: 0n,
+    lastUpdateTimestamp: 0n,
+    aToken: addr(0xb0 + id),
+    variableDebtToken: addr(0xc0 + id),
+    stableDebtToken: addr(0xd0 + id),
+    price,
+    liquidationGracePeriodUntil: 0n,
   };
 }
 
 const MARKET: MarketState = {
-  reserves: [reserve(WETH, 18, 2000n * E8), reserve(USDC, 6, E8)], eModes: new Map(), baseCurrencyUnit: E8, flashLoanPremiumTotal: 5n,
+  reserves: [reserve(WETH, 18, 2000n * E8), reserve(USDC, 6, E8)],
+  eModes: new Map(),
+  baseCurrencyUnit: E8,
+  flashLoanPremiumTotal: 5n,
 };
 const toBase = (wei: bigint) => weiToBase(wei, MARKET, WETH);
 
 const plan = (user: number, over: Partial<LiquidationPlan> = {}): LiquidationPlan => ({
-  user: addr(user), collateralAsset: MARKET.reserves[WETH]!.asset, collateralReserveId: WETH, debtAsset: MARKET.reserves[USDC]!.asset,
-  debtReserveId: USDC, debtToCover: 859_375_000n, expectedDebtRepaid: 859_375_000n, expectedCollateralSeized: 449_023_437_500_000_000n,
-  expectedProtocolFee: 0n, receiveAToken: false, debtValueBase: 85_937_500_000n, collateralValueBase: 89_804_687_500n,
-  gasCostBase: 1_200_000_000n, swapCostBase: 0n, expectedProfitBase: 2_667_187_500n, healthFactor: 0n, timestamp: 0n, blockNumber: 1n,
+  user: addr(user),
+  collateralAsset: MARKET.reserves[WETH]!.asset,
+  collateralReserveId: WETH,
+  debtAsset: MARKET.reserves[USDC]!.asset,
+  debtReserveId: USDC,
+  debtToCover: 859_375_000n,
+  expectedDebtRepaid: 859_375_000n,
+  expectedCollateralSeized: 449_023_437_500_000_000n,
+  expectedProtocolFee: 0n,
+  receiveAToken: false,
+  debtValueBase: 85_937_500_000n,
+  collateralValueBase: 89_804_687_500n,
+  gasCostBase: 1_200_000_000n,
+  swapCostBase: 0n,
+  expectedProfitBase: 2_667_187_500n,
+  healthFactor: 0n,
+  timestamp: 0n,
+  blockNumber: 1n,
   ...over,
 });
 
 const flashPlan = plan(2, {
   capital: "flashLoan",
   // The model's view: swap output 897 USDC, premium 0.429688: 37.195312 USDC to the owner; $13.195312 at its $24 of gas.
-  gasCostBase: 2_400_000_000n, swapCostBase: 104_687_500n, expectedProfitBase: 1_319_531_200n,
+  gasCostBase: 2_400_000_000n,
+  swapCostBase: 104_687_500n,
+  expectedProfitBase: 1_319_531_200n,
   flashLoan: {
-    liquidator: addr(0xee), loanAmount: 859_375_000n, premium: 429_688n, premiumTotalBps: 5n, swapPath: "0x", quotedAmountIn: 0n,
-    quotedAmountOut: 897_000_000n, minAmountOut: 0n, expectedProfit: 37_195_312n, minProfit: 0n, premiumBase: 42_968_800n,
+    liquidator: addr(0xee),
+    loanAmount: 859_375_000n,
+    premium: 429_688n,
+    premiumTotalBps: 5n,
+    swapPath: "0x",
+    quotedAmountIn: 0n,
+    quotedAmountOut: 897_000_000n,
+    minAmountOut: 0n,
+    expectedProfit: 37_195_312n,
+    minProfit: 0n,
+    premiumBase: 42_968_800n,
     gasUnits: 600_000n,
   },
 });
 
 function mined(p: LiquidationPlan, ownerProfit?: bigint): TxOutcome {
   return {
-    kind: "mined", hash: "0x01", blockNumber: 5n, gasUsed: 600_000n, effectiveGasPrice: 10_000_000_000n,
-    debtRepaid: 859_375_000n, collateralReceived: 449_023_437_500_000_000n, ...(ownerProfit === undefined ? {} : { ownerProfit }),
+    kind: "mined",
+    hash: "0x01",
+    blockNumber: 5n,
+    gasUsed: 600_000n,
+    effectiveGasPrice: 10_000_000_000n,
+    debtRepaid: 859_375_000n,
+    collateralReceived: 449_023_437_500_000_000n,
+    ...(ownerProfit === undefined ? {} : { ownerProfit }),
     tx: {
-      hash: "0x01", nonce: 0, plan: p, sentAtBlock: 4n, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n, replacements: 0, hashes: ["0x01"],
+      hash: "0x01",
+      nonce: 0,
+      plan: p,
+      sentAtBlock: 4n,
+      maxFeePerGas: 0n,
+      maxPriorityFeePerGas: 0n,
+      replacements: 0,
+      hashes: ["0x01"],
       simulatedGas: 600_000n,
     },
   };
@@ -65,9 +125,13 @@ describe("recordOutcome", () => {
     const stats = emptyStats();
     const value = recordOutcome(stats, mined(plan(1)), MARKET, toBase)!;
     expect(value).toEqual({
-      capital: "wallet", debtBase: 85_937_500_000n, gasBase: 1_200_000_000n,
-      grossProfitBase: 3_867_187_500n, profitBase: 2_667_187_500n,
-      predictedProfitBase: 2_667_187_500n, predictedGrossProfitBase: 3_867_187_500n,
+      capital: "wallet",
+      debtBase: 85_937_500_000n,
+      gasBase: 1_200_000_000n,
+      grossProfitBase: 3_867_187_500n,
+      profitBase: 2_667_187_500n,
+      predictedProfitBase: 2_667_187_500n,
+      predictedGrossProfitBase: 3_867_187_500n,
     });
     expect(stats.realizedProfitBase).toBe(2_667_187_500n);
     expect(stats.flashLiquidations).toBe(0);
@@ -77,14 +141,23 @@ describe("recordOutcome", () => {
     const stats = emptyStats();
     const value = recordOutcome(stats, mined(flashPlan, 37_195_312n), MARKET, toBase)!;
     expect(value).toEqual({
-      capital: "flashLoan", debtBase: 85_937_500_000n, gasBase: 1_200_000_000n,
-      grossProfitBase: 3_719_531_200n, profitBase: 2_519_531_200n,
-      predictedProfitBase: 1_319_531_200n, predictedGrossProfitBase: 3_719_531_200n,
-      ownerProfit: 37_195_312n, expectedOwnerProfit: 37_195_312n,
+      capital: "flashLoan",
+      debtBase: 85_937_500_000n,
+      gasBase: 1_200_000_000n,
+      grossProfitBase: 3_719_531_200n,
+      profitBase: 2_519_531_200n,
+      predictedProfitBase: 1_319_531_200n,
+      predictedGrossProfitBase: 3_719_531_200n,
+      ownerProfit: 37_195_312n,
+      expectedOwnerProfit: 37_195_312n,
     });
     expect(stats).toMatchObject({
-      liquidations: 1, flashLiquidations: 1, debtRepaidBase: 85_937_500_000n, collateralReceivedBase: 89_804_687_500n,
-      gasCostBase: 1_200_000_000n, realizedProfitBase: 2_519_531_200n,
+      liquidations: 1,
+      flashLiquidations: 1,
+      debtRepaidBase: 85_937_500_000n,
+      collateralReceivedBase: 89_804_687_500n,
+      gasCostBase: 1_200_000_000n,
+      realizedProfitBase: 2_519_531_200n,
     });
     expect(deviationBps(value.ownerProfit!, value.expectedOwnerProfit!)).toBe(0n);
   });
@@ -98,7 +171,12 @@ describe("recordOutcome", () => {
     expect(recordOutcome(stats, reverted, MARKET, toBase)).toBeUndefined();
     expect(stats.realizedProfitBase).toBe(2_667_187_500n + 2_519_531_200n);
     expect(summarize(stats, E8)).toMatchObject({
-      liquidations: 2, flashLiquidations: 1, reverted: 1, accountsLiquidated: 2, realizedProfitUsd: "51.86", gasCostUsd: "24.00",
+      liquidations: 2,
+      flashLiquidations: 1,
+      reverted: 1,
+      accountsLiquidated: 2,
+      realizedProfitUsd: "51.86",
+      gasCostUsd: "24.00",
     });
   });
 

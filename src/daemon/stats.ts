@@ -25,8 +25,16 @@ export interface KeeperStats {
 
 export function emptyStats(): KeeperStats {
   return {
-    opportunities: 0, sent: 0, liquidations: 0, flashLiquidations: 0, reverted: 0, accountsLiquidated: new Set(),
-    debtRepaidBase: 0n, collateralReceivedBase: 0n, gasCostBase: 0n, realizedProfitBase: 0n,
+    opportunities: 0,
+    sent: 0,
+    liquidations: 0,
+    flashLiquidations: 0,
+    reverted: 0,
+    accountsLiquidated: new Set(),
+    debtRepaidBase: 0n,
+    collateralReceivedBase: 0n,
+    gasCostBase: 0n,
+    realizedProfitBase: 0n,
   };
 }
 
@@ -55,7 +63,10 @@ export interface OutcomeValue {
 
 /** Adds a settled transaction; for a mined liquidation, its value in base currency (for the log line). */
 export function recordOutcome(
-  stats: KeeperStats, outcome: TxOutcome, market: MarketState, weiToBase: (wei: bigint) => bigint,
+  stats: KeeperStats,
+  outcome: TxOutcome,
+  market: MarketState,
+  weiToBase: (wei: bigint) => bigint,
 ): OutcomeValue | undefined {
   if (outcome.kind === "reverted") stats.reverted++;
   if (outcome.kind !== "mined") return undefined;
@@ -78,8 +89,13 @@ export function recordOutcome(
   stats.gasCostBase += gasBase;
   stats.realizedProfitBase += profitBase;
   return {
-    capital: flash ? "flashLoan" : "wallet", debtBase, gasBase, profitBase, grossProfitBase,
-    predictedProfitBase: plan.expectedProfitBase, predictedGrossProfitBase: plan.expectedProfitBase + plan.gasCostBase,
+    capital: flash ? "flashLoan" : "wallet",
+    debtBase,
+    gasBase,
+    profitBase,
+    grossProfitBase,
+    predictedProfitBase: plan.expectedProfitBase,
+    predictedGrossProfitBase: plan.expectedProfitBase + plan.gasCostBase,
     ...(flash ? { ownerProfit: outcome.ownerProfit ?? 0n, expectedOwnerProfit: plan.flashLoan?.expectedProfit } : {}),
   };
 }
@@ -97,10 +113,15 @@ export function deviationBps(realized: bigint, predicted: bigint): bigint | unde
 export function summarize(stats: KeeperStats, baseUnit: bigint) {
   const money = (base: bigint) => formatBase(base, baseUnit);
   return {
-    opportunities: stats.opportunities, sent: stats.sent, liquidations: stats.liquidations, flashLiquidations: stats.flashLiquidations,
+    opportunities: stats.opportunities,
+    sent: stats.sent,
+    liquidations: stats.liquidations,
+    flashLiquidations: stats.flashLiquidations,
     reverted: stats.reverted,
-    accountsLiquidated: stats.accountsLiquidated.size, debtRepaidUsd: money(stats.debtRepaidBase),
-    collateralReceivedUsd: money(stats.collateralReceivedBase), gasCostUsd: money(stats.gasCostBase),
+    accountsLiquidated: stats.accountsLiquidated.size,
+    debtRepaidUsd: money(stats.debtRepaidBase),
+    collateralReceivedUsd: money(stats.collateralReceivedBase),
+    gasCostUsd: money(stats.gasCostBase),
     realizedProfitUsd: money(stats.realizedProfitBase),
   };
 }

@@ -16,7 +16,11 @@ const APPROVAL_TIMEOUT_MS = 120_000;
 const lower = (a: string) => a.toLowerCase();
 
 /** The wallet's balance of each asset, in one multicall (zero for every asset without a wallet). */
-export async function readBalances(client: PublicClient, owner: Address | undefined, assets: readonly Address[]): Promise<Map<Address, bigint>> {
+export async function readBalances(
+  client: PublicClient,
+  owner: Address | undefined,
+  assets: readonly Address[],
+): Promise<Map<Address, bigint>> {
   const out = new Map<Address, bigint>();
   if (!owner) {
     for (const a of assets) out.set(a, 0n);
@@ -27,7 +31,9 @@ export async function readBalances(client: PublicClient, owner: Address | undefi
     allowFailure: false,
     contracts: assets.map((a) => ({ address: a, abi: mintableErc20Abi, functionName: "balanceOf", args: [owner] }) as const),
   });
-  assets.forEach((a, i) => out.set(a, balances[i] ?? 0n));
+  assets.forEach((a, i) => {
+    out.set(a, balances[i] ?? 0n);
+  });
   return out;
 }
 

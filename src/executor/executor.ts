@@ -57,7 +57,10 @@ export interface ExecutorOptions {
   gasLimitMultiplier?: number;
 }
 
-export type SubmitResult = { kind: "sent"; tx: SentTx } | { kind: "dry-run"; simulation: SimulationResult } | { kind: "skipped"; reason: string };
+export type SubmitResult =
+  | { kind: "sent"; tx: SentTx }
+  | { kind: "dry-run"; simulation: SimulationResult }
+  | { kind: "skipped"; reason: string };
 
 const DEFAULT_GAS_LIMIT_MULTIPLIER = 1.25;
 /**
@@ -136,9 +139,17 @@ export class Executor {
       this.nonces = new NonceSequence(this.client, this.address);
       this.approvals = new Approvals(this.client, this.address, options.pool, this.log);
       this.tracker = new Tracker({
-        client: this.client, pool: options.pool, url: options.rpcUrl, wallet: this.address, timeoutBlocks: options.txTimeoutBlocks,
-        priority: this.priority, cap: this.cap,
-        withMargin: (gas) => this.withMargin(gas), simulator: this.simulator, sendAt: (txs) => this.sendAt(txs), log: this.log,
+        client: this.client,
+        pool: options.pool,
+        url: options.rpcUrl,
+        wallet: this.address,
+        timeoutBlocks: options.txTimeoutBlocks,
+        priority: this.priority,
+        cap: this.cap,
+        withMargin: (gas) => this.withMargin(gas),
+        simulator: this.simulator,
+        sendAt: (txs) => this.sendAt(txs),
+        log: this.log,
       });
     }
   }
@@ -157,9 +168,10 @@ export class Executor {
 
   private async startOnce(): Promise<void> {
     const checkSendUrl = !this.options.dryRun && !this.options.privateTxUrl && this.options.rpcUrl;
-    const wallet = this.address && this.nonces
-      ? Promise.all([this.nonces.init(), this.client.getBalance({ address: this.address })]).then(([, balance]) => balance)
-      : undefined;
+    const wallet =
+      this.address && this.nonces
+        ? Promise.all([this.nonces.init(), this.client.getBalance({ address: this.address })]).then(([, balance]) => balance)
+        : undefined;
     const [chainId, sendChain, balance] = await Promise.all([
       this.client.getChainId(),
       checkSendUrl ? rpc<Hex>(this.options.rpcUrl, "eth_chainId").then(Number) : undefined,
@@ -168,13 +180,19 @@ export class Executor {
     // A node on another chain is a setting to fix, not an outage to wait out (exit 2, not retried).
     if (chainId !== this.options.chainId) throw new ConfigError("RPC_URL", `is on chain ${chainId}, expected ${this.options.chainId}`);
     if (sendChain !== undefined && sendChain !== chainId) {
-      throw new ConfigError("RPC_URL", `${redactUrl(this.options.rpcUrl)} (where transactions are sent) is on chain ${sendChain}, expected ${chainId}`);
+      throw new ConfigError(
+        "RPC_URL",
+        `${redactUrl(this.options.rpcUrl)} (where transactions are sent) is on chain ${sendChain}, expected ${chainId}`,
+      );
     }
     if (balance === 0n && !this.options.dryRun) this.log.warn({ address: this.address }, "keeper wallet has no ETH for gas");
     this.started = true;
     this.log.info(
       {
-        address: this.address ?? null, nonce: this.nonces?.next ?? null, chainId, dryRun: this.options.dryRun,
+        address: this.address ?? null,
+        nonce: this.nonces?.next ?? null,
+        chainId,
+        dryRun: this.options.dryRun,
         relay: this.options.privateTxUrl ? redactUrl(this.options.privateTxUrl) : null,
       },
       "executor started",
@@ -204,11 +222,16 @@ export class Executor {
       if ("skip" in f) throw new Error(`executor: cannot send approvals: ${f.skip}`);
       return f;
     };
-    await this.approvals.ensure(assets, fees, (gas) => this.withMargin(gas), async (request) => {
-      const [r] = await this.sendNew([request]);
-      if (!r || "error" in r) throw new Error(`executor: approve of ${request.to} failed: ${r?.error.message ?? "not sent"}`);
-      return r;
-    });
+    await this.approvals.ensure(
+      assets,
+      fees,
+      (gas) => this.withMargin(gas),
+      async (request) => {
+        const [r] = await this.sendNew([request]);
+        if (!r || "error" in r) throw new Error(`executor: approve of ${request.to} failed: ${r?.error.message ?? "not sent"}`);
+        return r;
+      },
+    );
   }
 
   /** eth_createAccessList (else eth_call + eth_estimateGas) of the plan's call from the wallet at "latest". */
@@ -230,7 +253,10 @@ export class Executor {
    * `sentBefore`: plans of this block sent just before (by an earlier call), which will run first.
    */
   async liquidate(
-    plans: readonly LiquidationPlan[], blockNumber: bigint, baseFeePerGas: bigint, sentBefore: readonly LiquidationPlan[] = [],
+    plans: readonly LiquidationPlan[],
+    blockNumber: bigint,
+    baseFeePerGas: bigint,
+    sentBefore: readonly LiquidationPlan[] = [],
   ): Promise<SubmitResult[]> {
     const results: SubmitResult[] = new Array(plans.length);
     const todo: number[] = [];
@@ -263,7 +289,14 @@ export class Executor {
       }
       await this.ensureStarted();
       await this.learnOwners(todo.map((i) => plans[i]!));
-      await this.simulateAndSend(plans, todo, fees, blockNumber, results, sentBefore.map((p) => this.call(p)));
+      await this.simulateAndSend(
+        plans,
+        todo,
+        fees,
+        blockNumber,
+        results,
+        sentBefore.map((p) => this.call(p)),
+      );
       return results;
     } finally {
       for (const i of todo) this.reserved.delete(lower(plans[i]!.user));
@@ -355,15 +388,17 @@ export class Executor {
       const liquidator = p.capital === "flashLoan" ? p.flashLoan?.liquidator : undefined;
       if (liquidator && !this.liquidatorOwners.has(liquidator.toLowerCase())) unknown.add(liquidator);
     }
-    await Promise.all([...unknown].map(async (liquidator) => {
-      try {
-        const owner = await this.client.readContract({ address: liquidator, abi: liquidatorAbi, functionName: "owner" });
-        this.liquidatorOwners.set(liquidator.toLowerCase(), owner);
-      } catch (err) {
-        const error = (err as Error).message.split("\n", 1)[0];
-        this.log.warn({ liquidator, err: error }, "cannot read the Liquidator's owner: simulating from no wallet");
-      }
-    }));
+    await Promise.all(
+      [...unknown].map(async (liquidator) => {
+        try {
+          const owner = await this.client.readContract({ address: liquidator, abi: liquidatorAbi, functionName: "owner" });
+          this.liquidatorOwners.set(liquidator.toLowerCase(), owner);
+        } catch (err) {
+          const error = (err as Error).message.split("\n", 1)[0];
+          this.log.warn({ liquidator, err: error }, "cannot read the Liquidator's owner: simulating from no wallet");
+        }
+      }),
+    );
   }
 
   /**
@@ -374,7 +409,11 @@ export class Executor {
    * sender of this key) is resynced and those liquidations are signed again once.
    */
   private async simulateAndSend(
-    plans: readonly LiquidationPlan[], todo: number[], fees: Fees, blockNumber: bigint, results: SubmitResult[],
+    plans: readonly LiquidationPlan[],
+    todo: number[],
+    fees: Fees,
+    blockNumber: bigint,
+    results: SubmitResult[],
     before: readonly PoolCall[] = [],
   ) {
     const batches = batchesOf(todo);
@@ -385,9 +424,20 @@ export class Executor {
     // swaps use, and the first liquidation on a reserve in a block pays its index update): the gas the
     // keeper predicts the profit with is then the block's. Wallet-only blocks keep independent batches.
     const flash = [...calls.values(), ...before].some((c) => c.flash);
-    const simulateBatch = (b: number) => (simulations[b] ??= this.simulator.many(
-      batches[b]!.map((i) => calls.get(i)!), "latest", flash ? [...before, ...batches.slice(0, b).flat().map((i) => calls.get(i)!)] : [],
-    ));
+    const simulateBatch = (b: number) =>
+      (simulations[b] ??= this.simulator.many(
+        batches[b]!.map((i) => calls.get(i)!),
+        "latest",
+        flash
+          ? [
+              ...before,
+              ...batches
+                .slice(0, b)
+                .flat()
+                .map((i) => calls.get(i)!),
+            ]
+          : [],
+      ));
     const nonces = this.nonces;
     const sender = this.#sender;
     const send = async () => {
@@ -407,7 +457,11 @@ export class Executor {
         }
         nonces.advance(first, batch.length);
         items.push(...batch);
-        const answered = sender.sendAll(batch.map((o) => o.signed)).then((errors) => errors.forEach((e, j) => (batch[j]!.error = e)));
+        const answered = sender.sendAll(batch.map((o) => o.signed)).then((errors) => {
+          errors.forEach((e, j) => {
+            batch[j]!.error = e;
+          });
+        });
         if (this.options.privateTxUrl) await answered;
         else answers.push(answered);
       }
@@ -418,7 +472,10 @@ export class Executor {
       if (retry.length > 0) {
         const { before, after } = await nonces!.resync(this.tracker?.ownedNonces() ?? []);
         this.log.warn({ reason: retry[0]!.error?.message, nonceBefore: before, nonceAfter: after }, "nonce resynced from chain");
-        const again = await this.sendNewLocked(retry.map((o) => o.signed.request), blockNumber);
+        const again = await this.sendNewLocked(
+          retry.map((o) => o.signed.request),
+          blockNumber,
+        );
         retry.forEach((o, k) => {
           const r = again[k]!;
           if ("error" in r) o.error = r.error;
@@ -444,7 +501,11 @@ export class Executor {
 
   /** A batch's simulations: dry run logs them; failures are results; the rest is ready to send. */
   private simulated(
-    plans: readonly LiquidationPlan[], calls: ReadonlyMap<number, PoolCall>, batch: number[], sims: Simulation[], fees: Fees,
+    plans: readonly LiquidationPlan[],
+    calls: ReadonlyMap<number, PoolCall>,
+    batch: number[],
+    sims: Simulation[],
+    fees: Fees,
     results: SubmitResult[],
   ) {
     const ready: { i: number; call: PoolCall; gas: bigint; gasUsed: bigint; netGas?: bigint }[] = [];
@@ -454,9 +515,14 @@ export class Executor {
       if (this.options.dryRun) {
         this.log.info(
           {
-            user: plan.user, pair: pairOf(plan), capital: capitalOf(plan), to: calls.get(i)!.to,
-            simulation: sim.ok ? "ok" : sim.reason, gas: sim.ok ? String(sim.gas) : undefined,
-            maxFeePerGas: formatGwei(fees.maxFeePerGas), expectedProfitBase: String(plan.expectedProfitBase),
+            user: plan.user,
+            pair: pairOf(plan),
+            capital: capitalOf(plan),
+            to: calls.get(i)!.to,
+            simulation: sim.ok ? "ok" : sim.reason,
+            gas: sim.ok ? String(sim.gas) : undefined,
+            maxFeePerGas: formatGwei(fees.maxFeePerGas),
+            expectedProfitBase: String(plan.expectedProfitBase),
           },
           "dry run: not sent",
         );
@@ -502,16 +568,31 @@ export class Executor {
   private track(plan: LiquidationPlan, o: Outgoing, fees: Fees, blockNumber: bigint, results: SubmitResult[]): void {
     const { hash, nonce } = o.signed;
     const tx: SentTx = {
-      hash, nonce, plan, sentAtBlock: blockNumber, maxFeePerGas: fees.maxFeePerGas,
-      maxPriorityFeePerGas: fees.maxPriorityFeePerGas, replacements: 0, hashes: [hash], simulatedGas: o.gasUsed,
+      hash,
+      nonce,
+      plan,
+      sentAtBlock: blockNumber,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      replacements: 0,
+      hashes: [hash],
+      simulatedGas: o.gasUsed,
       ...(o.netGas !== undefined && { simulatedNetGas: o.netGas }),
     };
     this.tracker!.add({ tx, call: o.call, gas: o.gas, cancelHashes: new Set(), capWarned: false });
     this.log.info(
       {
-        user: plan.user, pair: pairOf(plan), capital: capitalOf(plan), to: o.call.to, nonce, hash, gas: String(o.gas),
-        maxFeePerGas: formatGwei(tx.maxFeePerGas), maxPriorityFeePerGas: formatGwei(tx.maxPriorityFeePerGas),
-        expectedProfitBase: String(plan.expectedProfitBase), relay: this.options.privateTxUrl !== undefined,
+        user: plan.user,
+        pair: pairOf(plan),
+        capital: capitalOf(plan),
+        to: o.call.to,
+        nonce,
+        hash,
+        gas: String(o.gas),
+        maxFeePerGas: formatGwei(tx.maxFeePerGas),
+        maxPriorityFeePerGas: formatGwei(tx.maxPriorityFeePerGas),
+        expectedProfitBase: String(plan.expectedProfitBase),
+        relay: this.options.privateTxUrl !== undefined,
       },
       "tx sent",
     );
@@ -528,7 +609,10 @@ export class Executor {
     return this.nonces.exclusive(() => this.sendNewLocked(requests, blockNumber));
   }
 
-  private async sendNewLocked(requests: TxRequest[], blockNumber: bigint): Promise<({ hash: Hex; nonce: number } | { error: SendError })[]> {
+  private async sendNewLocked(
+    requests: TxRequest[],
+    blockNumber: bigint,
+  ): Promise<({ hash: Hex; nonce: number } | { error: SendError })[]> {
     const nonces = this.nonces;
     const sender = this.#sender;
     if (!nonces || !sender) throw new Error("executor: no wallet to send from");

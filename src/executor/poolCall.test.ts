@@ -16,17 +16,41 @@ const USER: Address = "0x2222222222222222222222222222222222222222";
 const PATH = `0x${WETH.slice(2)}0001f4${USDC.slice(2)}` as const;
 
 const walletPlan: LiquidationPlan = {
-  user: USER, collateralAsset: WETH, collateralReserveId: 0, collateralSymbol: "WETH", debtAsset: USDC, debtReserveId: 1,
-  debtSymbol: "USDC", debtToCover: maxUint256, expectedDebtRepaid: 859_375_000n, expectedCollateralSeized: 449_023_437_500_000_000n,
-  expectedProtocolFee: 1n, receiveAToken: false, debtValueBase: 85_937_500_000n, collateralValueBase: 89_804_687_500n,
-  gasCostBase: 2_400_000_000n, swapCostBase: 0n, expectedProfitBase: 1_467_187_500n, healthFactor: 96n * 10n ** 16n,
-  timestamp: 1_700_000_012n, blockNumber: 100n,
+  user: USER,
+  collateralAsset: WETH,
+  collateralReserveId: 0,
+  collateralSymbol: "WETH",
+  debtAsset: USDC,
+  debtReserveId: 1,
+  debtSymbol: "USDC",
+  debtToCover: maxUint256,
+  expectedDebtRepaid: 859_375_000n,
+  expectedCollateralSeized: 449_023_437_500_000_000n,
+  expectedProtocolFee: 1n,
+  receiveAToken: false,
+  debtValueBase: 85_937_500_000n,
+  collateralValueBase: 89_804_687_500n,
+  gasCostBase: 2_400_000_000n,
+  swapCostBase: 0n,
+  expectedProfitBase: 1_467_187_500n,
+  healthFactor: 96n * 10n ** 16n,
+  timestamp: 1_700_000_012n,
+  blockNumber: 100n,
 };
 
 const terms: FlashLoanTerms = {
-  liquidator: LIQUIDATOR, loanAmount: 859_460_938n, premium: 429_731n, premiumTotalBps: 5n, swapPath: PATH,
-  quotedAmountIn: 449_023_437_500_000_000n, quotedAmountOut: 897_000_000n, minAmountOut: 896_103_000n,
-  expectedProfit: 37_195_269n, minProfit: 24_000_001n, premiumBase: 42_973_100n, gasUnits: 640_000n,
+  liquidator: LIQUIDATOR,
+  loanAmount: 859_460_938n,
+  premium: 429_731n,
+  premiumTotalBps: 5n,
+  swapPath: PATH,
+  quotedAmountIn: 449_023_437_500_000_000n,
+  quotedAmountOut: 897_000_000n,
+  minAmountOut: 896_103_000n,
+  expectedProfit: 37_195_269n,
+  minProfit: 24_000_001n,
+  premiumBase: 42_973_100n,
+  gasUnits: 640_000n,
 };
 const flashPlan: LiquidationPlan = { ...walletPlan, debtToCover: terms.loanAmount, capital: "flashLoan", flashLoan: terms };
 
@@ -37,10 +61,17 @@ describe("planCall", () => {
     const { functionName, args } = decodeFunctionData({ abi: liquidatorAbi, data: call.data });
     expect(functionName).toBe("liquidate");
     const [items, deadline] = args as unknown as [readonly Record<string, unknown>[], bigint];
-    expect(items).toEqual([{
-      collateralAsset: WETH, debtAsset: USDC, user: USER, debtToCover: terms.loanAmount,
-      swapPath: PATH.toLowerCase(), minAmountOut: terms.minAmountOut, minProfit: terms.minProfit,
-    }]);
+    expect(items).toEqual([
+      {
+        collateralAsset: WETH,
+        debtAsset: USDC,
+        user: USER,
+        debtToCover: terms.loanAmount,
+        swapPath: PATH.toLowerCase(),
+        minAmountOut: terms.minAmountOut,
+        minProfit: terms.minProfit,
+      },
+    ]);
     expect(deadline).toBe(1_700_000_012n + FLASH_DEADLINE_SECONDS);
     expect(deadline).toBe(flashDeadline(flashPlan));
   });
@@ -51,7 +82,9 @@ describe("planCall", () => {
 
   it("a same-asset flash plan sends the empty swap path", () => {
     const plan: LiquidationPlan = {
-      ...flashPlan, collateralAsset: USDC, flashLoan: { ...terms, swapPath: "0x", minAmountOut: 0n },
+      ...flashPlan,
+      collateralAsset: USDC,
+      flashLoan: { ...terms, swapPath: "0x", minAmountOut: 0n },
     };
     const { args } = decodeFunctionData({ abi: liquidatorAbi, data: planCall(POOL, plan).data });
     const [items] = args as unknown as [readonly { swapPath: string; collateralAsset: string; minAmountOut: bigint }[]];

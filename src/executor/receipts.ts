@@ -2,8 +2,14 @@
 // mined liquidation moved (the pool's LiquidationCall event; for a flash liquidation also the
 // Liquidator's Liquidated event: the profit its owner received) and why a mined one reverted.
 import {
-  decodeEventLog, formatTransactionReceipt, TransactionReceiptNotFoundError,
-  type Address, type Hex, type PublicClient, type RpcTransactionReceipt, type TransactionReceipt,
+  decodeEventLog,
+  formatTransactionReceipt,
+  TransactionReceiptNotFoundError,
+  type Address,
+  type Hex,
+  type PublicClient,
+  type RpcTransactionReceipt,
+  type TransactionReceipt,
 } from "viem";
 import { poolAbi } from "../../contracts-abi/aave/index.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
@@ -22,7 +28,7 @@ export async function fetchReceipts(client: PublicClient, url: string, hashes: r
     const calls = hashes.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] }));
     answers = await rpcBatch<RpcTransactionReceipt | null>(url, calls).catch(() => undefined);
   }
-  if (answers && answers.every((a) => a.ok)) {
+  if (answers?.every((a) => a.ok)) {
     answers.forEach((a, i) => {
       if (a.ok && a.result) out.set(hashes[i]!, formatTransactionReceipt(a.result));
     });
@@ -37,12 +43,18 @@ export async function fetchReceipts(client: PublicClient, url: string, hashes: r
       }),
     ),
   );
-  receipts.forEach((r, i) => r && out.set(hashes[i]!, r));
+  receipts.forEach((r, i) => {
+    if (r) out.set(hashes[i]!, r);
+  });
   return out;
 }
 
 /** What a mined liquidation of `user` moved, from the pool's LiquidationCall events in the receipt. */
-export function liquidationAmounts(receipt: TransactionReceipt, pool: Address, user: Address): { debtRepaid: bigint; collateralReceived: bigint } {
+export function liquidationAmounts(
+  receipt: TransactionReceipt,
+  pool: Address,
+  user: Address,
+): { debtRepaid: bigint; collateralReceived: bigint } {
   let debtRepaid = 0n;
   let collateralReceived = 0n;
   for (const log of receipt.logs) {
@@ -79,7 +91,11 @@ export function liquidatorProfit(receipt: TransactionReceipt, liquidator: Addres
 
 /** Why a mined liquidation reverted: replayed at the end of its block (what changed under it). */
 export async function revertReason(
-  client: PublicClient, receipt: TransactionReceipt, call: PoolCall, gasLimit: bigint, from: Address | undefined,
+  client: PublicClient,
+  receipt: TransactionReceipt,
+  call: PoolCall,
+  gasLimit: bigint,
+  from: Address | undefined,
 ): Promise<string> {
   if (receipt.gasUsed >= gasLimit) return "OUT_OF_GAS";
   try {

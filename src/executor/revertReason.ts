@@ -58,7 +58,10 @@ function customErrorBySelector(selector: string): CustomError | undefined {
 
 /** "MustNotLeaveDust" -> "MUST_NOT_LEAVE_DUST", "LtvValidationFailed" -> "LTV_VALIDATION_FAILED". */
 function upperSnake(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z])([A-Z][a-z])/g, "$1_$2").toUpperCase();
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+    .toUpperCase();
 }
 
 /** "MUST_NOT_LEAVE_DUST (MustNotLeaveDust())", arguments decoded: "INVALID_DEBT_IN_EMODE (InvalidDebtInEmode(0x…, 1))". */
@@ -78,7 +81,11 @@ const ERROR_STRING = "0x08c379a0"; // Error(string)
 const PANIC = "0x4e487b71"; // Panic(uint256)
 
 /** The names a token-transfer failure decodes to: the pool checks passed, the wallet could not pay. */
-export const TOKEN_TRANSFER_ERRORS: ReadonlySet<string> = new Set(["ERC20_INSUFFICIENT_BALANCE", "ERC20_INSUFFICIENT_ALLOWANCE", "ERC20_TRANSFER_FAILED"]);
+export const TOKEN_TRANSFER_ERRORS: ReadonlySet<string> = new Set([
+  "ERC20_INSUFFICIENT_BALANCE",
+  "ERC20_INSUFFICIENT_ALLOWANCE",
+  "ERC20_TRANSFER_FAILED",
+]);
 
 function nameErrorString(message: string): string {
   const code = AAVE_LIQUIDATION_ERRORS[message];
@@ -129,9 +136,10 @@ export function revertOf(err: unknown): { reverted: boolean; reason: string } {
   for (let depth = 0; e !== undefined && e !== null && depth < 10; depth++) {
     if (typeof e === "object") {
       const data = (e as { data?: unknown }).data;
-      const hex = typeof data === "string" ? data : typeof data === "object" && data !== null ? (data as { data?: unknown }).data : undefined;
+      const hex =
+        typeof data === "string" ? data : typeof data === "object" && data !== null ? (data as { data?: unknown }).data : undefined;
       if (typeof hex === "string" && /^0x[0-9a-fA-F]*$/.test(hex)) return { reverted: true, reason: decodeRevertData(hex as Hex) };
-      const message = (e as { shortMessage?: unknown; details?: unknown; message?: unknown });
+      const message = e as { shortMessage?: unknown; details?: unknown; message?: unknown };
       messages += ` ${String(message.details ?? "")} ${String(message.message ?? "")}`;
       e = (e as { cause?: unknown }).cause;
     } else {

@@ -37,8 +37,15 @@ export class Sender {
 
   async sign(nonce: number, request: TxRequest): Promise<SignedTx> {
     const raw = await this.account.signTransaction({
-      type: "eip1559", chainId: this.chainId, nonce, to: request.to, data: request.data, value: request.value, gas: request.gas,
-      maxFeePerGas: request.fees.maxFeePerGas, maxPriorityFeePerGas: request.fees.maxPriorityFeePerGas,
+      type: "eip1559",
+      chainId: this.chainId,
+      nonce,
+      to: request.to,
+      data: request.data,
+      value: request.value,
+      gas: request.gas,
+      maxFeePerGas: request.fees.maxFeePerGas,
+      maxPriorityFeePerGas: request.fees.maxPriorityFeePerGas,
     });
     return { nonce, hash: keccak256(raw), raw, request };
   }

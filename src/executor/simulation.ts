@@ -98,8 +98,8 @@ export class Simulator {
     const sequenced = after.length > 0 && this.simulateV1;
     if (!this.wallet || (calls.length === 1 && !sequenced)) return Promise.all(calls.map((c) => this.one(c, blockTag)));
     const inBlock = sequenced ? (await this.simulateInOneBlock([...after, ...calls], blockTag))?.slice(after.length) : undefined;
-    const gases = inBlock ??
-      ((this.simulateV1 && (await this.simulateInOneBlock(calls, blockTag))) || (await this.accessListBatch(calls, blockTag)));
+    const gases =
+      inBlock ?? ((this.simulateV1 && (await this.simulateInOneBlock(calls, blockTag))) || (await this.accessListBatch(calls, blockTag)));
     if (!gases) return Promise.all(calls.map((c) => this.one(c, blockTag)));
     return Promise.all(
       gases.map((gas, i) => (gas > 0n ? { ok: true as const, gas: withRefundMargin(gas), netGas: gas } : this.one(calls[i]!, blockTag))),
@@ -123,7 +123,10 @@ export class Simulator {
 
   /** Gas used by each call, from one batch of eth_createAccessList (0n: it failed), or undefined. */
   private async accessListBatch(calls: readonly PoolCall[], blockTag: BlockTag): Promise<bigint[] | undefined> {
-    const requests = calls.map((c) => ({ method: "eth_createAccessList", params: [{ from: this.from, to: c.to, data: c.data }, blockTag] }));
+    const requests = calls.map((c) => ({
+      method: "eth_createAccessList",
+      params: [{ from: this.from, to: c.to, data: c.data }, blockTag],
+    }));
     try {
       const answers = await rpcBatch<{ gasUsed?: Hex; error?: string }>(this.url, requests, BATCH_TIMEOUT_MS);
       return answers.map((a) => (a.ok && !a.result.error && a.result.gasUsed ? BigInt(a.result.gasUsed) : 0n));

@@ -31,9 +31,15 @@ export interface SentTx {
 
 export type TxOutcome =
   | {
-      kind: "mined"; tx: SentTx; hash: Hex; blockNumber: bigint; gasUsed: bigint; effectiveGasPrice: bigint;
+      kind: "mined";
+      tx: SentTx;
+      hash: Hex;
+      blockNumber: bigint;
+      gasUsed: bigint;
+      effectiveGasPrice: bigint;
       /** from the pool's LiquidationCall event (for a flash liquidation, the collateral went to the contract and was swapped) */
-      debtRepaid: bigint; collateralReceived: bigint;
+      debtRepaid: bigint;
+      collateralReceived: bigint;
       /** flash liquidations only: the debt-asset units the Liquidator sent its owner (its Liquidated event) */
       ownerProfit?: bigint;
     }
@@ -157,7 +163,11 @@ export class Tracker {
   async resolve(): Promise<TxOutcome[]> {
     if (this.settled.length === 0) return [];
     const settled = this.settled;
-    const receipts = await fetchReceipts(this.o.client, this.o.url, settled.flatMap((f) => f.tx.hashes));
+    const receipts = await fetchReceipts(
+      this.o.client,
+      this.o.url,
+      settled.flatMap((f) => f.tx.hashes),
+    );
     this.settled = [];
     const outcomes: TxOutcome[] = [];
     for (const flight of settled) {
@@ -182,10 +192,18 @@ export class Tracker {
         const ownerProfit = flash ? liquidatorProfit(receipt, flight.call.to, tx.plan.user) : undefined;
         this.o.log.info(
           {
-            user: tx.plan.user, pair: pairOf(tx.plan), capital: capitalOf(tx.plan), hash, nonce: tx.nonce, block: receipt.blockNumber,
-            gasUsed: String(receipt.gasUsed), effectiveGasPrice: formatGwei(receipt.effectiveGasPrice),
-            debtRepaid: String(debtRepaid), collateralReceived: String(collateralReceived),
-            expectedDebtRepaid: String(tx.plan.expectedDebtRepaid), expectedCollateral: String(tx.plan.expectedCollateralSeized),
+            user: tx.plan.user,
+            pair: pairOf(tx.plan),
+            capital: capitalOf(tx.plan),
+            hash,
+            nonce: tx.nonce,
+            block: receipt.blockNumber,
+            gasUsed: String(receipt.gasUsed),
+            effectiveGasPrice: formatGwei(receipt.effectiveGasPrice),
+            debtRepaid: String(debtRepaid),
+            collateralReceived: String(collateralReceived),
+            expectedDebtRepaid: String(tx.plan.expectedDebtRepaid),
+            expectedCollateral: String(tx.plan.expectedCollateralSeized),
             ownerProfit: ownerProfit === undefined ? undefined : String(ownerProfit),
             expectedOwnerProfit: flash ? String(tx.plan.flashLoan?.expectedProfit) : undefined,
             replacements: tx.replacements,
@@ -193,14 +211,29 @@ export class Tracker {
           "tx mined",
         );
         outcomes.push({
-          kind: "mined", tx: copyTx(tx), hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed,
-          effectiveGasPrice: receipt.effectiveGasPrice, debtRepaid, collateralReceived, ...(flash ? { ownerProfit } : {}),
+          kind: "mined",
+          tx: copyTx(tx),
+          hash,
+          blockNumber: receipt.blockNumber,
+          gasUsed: receipt.gasUsed,
+          effectiveGasPrice: receipt.effectiveGasPrice,
+          debtRepaid,
+          collateralReceived,
+          ...(flash ? { ownerProfit } : {}),
         });
         continue;
       }
       const reason = await revertReason(this.o.client, receipt, flight.call, flight.gas, this.o.wallet);
       this.o.log.warn(
-        { user: tx.plan.user, pair: pairOf(tx.plan), hash, nonce: tx.nonce, block: receipt.blockNumber, gasUsed: String(receipt.gasUsed), reason },
+        {
+          user: tx.plan.user,
+          pair: pairOf(tx.plan),
+          hash,
+          nonce: tx.nonce,
+          block: receipt.blockNumber,
+          gasUsed: String(receipt.gasUsed),
+          reason,
+        },
         "tx reverted",
       );
       outcomes.push({ kind: "reverted", tx: copyTx(tx), hash, blockNumber: receipt.blockNumber, reason });
@@ -223,7 +256,10 @@ export class Tracker {
     if (stuck.length === 0 && fillers.length === 0) return [];
 
     const toCheck = stuck.filter((f) => f.cancelHashes.size === 0);
-    const sims = await this.o.simulator.many(toCheck.map((f) => f.call), "latest");
+    const sims = await this.o.simulator.many(
+      toCheck.map((f) => f.call),
+      "latest",
+    );
     const cancel = new Set<Flight>(stuck.filter((f) => f.cancelHashes.size > 0));
     const keep = new Set<Flight>();
     toCheck.forEach((f, i) => {
@@ -287,10 +323,16 @@ export class Tracker {
       tx.maxPriorityFeePerGas = s.request.fees.maxPriorityFeePerGas;
       this.o.log.info(
         {
-          user: tx.plan.user, pair: pairOf(tx.plan), nonce: tx.nonce, hash: r.hash, replaces: tx.hashes[tx.hashes.length - 2],
+          user: tx.plan.user,
+          pair: pairOf(tx.plan),
+          nonce: tx.nonce,
+          hash: r.hash,
+          replaces: tx.hashes[tx.hashes.length - 2],
           replacements: tx.replacements,
-          maxFeePerGas: formatGwei(tx.maxFeePerGas), maxPriorityFeePerGas: formatGwei(tx.maxPriorityFeePerGas),
-          cancel: isCancel, reason: isCancel ? flight.cancelReason : undefined,
+          maxFeePerGas: formatGwei(tx.maxFeePerGas),
+          maxPriorityFeePerGas: formatGwei(tx.maxPriorityFeePerGas),
+          cancel: isCancel,
+          reason: isCancel ? flight.cancelReason : undefined,
         },
         isCancel ? "tx replaced by a cancel" : "tx replaced",
       );
@@ -300,7 +342,13 @@ export class Tracker {
   }
 
   /** Replacement fees, or undefined (logged once per incident) when none can be sent now. */
-  private bumped(previous: Fees, baseFeePerGas: bigint, flight: Flight | undefined, user: Address | undefined, nonce: number): Fees | undefined {
+  private bumped(
+    previous: Fees,
+    baseFeePerGas: bigint,
+    flight: Flight | undefined,
+    user: Address | undefined,
+    nonce: number,
+  ): Fees | undefined {
     const fees = replacementFees(previous, baseFeePerGas, this.o.priority, this.o.cap);
     if ("skip" in fees) {
       if (!flight?.capWarned) this.o.log.warn({ user, nonce, reason: fees.skip }, "stuck tx: cannot bump under the fee cap; waiting");

@@ -48,7 +48,10 @@ export class AccountBook {
   /** Of those, how many needed the exact bigint evaluation. */
   lastExactCount = 0;
 
-  constructor(private readonly rules: ProtocolRules, options: AccountBookOptions = {}) {
+  constructor(
+    private readonly rules: ProtocolRules,
+    options: AccountBookOptions = {},
+  ) {
     this.screening = options.screening ?? true;
   }
 
@@ -111,9 +114,13 @@ export class AccountBook {
     const bySlot = this.bySlot;
     for (let slot = 0; slot < bySlot.length; slot++) {
       const e = bySlot[slot];
-      if (e !== undefined) { this.evaluate(e, snapshot); n++; }
+      if (e !== undefined) {
+        this.evaluate(e, snapshot);
+        n++;
+      }
     }
-    return (this.lastRecomputeCount = n);
+    this.lastRecomputeCount = n;
+    return n;
   }
 
   /** Re-evaluates the given users (e.g. those an event marked dirty); unknown users are ignored. */
@@ -122,9 +129,13 @@ export class AccountBook {
     let n = 0;
     for (const u of users) {
       const e = this.byUser.get(u.toLowerCase());
-      if (e !== undefined) { this.evaluate(e, snapshot); n++; }
+      if (e !== undefined) {
+        this.evaluate(e, snapshot);
+        n++;
+      }
     }
-    return (this.lastRecomputeCount = n);
+    this.lastRecomputeCount = n;
+    return n;
   }
 
   /**
@@ -135,8 +146,12 @@ export class AccountBook {
     this.begin(snapshot);
     let n = 0;
     const bySlot = this.bySlot;
-    for (const slot of this.exposedSlots(reserveIds)) { this.evaluate(bySlot[slot]!, snapshot); n++; }
-    return (this.lastRecomputeCount = n);
+    for (const slot of this.exposedSlots(reserveIds)) {
+      this.evaluate(bySlot[slot]!, snapshot);
+      n++;
+    }
+    this.lastRecomputeCount = n;
+    return n;
   }
 
   /** Exact Pool.getUserAccountData figures at the last evaluation; undefined if unknown or never evaluated. */
@@ -253,7 +268,13 @@ function nthSmallest(xs: number[], k: number): number {
     while (i <= j) {
       while (xs[i]! < pivot) i++;
       while (xs[j]! > pivot) j--;
-      if (i <= j) { const t = xs[i]!; xs[i] = xs[j]!; xs[j] = t; i++; j--; }
+      if (i <= j) {
+        const t = xs[i]!;
+        xs[i] = xs[j]!;
+        xs[j] = t;
+        i++;
+        j--;
+      }
     }
     if (k <= j) hi = j;
     else if (k >= i) lo = i;

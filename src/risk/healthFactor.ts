@@ -85,9 +85,16 @@ export function compileAccount(position: AccountPosition, rules: ProtocolRules):
   const debt: DebtSlot[] = ids.borrowing.map((id) => {
     const scaled = position.scaledVariableDebt.get(id) ?? 0n;
     return {
-      id, scaled, fScaled: Number(scaled),
+      id,
+      scaled,
+      fScaled: Number(scaled),
       stable: rules.hasStableDebt ? (position.stableDebt.get(id) ?? null) : null,
-      idx: NONE, ts: NONE, varBal: 0n, stableBal: 0n, price: NONE, base: 0n,
+      idx: NONE,
+      ts: NONE,
+      varBal: 0n,
+      stableBal: 0n,
+      price: NONE,
+      base: 0n,
     };
   });
   return {

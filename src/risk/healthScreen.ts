@@ -85,8 +85,16 @@ const BRACKET = new Float64Array(2);
  * the bracket decides HF < 1e18. Without any debt read, HF = type(uint256).max exactly.
  */
 function bracket(
-  s: number, sErr: number, tc: number, tcErr: number, td: number, tdErr: number, anyDebt: boolean,
-  slack: HealthFactorSlack, out: Float64Array, o: number,
+  s: number,
+  sErr: number,
+  tc: number,
+  tcErr: number,
+  td: number,
+  tdErr: number,
+  anyDebt: boolean,
+  slack: HealthFactorSlack,
+  out: Float64Array,
+  o: number,
 ): boolean {
   if (!anyDebt) {
     out[o] = Infinity;
@@ -133,8 +141,14 @@ export function packAccount(acc: CompiledAccount, out: Float64Array, o: number):
   out[o + 2] = acc.collateral.length;
   out[o + 3] = acc.debt.length;
   let k = o + 4;
-  for (const c of acc.collateral) { out[k++] = c.id; out[k++] = c.fScaled; }
-  for (const d of acc.debt) { out[k++] = d.id; out[k++] = d.fScaled; }
+  for (const c of acc.collateral) {
+    out[k++] = c.id;
+    out[k++] = c.fScaled;
+  }
+  for (const d of acc.debt) {
+    out[k++] = d.id;
+    out[k++] = d.fScaled;
+  }
   return true;
 }
 

@@ -97,8 +97,7 @@ export function collateralToLiquidateWith(
 }
 
 /** V3.0 (core-v3 1.19.3): the capped branch's debt rounds half-up (percentDiv). */
-export const collateralToLiquidateV30 = (p: CollateralToLiquidateParams): CollateralToLiquidate =>
-  collateralToLiquidateWith(p, percentDiv);
+export const collateralToLiquidateV30 = (p: CollateralToLiquidateParams): CollateralToLiquidate => collateralToLiquidateWith(p, percentDiv);
 
 /** What the post-conditions of executeLiquidationCall look at. */
 export interface LiquidationLeftoverParams {

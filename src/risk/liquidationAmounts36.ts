@@ -71,7 +71,8 @@ export const collateralToLiquidateV36 = (p: CollateralToLiquidateParams): Collat
 export function leavesDustV36(p: LiquidationLeftoverParams): boolean {
   if (p.debtRepaid >= p.userReserveDebt || p.collateralTaken >= p.userCollateralBalance) return false;
   const debtLeft = mulDivCeil(p.userReserveDebt - p.debtRepaid, p.debtPrice, p.debtUnit);
-  const collateralLeft = checkedUint256("executeLiquidationCall", (p.userCollateralBalance - p.collateralTaken) * p.collateralPrice) / p.collateralUnit;
+  const collateralLeft =
+    checkedUint256("executeLiquidationCall", (p.userCollateralBalance - p.collateralTaken) * p.collateralPrice) / p.collateralUnit;
   return debtLeft < MIN_LEFTOVER_BASE || collateralLeft < MIN_LEFTOVER_BASE;
 }
 
@@ -80,8 +81,15 @@ export function leavesDustV36(p: LiquidationLeftoverParams): boolean {
  * before the liquidation) equals the base value of the collateral taken (liquidator + fee, floor).
  * Then the rest of this debt reserve and every other active debt reserve are burned as deficit.
  */
-export function hasNoCollateralLeftV36(totalCollateralBase: bigint, collateralTaken: bigint, collateralPrice: bigint, collateralUnit: bigint): boolean {
-  return totalCollateralBase === checkedUint256("_calculateAvailableCollateralToLiquidate", collateralTaken * collateralPrice) / collateralUnit;
+export function hasNoCollateralLeftV36(
+  totalCollateralBase: bigint,
+  collateralTaken: bigint,
+  collateralPrice: bigint,
+  collateralUnit: bigint,
+): boolean {
+  return (
+    totalCollateralBase === checkedUint256("_calculateAvailableCollateralToLiquidate", collateralTaken * collateralPrice) / collateralUnit
+  );
 }
 
 /** Aave 3.6 (POOL_REVISION 10). */

@@ -39,7 +39,10 @@ function split(acc: CompiledAccount, snapshot: MarketSnapshot, feed: Address): M
     if (rs === undefined || !view.countsAsCollateral[c.id]) continue;
     const lt = view.liquidationThreshold[c.id]!;
     if (view.priceFeed[c.id] === feed) m.coll.push({ bal: c.bal, unit: rs.unit, lt });
-    else { m.fixedTc += c.base; m.fixedSLt += c.base * lt; }
+    else {
+      m.fixedTc += c.base;
+      m.fixedSLt += c.base * lt;
+    }
   }
   for (const d of acc.debt) {
     const rs = snapshot.reserves[d.id];
@@ -74,7 +77,11 @@ export function liquidationPriceFor(
   const acc = "scaledCollateral" in position ? compileAccount(position, snapshot.rules) : position;
   if (acc.exactSnapshot !== snapshot) evaluateAccount(acc, snapshot);
   const view = eModeView(snapshot, acc.eModeCategory);
-  if (!acc.collateral.some((c) => c.id === reserveId) || !view.countsAsCollateral[reserveId] || snapshot.reserves[reserveId] === undefined) {
+  if (
+    !acc.collateral.some((c) => c.id === reserveId) ||
+    !view.countsAsCollateral[reserveId] ||
+    snapshot.reserves[reserveId] === undefined
+  ) {
     return null;
   }
   const feed = view.priceFeed[reserveId]!;

@@ -50,7 +50,10 @@ export function snapshotMarket(market: MarketState, rules: ProtocolRules, timest
   const RAY_F = 1e27;
   for (let id = 0; id < market.reserves.length; id++) {
     const r = market.reserves[id];
-    if (r === undefined) { reserves[id] = undefined; continue; }
+    if (r === undefined) {
+      reserves[id] = undefined;
+      continue;
+    }
     if (r.id !== id) throw new Error(`market.reserves[${id}] has id ${r.id}; reserves must be indexed by id`);
     const normalizedIncome = getNormalizedIncome(r.liquidityIndex, r.currentLiquidityRate, r.lastUpdateTimestamp, timestamp);
     const normalizedDebt = getNormalizedDebt(
@@ -108,8 +111,15 @@ export function eModeView(snapshot: MarketSnapshot, category: number): EModeView
     fLiquidationThreshold[id] = Number(liquidationThreshold[id]);
   }
   const view: EModeView = {
-    category, price, priceFeed, liquidationThreshold, ltv, countsAsCollateral,
-    fPriceOverUnit, fBaseError, fLiquidationThreshold,
+    category,
+    price,
+    priceFeed,
+    liquidationThreshold,
+    ltv,
+    countsAsCollateral,
+    fPriceOverUnit,
+    fBaseError,
+    fLiquidationThreshold,
   };
   snapshot.views[category] = view;
   return view;

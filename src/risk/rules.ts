@@ -92,8 +92,16 @@ export interface ProtocolRules extends LiquidationRules {
 
 /** Aave version of each known POOL_REVISION (instances/PoolInstance.sol at each tag; AAVE-V3.md §0). */
 const VERSION_OF_REVISION: Readonly<Record<number, string>> = {
-  1: "Aave V3.0", 2: "Aave V3.0.x", 3: "Aave V3.0.x", 4: "Aave V3.1", 5: "Aave V3.2", 7: "Aave V3.3",
-  8: "Aave V3.4", 9: "Aave V3.5", 10: "Aave V3.6", 11: "Aave V3.7",
+  1: "Aave V3.0",
+  2: "Aave V3.0.x",
+  3: "Aave V3.0.x",
+  4: "Aave V3.1",
+  5: "Aave V3.2",
+  7: "Aave V3.3",
+  8: "Aave V3.4",
+  9: "Aave V3.5",
+  10: "Aave V3.6",
+  11: "Aave V3.7",
 };
 
 /** The only revisions whose rules are implemented and proven against the real contracts (fork tests). */

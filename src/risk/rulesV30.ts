@@ -21,7 +21,8 @@ export const RULES_V3_0: ProtocolRules = Object.freeze<ProtocolRules>({
   stableDebtBalance: (p: StableDebtPosition, timestamp: bigint) =>
     p.principal === 0n ? 0n : rayMul(p.principal, calculateCompoundedInterestV30(p.stableRate, p.lastUpdated, timestamp)),
   // `balance * assetPrice` is checked, `/ assetUnit` is the unchecked floor division.
-  collateralInBase: (balance: bigint, price: bigint, unit: bigint) => checkedUint256("_getUserBalanceInBaseCurrency", balance * price) / unit,
+  collateralInBase: (balance: bigint, price: bigint, unit: bigint) =>
+    checkedUint256("_getUserBalanceInBaseCurrency", balance * price) / unit,
   debtInBase: (balance: bigint, price: bigint, unit: bigint) => checkedUint256("_getUserDebtInBaseCurrency", balance * price) / unit,
   // GenericLogic: `if (vars.liquidationThreshold != 0 && isUsingAsCollateral(i))` — the reserve's own LT.
   collateralCounts: (reserve: ReserveState) => reserve.liquidationThreshold !== 0,
@@ -31,7 +32,11 @@ export const RULES_V3_0: ProtocolRules = Object.freeze<ProtocolRules>({
   // GenericLogic: `isInEModeCategory ? eModeLiqThreshold : liquidationThreshold`; a missing category
   // reads as zeroed storage, so members get LT 0.
   effectiveLiquidationThreshold: (reserve: ReserveState, userEModeCategory: number, category: EModeCategoryState | undefined) =>
-    BigInt(userEModeCategory !== 0 && reserve.eModeCategory === userEModeCategory ? (category?.liquidationThreshold ?? 0) : reserve.liquidationThreshold),
+    BigInt(
+      userEModeCategory !== 0 && reserve.eModeCategory === userEModeCategory
+        ? (category?.liquidationThreshold ?? 0)
+        : reserve.liquidationThreshold,
+    ),
   // GenericLogic: `if (vars.ltv != 0) avgLtv += bal * (isInEModeCategory ? eModeLtv : ltv)` — gated on the reserve LTV.
   effectiveLtv: (reserve: ReserveState, userEModeCategory: number, category: EModeCategoryState | undefined) =>
     reserve.ltv === 0

@@ -37,7 +37,8 @@ export const RULES_V3_6: ProtocolRules = Object.freeze<ProtocolRules>({
   hasStableDebt: false,
   stableDebtBalance: () => 0n,
   // `(balance) * assetPrice` checked, then the unchecked floor division by assetUnit.
-  collateralInBase: (balance: bigint, price: bigint, unit: bigint) => checkedUint256("_getUserBalanceInBaseCurrency", balance * price) / unit,
+  collateralInBase: (balance: bigint, price: bigint, unit: bigint) =>
+    checkedUint256("_getUserBalanceInBaseCurrency", balance * price) / unit,
   // MathUtils.mulDivCeil(userTotalDebt, assetPrice, assetUnit): the debt in base currency rounds up (3.5+).
   debtInBase: (balance: bigint, price: bigint, unit: bigint) => mulDivCeil(balance, price, unit),
   // 3.6 GenericLogic: every enabled collateral enters TC, whatever its LT (LT 0 adds to TC, not to S).

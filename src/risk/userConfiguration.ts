@@ -2,8 +2,8 @@
 // (core-v3 UserConfiguration.sol BORROWING_MASK 0x55.., COLLATERAL_MASK 0xAA..).
 
 export const MAX_RESERVES_COUNT = 128;
-export const BORROWING_MASK = BigInt("0x" + "55".repeat(32));
-export const COLLATERAL_MASK = BigInt("0x" + "AA".repeat(32));
+export const BORROWING_MASK = BigInt(`0x${"55".repeat(32)}`);
+export const COLLATERAL_MASK = BigInt(`0x${"AA".repeat(32)}`);
 
 function checkId(reserveId: number): void {
   // UserConfiguration.isBorrowing/isUsingAsCollateral require(reserveIndex < MAX_RESERVES_COUNT).
@@ -42,8 +42,14 @@ export function isUsingAsCollateralAny(config: bigint): boolean {
 /** Builds a config from reserve ids (for tests, fixtures and the watcher's local bookkeeping). */
 export function buildUserConfig(collateralIds: Iterable<number>, borrowingIds: Iterable<number>): bigint {
   let c = 0n;
-  for (const id of collateralIds) { checkId(id); c |= 1n << BigInt(id * 2 + 1); }
-  for (const id of borrowingIds) { checkId(id); c |= 1n << BigInt(id * 2); }
+  for (const id of collateralIds) {
+    checkId(id);
+    c |= 1n << BigInt(id * 2 + 1);
+  }
+  for (const id of borrowingIds) {
+    checkId(id);
+    c |= 1n << BigInt(id * 2);
+  }
   return c;
 }
 

@@ -20,7 +20,10 @@ export const MAX_UINT256 = (1n << 256n) - 1n;
  * skip the liquidation; should one escape, the next block's state may not revert: retryable.
  */
 export class MathRevertError extends KeeperError {
-  constructor(readonly op: string, detail: string) {
+  constructor(
+    readonly op: string,
+    detail: string,
+  ) {
     super(`${op}: ${detail} (the contract reverts here)`, { exitCode: EXIT_FAILURE, retryable: true });
     this.name = "MathRevertError";
   }

@@ -57,10 +57,23 @@ export type ArtifactName = keyof typeof ARTIFACT_PATHS;
 
 /** What the 3.6 sandbox deploys: the files in contracts-abi/aave-v3.6/artifacts. */
 export type ArtifactNameV36 =
-  | "PoolAddressesProvider" | "ACLManager" | "PoolInstance" | "PoolConfiguratorInstance" | "ATokenInstance"
-  | "VariableDebtTokenInstance" | "AaveOracle" | "DefaultReserveInterestRateStrategyV2" | "AaveProtocolDataProvider"
-  | "UiPoolDataProviderV3" | "MintableERC20" | "BorrowLogic" | "FlashLoanLogic" | "LiquidationLogic" | "PoolLogic"
-  | "SupplyLogic" | "ConfiguratorLogic";
+  | "PoolAddressesProvider"
+  | "ACLManager"
+  | "PoolInstance"
+  | "PoolConfiguratorInstance"
+  | "ATokenInstance"
+  | "VariableDebtTokenInstance"
+  | "AaveOracle"
+  | "DefaultReserveInterestRateStrategyV2"
+  | "AaveProtocolDataProvider"
+  | "UiPoolDataProviderV3"
+  | "MintableERC20"
+  | "BorrowLogic"
+  | "FlashLoanLogic"
+  | "LiquidationLogic"
+  | "PoolLogic"
+  | "SupplyLogic"
+  | "ConfiguratorLogic";
 
 const V36_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../contracts-abi/aave-v3.6/artifacts");
 

@@ -3,16 +3,7 @@
 // distribution; some borrowers use an eMode category. Planning is pure; execution sends real
 // transactions (so an indexer sees real events) from impersonated accounts, thousands per block.
 // On Aave 3.6 eMode borrowers also hold the category's LT-0 reserve and its LTV-zero asset.
-import {
-  createPublicClient,
-  encodeFunctionData,
-  encodePacked,
-  keccak256,
-  maxUint256,
-  http,
-  type Address,
-  type Hex,
-} from "viem";
+import { createPublicClient, encodeFunctionData, encodePacked, keccak256, maxUint256, http, type Address, type Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 // supply, borrow, setUserEMode, getUserEMode, scaledBalanceOf and mint have the same signatures on 3.0 and 3.6.
 import { aTokenAbi, mintableErc20Abi, poolAbi, variableDebtTokenAbi } from "../../contracts-abi/aave/index.js";
@@ -87,7 +78,9 @@ function eModeChoices(market: MarketDeployment): EModeChoice[] {
     const listed = (symbols: readonly string[] | undefined) => market.assets.filter((a) => symbols?.includes(a.symbol));
     const members = market.assets.filter((a) => a.spec.eModeCategory === e.id);
     return {
-      id: e.id, ltv: e.ltv, liquidationThreshold: e.liquidationThreshold,
+      id: e.id,
+      ltv: e.ltv,
+      liquidationThreshold: e.liquidationThreshold,
       collateral: market.aaveVersion === "3.6" ? listed(e.collateral) : members,
       borrowable: market.aaveVersion === "3.6" ? listed(e.borrowable) : members,
     };
@@ -130,7 +123,9 @@ export function planBorrowers(market: MarketDeployment, options: BorrowerPlanOpt
 
   const plans: BorrowerPlan[] = [];
   for (let index = 0; index < options.count; index++) {
-    const privateKey = keccak256(encodePacked(["string", "uint256", "uint256"], ["keeper-sandbox-borrower", BigInt(options.seed), BigInt(index)]));
+    const privateKey = keccak256(
+      encodePacked(["string", "uint256", "uint256"], ["keeper-sandbox-borrower", BigInt(options.seed), BigInt(index)]),
+    );
     const inEMode = eModes.length > 0 && random.next() < eModeShare;
     // One category draws nothing, so a 3.0 seed plans what it always planned.
     const eMode = !inEMode ? undefined : eModes.length === 1 ? eModes[0]! : random.pick(eModes);
@@ -190,7 +185,9 @@ function borrowerTransactions(plan: BorrowerPlan, market: MarketDeployment): { t
   const pool = market.pool;
   const txs: { to: Address; data: Hex; gas: bigint }[] = [];
   const eMode = {
-    to: pool, gas: GAS.eMode, data: encodeFunctionData({ abi: poolAbi, functionName: "setUserEMode", args: [plan.eModeCategory] }),
+    to: pool,
+    gas: GAS.eMode,
+    data: encodeFunctionData({ abi: poolAbi, functionName: "setUserEMode", args: [plan.eModeCategory] }),
   };
   // 3.6 enables a supply as collateral only if the user's LTV for it is non-zero, which for an
   // eMode-only (LT-0) reserve holds only inside the category: enter eMode first (allowed while the
@@ -199,12 +196,24 @@ function borrowerTransactions(plan: BorrowerPlan, market: MarketDeployment): { t
   if (plan.eModeCategory !== 0 && eModeFirst) txs.push(eMode);
   for (const c of plan.collaterals) {
     txs.push({ to: c.asset, gas: GAS.mint, data: encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [c.amount] }) });
-    txs.push({ to: c.asset, gas: GAS.approve, data: encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [pool, maxUint256] }) });
-    txs.push({ to: pool, gas: GAS.supply, data: encodeFunctionData({ abi: poolAbi, functionName: "supply", args: [c.asset, c.amount, plan.address, 0] }) });
+    txs.push({
+      to: c.asset,
+      gas: GAS.approve,
+      data: encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [pool, maxUint256] }),
+    });
+    txs.push({
+      to: pool,
+      gas: GAS.supply,
+      data: encodeFunctionData({ abi: poolAbi, functionName: "supply", args: [c.asset, c.amount, plan.address, 0] }),
+    });
   }
   if (plan.eModeCategory !== 0 && !eModeFirst) txs.push(eMode);
   for (const d of plan.debts) {
-    txs.push({ to: pool, gas: GAS.borrow, data: encodeFunctionData({ abi: poolAbi, functionName: "borrow", args: [d.asset, d.amount, 2n, 0, plan.address] }) });
+    txs.push({
+      to: pool,
+      gas: GAS.borrow,
+      data: encodeFunctionData({ abi: poolAbi, functionName: "borrow", args: [d.asset, d.amount, 2n, 0, plan.address] }),
+    });
   }
   return txs;
 }
@@ -232,15 +241,26 @@ async function withLtvzeroLifted<T>(market: MarketDeployment, plans: readonly Bo
   const pairs = ltvzeroInUse(market, plans);
   const setAll = async (ltvzero: boolean) => {
     if (pairs.length === 0) return;
-    const hashes = await rpcBatchOrThrow<Hex>(market.rpcUrl, pairs.map(({ asset, category }) => ({
-      method: "eth_sendTransaction",
-      params: [{
-        from: market.deployer, to: market.poolConfigurator, gas: 500_000n, maxFeePerGas: 1000n * GWEI, maxPriorityFeePerGas: GWEI,
-        data: encodeFunctionData({
-          abi: poolConfiguratorV36Abi, functionName: "setAssetLtvzeroInEMode", args: [asset, category, ltvzero],
-        }),
-      }],
-    })));
+    const hashes = await rpcBatchOrThrow<Hex>(
+      market.rpcUrl,
+      pairs.map(({ asset, category }) => ({
+        method: "eth_sendTransaction",
+        params: [
+          {
+            from: market.deployer,
+            to: market.poolConfigurator,
+            gas: 500_000n,
+            maxFeePerGas: 1000n * GWEI,
+            maxPriorityFeePerGas: GWEI,
+            data: encodeFunctionData({
+              abi: poolConfiguratorV36Abi,
+              functionName: "setAssetLtvzeroInEMode",
+              args: [asset, category, ltvzero],
+            }),
+          },
+        ],
+      })),
+    );
     await rpc(market.rpcUrl, "evm_mine");
     for (const hash of hashes) {
       const receipt = await rpc<{ status: Hex } | null>(market.rpcUrl, "eth_getTransactionReceipt", [hash]);
@@ -282,11 +302,17 @@ export async function createBorrowers(
 
 async function createChunk(market: MarketDeployment, plans: readonly BorrowerPlan[]): Promise<void> {
   const url = market.rpcUrl;
-  await rpcBatchOrThrow(url, plans.flatMap((p): RpcCall[] => [
-    { method: "anvil_setBalance", params: [p.address, `0x${(10n ** 21n).toString(16)}`] },
-    { method: "anvil_impersonateAccount", params: [p.address] },
-  ]));
-  const nonces = await rpcBatchOrThrow<Hex>(url, plans.map((p) => ({ method: "eth_getTransactionCount", params: [p.address, "pending"] })));
+  await rpcBatchOrThrow(
+    url,
+    plans.flatMap((p): RpcCall[] => [
+      { method: "anvil_setBalance", params: [p.address, `0x${(10n ** 21n).toString(16)}`] },
+      { method: "anvil_impersonateAccount", params: [p.address] },
+    ]),
+  );
+  const nonces = await rpcBatchOrThrow<Hex>(
+    url,
+    plans.map((p) => ({ method: "eth_getTransactionCount", params: [p.address, "pending"] })),
+  );
 
   const calls: RpcCall[] = [];
   const stepOf: { borrower: BorrowerPlan; step: number }[] = [];
@@ -295,7 +321,17 @@ async function createChunk(market: MarketDeployment, plans: readonly BorrowerPla
     for (const [step, tx] of borrowerTransactions(plan, market).entries()) {
       calls.push({
         method: "eth_sendTransaction",
-        params: [{ from: plan.address, to: tx.to, data: tx.data, gas: tx.gas, nonce: nonce++, maxFeePerGas: 1000n * GWEI, maxPriorityFeePerGas: GWEI }],
+        params: [
+          {
+            from: plan.address,
+            to: tx.to,
+            data: tx.data,
+            gas: tx.gas,
+            nonce: nonce++,
+            maxFeePerGas: 1000n * GWEI,
+            maxPriorityFeePerGas: GWEI,
+          },
+        ],
       });
       stepOf.push({ borrower: plan, step });
     }
@@ -310,7 +346,10 @@ async function createChunk(market: MarketDeployment, plans: readonly BorrowerPla
     await rpc(url, "evm_mine");
   }
   await verifyBorrowers(market, plans, hashes, steps);
-  await rpcBatchOrThrow(url, plans.map((p) => ({ method: "anvil_stopImpersonatingAccount", params: [p.address] })));
+  await rpcBatchOrThrow(
+    url,
+    plans.map((p) => ({ method: "anvil_stopImpersonatingAccount", params: [p.address] })),
+  );
 }
 
 /**
@@ -328,8 +367,18 @@ async function verifyBorrowers(
   const byAddress = new Map(market.assets.map((a) => [a.address, a]));
   const contracts = plans.flatMap((plan) => [
     { address: market.pool, abi: poolAbi, functionName: "getUserEMode", args: [plan.address] } as const,
-    ...plan.collaterals.map((c) => ({ address: byAddress.get(c.asset)!.aToken, abi: aTokenAbi, functionName: "scaledBalanceOf", args: [plan.address] }) as const),
-    ...plan.debts.map((d) => ({ address: byAddress.get(d.asset)!.variableDebtToken, abi: variableDebtTokenAbi, functionName: "scaledBalanceOf", args: [plan.address] }) as const),
+    ...plan.collaterals.map(
+      (c) => ({ address: byAddress.get(c.asset)!.aToken, abi: aTokenAbi, functionName: "scaledBalanceOf", args: [plan.address] }) as const,
+    ),
+    ...plan.debts.map(
+      (d) =>
+        ({
+          address: byAddress.get(d.asset)!.variableDebtToken,
+          abi: variableDebtTokenAbi,
+          functionName: "scaledBalanceOf",
+          args: [plan.address],
+        }) as const,
+    ),
   ]);
   const results = await client.multicall({ contracts, allowFailure: false, ...multicallOptions });
   let at = 0;

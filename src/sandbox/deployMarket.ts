@@ -19,28 +19,10 @@ import {
 import { MULTICALL3_ADDRESS } from "../chain/multicall.js";
 import { sendUnlocked } from "./sendUnlocked.js";
 import { loadArtifact, loadArtifactV36, linkBytecode, type ArtifactName, type ArtifactNameV36 } from "./artifacts.js";
-import {
-  FLASH_LOAN_PREMIUM_V36,
-  USD_PRICE,
-  sandboxSpec,
-  type AaveVersion,
-  type AssetSpec,
-  type EModeSpec,
-} from "./marketSpec.js";
-import {
-  aclManagerAbi,
-  mintableErc20Abi,
-  poolAbi,
-  poolAddressesProviderAbi,
-  poolConfiguratorAbi,
-} from "../../contracts-abi/aave/index.js";
+import { FLASH_LOAN_PREMIUM_V36, USD_PRICE, sandboxSpec, type AaveVersion, type AssetSpec, type EModeSpec } from "./marketSpec.js";
+import { aclManagerAbi, mintableErc20Abi, poolAbi, poolAddressesProviderAbi, poolConfiguratorAbi } from "../../contracts-abi/aave/index.js";
 import type { UniswapDeployment } from "./uniswap.js";
-import {
-  aclManagerV36Abi,
-  poolAddressesProviderV36Abi,
-  poolConfiguratorV36Abi,
-  poolV36Abi,
-} from "../../contracts-abi/aave-v3.6/index.js";
+import { aclManagerV36Abi, poolAddressesProviderV36Abi, poolConfiguratorV36Abi, poolV36Abi } from "../../contracts-abi/aave-v3.6/index.js";
 import { sandboxPriceFeedAbi, sandboxPriceFeedBytecode } from "../../contracts-abi/sandbox/SandboxPriceFeed.js";
 import { multicall3DeployedBytecode } from "../../contracts-abi/sandbox/Multicall3.js";
 
@@ -183,8 +165,15 @@ export async function deployMarket(rpcUrl: string, options: DeployMarketOptions 
   }
 
   return {
-    aaveVersion, chainId, rpcUrl, deployer: admin, deploymentBlock, multicall3: MULTICALL3_ADDRESS, treasury,
-    ...core, eModes: [...eModes],
+    aaveVersion,
+    chainId,
+    rpcUrl,
+    deployer: admin,
+    deploymentBlock,
+    multicall3: MULTICALL3_ADDRESS,
+    treasury,
+    ...core,
+    eModes: [...eModes],
   };
 }
 
@@ -227,14 +216,17 @@ async function deployCoreV30(c: DeployContext): Promise<CoreDeployment> {
   const configuratorImpl = await d.deployArtifact("PoolConfigurator", [], { ConfiguratorLogic: configuratorLogic });
   await d.write(provider, providerAbi, "setPoolConfiguratorImpl", [configuratorImpl]);
   const poolConfigurator = (await publicClient.readContract({
-    address: provider, abi: poolAddressesProviderAbi, functionName: "getPoolConfigurator",
+    address: provider,
+    abi: poolAddressesProviderAbi,
+    functionName: "getPoolConfigurator",
   })) as Address;
 
   const protocolDataProvider = await d.deployArtifact("AaveProtocolDataProvider", [provider]);
   await d.write(provider, providerAbi, "setPoolDataProvider", [protocolDataProvider]);
 
   const { tokens, feeds, usdFeed, ethFeed } = await deployTokensAndFeeds(c, (asset) =>
-    d.deployArtifact("MintableERC20", [asset.name, asset.symbol, asset.decimals]));
+    d.deployArtifact("MintableERC20", [asset.name, asset.symbol, asset.decimals]),
+  );
   const oracle = await d.deployArtifact("AaveOracle", [provider, tokens, feeds, zeroAddress, zeroAddress, 10n ** 8n]);
   await d.write(provider, providerAbi, "setPriceOracle", [oracle]);
 
@@ -251,20 +243,43 @@ async function deployCoreV30(c: DeployContext): Promise<CoreDeployment> {
     const r = asset.rates;
     // 3.0 strategy: stable-rate parameters are required even though the sandbox disables stable borrowing.
     const strategy = await d.deployArtifact("DefaultReserveInterestRateStrategy", [
-      provider, r.optimalUsageRatio, r.baseVariableBorrowRate, r.variableRateSlope1, r.variableRateSlope2,
-      0n, 0n, 0n, 0n, 0n,
+      provider,
+      r.optimalUsageRatio,
+      r.baseVariableBorrowRate,
+      r.variableRateSlope1,
+      r.variableRateSlope2,
+      0n,
+      0n,
+      0n,
+      0n,
+      0n,
     ]);
-    await d.write(poolConfigurator, configurator, "initReserves", [[{
-      aTokenImpl, stableDebtTokenImpl: stableDebtImpl, variableDebtTokenImpl: variableDebtImpl,
-      underlyingAssetDecimals: asset.decimals, interestRateStrategyAddress: strategy, underlyingAsset: token,
-      treasury, incentivesController: zeroAddress,
-      aTokenName: `Aave Sandbox ${asset.symbol}`, aTokenSymbol: `aSbx${asset.symbol}`,
-      variableDebtTokenName: `Aave Sandbox Variable Debt ${asset.symbol}`, variableDebtTokenSymbol: `variableDebtSbx${asset.symbol}`,
-      stableDebtTokenName: `Aave Sandbox Stable Debt ${asset.symbol}`, stableDebtTokenSymbol: `stableDebtSbx${asset.symbol}`,
-      params: "0x",
-    }]]);
+    await d.write(poolConfigurator, configurator, "initReserves", [
+      [
+        {
+          aTokenImpl,
+          stableDebtTokenImpl: stableDebtImpl,
+          variableDebtTokenImpl: variableDebtImpl,
+          underlyingAssetDecimals: asset.decimals,
+          interestRateStrategyAddress: strategy,
+          underlyingAsset: token,
+          treasury,
+          incentivesController: zeroAddress,
+          aTokenName: `Aave Sandbox ${asset.symbol}`,
+          aTokenSymbol: `aSbx${asset.symbol}`,
+          variableDebtTokenName: `Aave Sandbox Variable Debt ${asset.symbol}`,
+          variableDebtTokenSymbol: `variableDebtSbx${asset.symbol}`,
+          stableDebtTokenName: `Aave Sandbox Stable Debt ${asset.symbol}`,
+          stableDebtTokenSymbol: `stableDebtSbx${asset.symbol}`,
+          params: "0x",
+        },
+      ],
+    ]);
     await d.write(poolConfigurator, configurator, "configureReserveAsCollateral", [
-      token, BigInt(asset.ltv), BigInt(asset.liquidationThreshold), BigInt(asset.liquidationBonus),
+      token,
+      BigInt(asset.ltv),
+      BigInt(asset.liquidationThreshold),
+      BigInt(asset.liquidationBonus),
     ]);
     await d.write(poolConfigurator, configurator, "setReserveBorrowing", [token, true]);
     await d.write(poolConfigurator, configurator, "setReserveFactor", [token, BigInt(asset.reserveFactor)]);
@@ -272,15 +287,27 @@ async function deployCoreV30(c: DeployContext): Promise<CoreDeployment> {
     await d.write(poolConfigurator, configurator, "setReserveFlashLoaning", [token, true]);
     const reserve = await publicClient.readContract({ address: pool, abi: poolAbi, functionName: "getReserveData", args: [token] });
     deployed.push({
-      symbol: asset.symbol, name: asset.name, decimals: asset.decimals, address: token, priceFeed: feeds[i]!,
-      aToken: reserve.aTokenAddress, variableDebtToken: reserve.variableDebtTokenAddress,
-      stableDebtToken: reserve.stableDebtTokenAddress, interestRateStrategy: strategy, spec: asset,
+      symbol: asset.symbol,
+      name: asset.name,
+      decimals: asset.decimals,
+      address: token,
+      priceFeed: feeds[i]!,
+      aToken: reserve.aTokenAddress,
+      variableDebtToken: reserve.variableDebtTokenAddress,
+      stableDebtToken: reserve.stableDebtTokenAddress,
+      interestRateStrategy: strategy,
+      spec: asset,
     });
   }
 
   for (const eMode of eModes) {
     await d.write(poolConfigurator, configurator, "setEModeCategory", [
-      eMode.id, eMode.ltv, eMode.liquidationThreshold, eMode.liquidationBonus, zeroAddress, eMode.label,
+      eMode.id,
+      eMode.ltv,
+      eMode.liquidationThreshold,
+      eMode.liquidationBonus,
+      zeroAddress,
+      eMode.label,
     ]);
     for (const asset of deployed.filter((a) => a.spec.eModeCategory === eMode.id)) {
       await d.write(poolConfigurator, configurator, "setAssetEModeCategory", [asset.address, eMode.id]);
@@ -288,8 +315,15 @@ async function deployCoreV30(c: DeployContext): Promise<CoreDeployment> {
   }
 
   return {
-    addressesProvider: provider, pool, poolConfigurator, aclManager, oracle, protocolDataProvider,
-    uiPoolDataProvider, usdFeed, assets: deployed,
+    addressesProvider: provider,
+    pool,
+    poolConfigurator,
+    aclManager,
+    oracle,
+    protocolDataProvider,
+    uiPoolDataProvider,
+    usdFeed,
+    assets: deployed,
   };
 }
 
@@ -297,14 +331,25 @@ async function deployCoreV30(c: DeployContext): Promise<CoreDeployment> {
 function interestRateDataV36(asset: AssetSpec): Hex {
   const bps = (ray: bigint) => Number((ray * 10_000n) / 10n ** 27n);
   return encodeAbiParameters(
-    [{ type: "tuple", components: [
-      { name: "optimalUsageRatio", type: "uint16" }, { name: "baseVariableBorrowRate", type: "uint32" },
-      { name: "variableRateSlope1", type: "uint32" }, { name: "variableRateSlope2", type: "uint32" },
-    ] }],
-    [{
-      optimalUsageRatio: bps(asset.rates.optimalUsageRatio), baseVariableBorrowRate: bps(asset.rates.baseVariableBorrowRate),
-      variableRateSlope1: bps(asset.rates.variableRateSlope1), variableRateSlope2: bps(asset.rates.variableRateSlope2),
-    }],
+    [
+      {
+        type: "tuple",
+        components: [
+          { name: "optimalUsageRatio", type: "uint16" },
+          { name: "baseVariableBorrowRate", type: "uint32" },
+          { name: "variableRateSlope1", type: "uint32" },
+          { name: "variableRateSlope2", type: "uint32" },
+        ],
+      },
+    ],
+    [
+      {
+        optimalUsageRatio: bps(asset.rates.optimalUsageRatio),
+        baseVariableBorrowRate: bps(asset.rates.baseVariableBorrowRate),
+        variableRateSlope1: bps(asset.rates.variableRateSlope1),
+        variableRateSlope2: bps(asset.rates.variableRateSlope2),
+      },
+    ],
   );
 }
 
@@ -337,7 +382,9 @@ async function deployCoreV36(c: DeployContext): Promise<CoreDeployment> {
   const configuratorImpl = await d.deployArtifactV36("PoolConfiguratorInstance", [], { ConfiguratorLogic: configuratorLogic });
   await d.write(provider, providerAbi, "setPoolConfiguratorImpl", [configuratorImpl]);
   const poolConfigurator = await publicClient.readContract({
-    address: provider, abi: poolAddressesProviderV36Abi, functionName: "getPoolConfigurator",
+    address: provider,
+    abi: poolAddressesProviderV36Abi,
+    functionName: "getPoolConfigurator",
   });
   await d.write(poolConfigurator, configurator, "updateFlashloanPremium", [FLASH_LOAN_PREMIUM_V36]);
 
@@ -345,7 +392,8 @@ async function deployCoreV36(c: DeployContext): Promise<CoreDeployment> {
   await d.write(provider, providerAbi, "setPoolDataProvider", [protocolDataProvider]);
 
   const { tokens, feeds, usdFeed, ethFeed } = await deployTokensAndFeeds(c, (asset) =>
-    d.deployArtifactV36("MintableERC20", [asset.name, asset.symbol, asset.decimals]));
+    d.deployArtifactV36("MintableERC20", [asset.name, asset.symbol, asset.decimals]),
+  );
   const oracle = await d.deployArtifactV36("AaveOracle", [provider, tokens, feeds, zeroAddress, zeroAddress, 10n ** 8n]);
   await d.write(provider, providerAbi, "setPriceOracle", [oracle]);
   const uiPoolDataProvider = await d.deployArtifactV36("UiPoolDataProviderV3", [ethFeed, usdFeed]);
@@ -357,17 +405,29 @@ async function deployCoreV36(c: DeployContext): Promise<CoreDeployment> {
   const deployed: DeployedAsset[] = [];
   for (const [i, asset] of assets.entries()) {
     const token = tokens[i]!;
-    await d.write(poolConfigurator, configurator, "initReserves", [[{
-      aTokenImpl, variableDebtTokenImpl: variableDebtImpl, underlyingAsset: token,
-      aTokenName: `Aave Sandbox ${asset.symbol}`, aTokenSymbol: `aSbx${asset.symbol}`,
-      variableDebtTokenName: `Aave Sandbox Variable Debt ${asset.symbol}`, variableDebtTokenSymbol: `variableDebtSbx${asset.symbol}`,
-      params: "0x", interestRateData: interestRateDataV36(asset),
-    }]]);
+    await d.write(poolConfigurator, configurator, "initReserves", [
+      [
+        {
+          aTokenImpl,
+          variableDebtTokenImpl: variableDebtImpl,
+          underlyingAsset: token,
+          aTokenName: `Aave Sandbox ${asset.symbol}`,
+          aTokenSymbol: `aSbx${asset.symbol}`,
+          variableDebtTokenName: `Aave Sandbox Variable Debt ${asset.symbol}`,
+          variableDebtTokenSymbol: `variableDebtSbx${asset.symbol}`,
+          params: "0x",
+          interestRateData: interestRateDataV36(asset),
+        },
+      ],
+    ]);
     // A reserve starts with LTV, LT and bonus 0. Leaving it so is the only way to an LT-0 reserve:
     // setting LT 0 later requires that nobody supplies it (PoolConfigurator._checkNoSuppliers).
     if (asset.liquidationThreshold !== 0) {
       await d.write(poolConfigurator, configurator, "configureReserveAsCollateral", [
-        token, BigInt(asset.ltv), BigInt(asset.liquidationThreshold), BigInt(asset.liquidationBonus),
+        token,
+        BigInt(asset.ltv),
+        BigInt(asset.liquidationThreshold),
+        BigInt(asset.liquidationBonus),
       ]);
     }
     await d.write(poolConfigurator, configurator, "setReserveBorrowing", [token, asset.borrowingEnabled ?? true]);
@@ -376,9 +436,16 @@ async function deployCoreV36(c: DeployContext): Promise<CoreDeployment> {
     await d.write(poolConfigurator, configurator, "setReserveFlashLoaning", [token, true]);
     const reserve = await publicClient.readContract({ address: pool, abi: poolV36Abi, functionName: "getReserveData", args: [token] });
     deployed.push({
-      symbol: asset.symbol, name: asset.name, decimals: asset.decimals, address: token, priceFeed: feeds[i]!,
-      aToken: reserve.aTokenAddress, variableDebtToken: reserve.variableDebtTokenAddress,
-      stableDebtToken: zeroAddress, interestRateStrategy: strategy, spec: asset,
+      symbol: asset.symbol,
+      name: asset.name,
+      decimals: asset.decimals,
+      address: token,
+      priceFeed: feeds[i]!,
+      aToken: reserve.aTokenAddress,
+      variableDebtToken: reserve.variableDebtTokenAddress,
+      stableDebtToken: zeroAddress,
+      interestRateStrategy: strategy,
+      spec: asset,
     });
   }
 
@@ -390,7 +457,11 @@ async function deployCoreV36(c: DeployContext): Promise<CoreDeployment> {
   };
   for (const eMode of eModes) {
     await d.write(poolConfigurator, configurator, "setEModeCategory", [
-      eMode.id, eMode.ltv, eMode.liquidationThreshold, eMode.liquidationBonus, eMode.label,
+      eMode.id,
+      eMode.ltv,
+      eMode.liquidationThreshold,
+      eMode.liquidationBonus,
+      eMode.label,
     ]);
     for (const symbol of eMode.collateral ?? []) {
       await d.write(poolConfigurator, configurator, "setAssetCollateralInEMode", [bySymbol(symbol), eMode.id, true]);
@@ -404,7 +475,14 @@ async function deployCoreV36(c: DeployContext): Promise<CoreDeployment> {
   }
 
   return {
-    addressesProvider: provider, pool, poolConfigurator, aclManager, oracle, protocolDataProvider,
-    uiPoolDataProvider, usdFeed, assets: deployed,
+    addressesProvider: provider,
+    pool,
+    poolConfigurator,
+    aclManager,
+    oracle,
+    protocolDataProvider,
+    uiPoolDataProvider,
+    usdFeed,
+    assets: deployed,
   };
 }

@@ -65,7 +65,15 @@ export async function setFeedAnswer(market: MarketDeployment, symbolOrAddress: s
   const oldPrice = await currentPrice(market, asset);
   const data = encodeFunctionData({ abi: sandboxPriceFeedAbi, functionName: "setAnswer", args: [newPrice] });
   const receipt = await withPoolMoves(market, asset, newPrice, { to: asset.priceFeed, data });
-  return { asset: asset.address, symbol: asset.symbol, oldPrice, newPrice, feed: asset.priceFeed, transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber };
+  return {
+    asset: asset.address,
+    symbol: asset.symbol,
+    oldPrice,
+    newPrice,
+    feed: asset.priceFeed,
+    transactionHash: receipt.transactionHash,
+    blockNumber: receipt.blockNumber,
+  };
 }
 
 /**
@@ -83,7 +91,15 @@ export async function replaceAssetSource(market: MarketDeployment, symbolOrAddre
   const data = encodeFunctionData({ abi: aaveOracleAbi, functionName: "setAssetSources", args: [[asset.address], [feed]] });
   const receipt = await withPoolMoves(market, asset, newPrice, { to: market.oracle, data });
   asset.priceFeed = feed;
-  return { asset: asset.address, symbol: asset.symbol, oldPrice, newPrice, feed, transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber };
+  return {
+    asset: asset.address,
+    symbol: asset.symbol,
+    oldPrice,
+    newPrice,
+    feed,
+    transactionHash: receipt.transactionHash,
+    blockNumber: receipt.blockNumber,
+  };
 }
 
 /** Scales a price by a percentage change, e.g. -20 for a 20% drop. */

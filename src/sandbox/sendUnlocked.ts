@@ -19,11 +19,9 @@ export async function sendUnlocked(rpcUrl: string, from: Address, tx: UnlockedTx
 
 async function waitUnlocked(rpcUrl: string, hash: Hex, what: string): Promise<TransactionReceipt> {
   const client = createPublicClient({ transport: http(rpcUrl), pollingInterval: 20 });
-  const receipt = await client
-    .waitForTransactionReceipt({ hash, pollingInterval: 20, timeout: 30_000 })
-    .catch((err: unknown) => {
-      throw new Error(`sandbox: ${what} was not mined (tx ${hash})`, { cause: err });
-    });
+  const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 20, timeout: 30_000 }).catch((err: unknown) => {
+    throw new Error(`sandbox: ${what} was not mined (tx ${hash})`, { cause: err });
+  });
   if (receipt.status !== "success") throw new Error(`sandbox: ${what} reverted (tx ${hash})`);
   return receipt;
 }

@@ -40,7 +40,10 @@ export async function readMarketSummary(market: MarketDeployment, borrowers: rea
   const client = createPublicClient({ transport: http(market.rpcUrl) });
   const multicall = { allowFailure: false, ...multicallOptions } as const;
   const prices = await client.readContract({
-    address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetsPrices", args: [market.assets.map((a) => a.address)],
+    address: market.oracle,
+    abi: aaveOracleAbi,
+    functionName: "getAssetsPrices",
+    args: [market.assets.map((a) => a.address)],
   });
   const totals = await client.multicall({
     ...multicall,
@@ -51,13 +54,21 @@ export async function readMarketSummary(market: MarketDeployment, borrowers: rea
   });
   const poolRevision = await client.readContract({ address: market.pool, abi: poolAbi, functionName: "POOL_REVISION" });
   const reserves = market.assets.map((a, i) => ({
-    symbol: a.symbol, decimals: a.decimals, price: prices[i]!, ltv: a.spec.ltv, liquidationThreshold: a.spec.liquidationThreshold,
+    symbol: a.symbol,
+    decimals: a.decimals,
+    price: prices[i]!,
+    ltv: a.spec.ltv,
+    liquidationThreshold: a.spec.liquidationThreshold,
     liquidationBonus: a.spec.liquidationBonus,
-    eModeCategories: market.aaveVersion === "3.6"
-      ? market.eModes.filter((e) => e.collateral?.includes(a.symbol)).map((e) => e.id)
-      : a.spec.eModeCategory ? [a.spec.eModeCategory] : [],
+    eModeCategories:
+      market.aaveVersion === "3.6"
+        ? market.eModes.filter((e) => e.collateral?.includes(a.symbol)).map((e) => e.id)
+        : a.spec.eModeCategory
+          ? [a.spec.eModeCategory]
+          : [],
     ltvzeroCategories: market.eModes.filter((e) => e.ltvzero?.includes(a.symbol)).map((e) => e.id),
-    totalSupplied: totals[2 * i] as bigint, totalBorrowed: totals[2 * i + 1] as bigint,
+    totalSupplied: totals[2 * i] as bigint,
+    totalBorrowed: totals[2 * i + 1] as bigint,
   }));
   const accountData = await client.multicall({
     ...multicall,
@@ -74,22 +85,35 @@ export async function readMarketSummary(market: MarketDeployment, borrowers: rea
 const pct = (bps: number) => `${(bps / 100).toFixed(2)}%`;
 
 export function formatMarketSummary(summary: MarketSummary, lowest = 10): string {
-  const eModeCell = (r: ReserveSummary) => r.eModeCategories.length === 0 ? "-"
-    : r.eModeCategories.map((id) => (r.ltvzeroCategories.includes(id) ? `${id} (LTV 0)` : String(id))).join(", ");
+  const eModeCell = (r: ReserveSummary) =>
+    r.eModeCategories.length === 0
+      ? "-"
+      : r.eModeCategories.map((id) => (r.ltvzeroCategories.includes(id) ? `${id} (LTV 0)` : String(id))).join(", ");
   const reserveTable = formatTable(
     ["asset", "decimals", "price (USD)", "LTV", "LT", "bonus", "eMode", "supplied (tokens)", "borrowed (tokens)"],
     summary.reserves.map((r) => [
-      r.symbol, String(r.decimals), formatFixed(r.price, 8, 2), pct(r.ltv), pct(r.liquidationThreshold),
-      pct(Math.max(r.liquidationBonus - 10_000, 0)), eModeCell(r),
-      formatFixed(r.totalSupplied, r.decimals, 0), formatFixed(r.totalBorrowed, r.decimals, 0),
+      r.symbol,
+      String(r.decimals),
+      formatFixed(r.price, 8, 2),
+      pct(r.ltv),
+      pct(r.liquidationThreshold),
+      pct(Math.max(r.liquidationBonus - 10_000, 0)),
+      eModeCell(r),
+      formatFixed(r.totalSupplied, r.decimals, 0),
+      formatFixed(r.totalBorrowed, r.decimals, 0),
     ]),
   );
   const under = summary.borrowers.filter((b) => b.healthFactor < WAD).length;
   const borrowerTable = formatTable(
     ["borrower", "health factor", "collateral (USD)", "debt (USD)"],
-    summary.borrowers.slice(0, lowest).map((b) => [
-      b.address, formatHealthFactor(b.healthFactor), formatFixed(b.totalCollateralBase, 8, 0), formatFixed(b.totalDebtBase, 8, 0),
-    ]),
+    summary.borrowers
+      .slice(0, lowest)
+      .map((b) => [
+        b.address,
+        formatHealthFactor(b.healthFactor),
+        formatFixed(b.totalCollateralBase, 8, 0),
+        formatFixed(b.totalDebtBase, 8, 0),
+      ]),
   );
   return [
     `${summary.version} market (POOL_REVISION ${summary.poolRevision})`,

@@ -144,7 +144,10 @@ export async function deployUniswap(market: MarketDeployment, options: DeployUni
     const pools: SandboxPool[] = [];
     for (const pool of deployment.pools) {
       const address = await client.readContract({
-        address: deployment.factory, abi: uniswapV3FactoryAbi, functionName: "getPool", args: [pool.token0, pool.token1, pool.fee],
+        address: deployment.factory,
+        abi: uniswapV3FactoryAbi,
+        functionName: "getPool",
+        args: [pool.token0, pool.token1, pool.fee],
       });
       pools.push({ ...pool, address: getAddress(address) });
     }
@@ -197,7 +200,10 @@ async function submitDeployment(market: MarketDeployment, batch: UnlockedBatch, 
     const amount0 = tokensForUsd(depthUsd, p0, t0.decimals);
     const amount1 = tokensForUsd(depthUsd, p1, t1.decimals);
     const name = `${t0.symbol}/${t1.symbol} ${fee / 10_000}%`;
-    for (const [token, amount] of [[t0, amount0], [t1, amount1]] as const) {
+    for (const [token, amount] of [
+      [t0, amount0],
+      [t1, amount1],
+    ] as const) {
       const mint = encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [operator, amount] });
       await submit(token.address, mint, `minting ${token.symbol}`);
     }
@@ -215,11 +221,21 @@ async function submitDeployment(market: MarketDeployment, batch: UnlockedBatch, 
       encodeFunctionData({
         abi: nonfungiblePositionManagerAbi,
         functionName: "mint",
-        args: [{
-          token0: t0.address, token1: t1.address, fee, tickLower, tickUpper,
-          amount0Desired: amount0, amount1Desired: amount1, amount0Min: 0n, amount1Min: 0n,
-          recipient: operator, deadline: maxUint256,
-        }],
+        args: [
+          {
+            token0: t0.address,
+            token1: t1.address,
+            fee,
+            tickLower,
+            tickUpper,
+            amount0Desired: amount0,
+            amount1Desired: amount1,
+            amount0Min: 0n,
+            amount1Min: 0n,
+            recipient: operator,
+            deadline: maxUint256,
+          },
+        ],
       }),
       `adding liquidity to the ${name} pool`,
     );
@@ -264,21 +280,35 @@ export async function submitPoolAlignment(
     // A few wei of slack for rounding; the swap stops at its price limit and takes only what it needs.
     const budget = amountIn + 10n;
     const what = `arbitrage of the ${symbol.get(pool.token0)}/${symbol.get(pool.token1)} pool`;
-    await batch.submit({
-      to: tokenIn,
-      data: encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [dex.operator, budget] }),
-    }, what);
-    await batch.submit({
-      to: dex.swapRouter,
-      data: encodeFunctionData({
-        abi: swapRouterAbi,
-        functionName: "exactInputSingle",
-        args: [{
-          tokenIn, tokenOut, fee: pool.fee, recipient: dex.operator, deadline: maxUint256,
-          amountIn: budget, amountOutMinimum: 0n, sqrtPriceLimitX96: target,
-        }],
-      }),
-    }, what);
+    await batch.submit(
+      {
+        to: tokenIn,
+        data: encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [dex.operator, budget] }),
+      },
+      what,
+    );
+    await batch.submit(
+      {
+        to: dex.swapRouter,
+        data: encodeFunctionData({
+          abi: swapRouterAbi,
+          functionName: "exactInputSingle",
+          args: [
+            {
+              tokenIn,
+              tokenOut,
+              fee: pool.fee,
+              recipient: dex.operator,
+              deadline: maxUint256,
+              amountIn: budget,
+              amountOutMinimum: 0n,
+              sqrtPriceLimitX96: target,
+            },
+          ],
+        }),
+      },
+      what,
+    );
   }
   return batch;
 }

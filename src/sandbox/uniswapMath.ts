@@ -60,9 +60,7 @@ function divUp(a: bigint, b: bigint): bigint {
 export function amountInToMovePrice(liquidity: bigint, from: bigint, to: bigint, fee: number): { zeroForOne: boolean; amountIn: bigint } {
   if (from === to) return { zeroForOne: true, amountIn: 0n };
   const zeroForOne = to < from;
-  const net = zeroForOne
-    ? divUp(divUp(liquidity * Q96 * (from - to), from), to)
-    : divUp(liquidity * (to - from), Q96);
+  const net = zeroForOne ? divUp(divUp(liquidity * Q96 * (from - to), from), to) : divUp(liquidity * (to - from), Q96);
   const feeAmount = divUp(net * BigInt(fee), FEE_UNITS - BigInt(fee));
   return { zeroForOne, amountIn: net + feeAmount };
 }

@@ -5,10 +5,24 @@ import type { LiquidationPlan } from "./plan.js";
 
 function plan(n: number, profit: bigint, debt: bigint, debtReserveId = 0): LiquidationPlan {
   return {
-    user: `0x${n.toString(16).padStart(40, "0")}` as Address, collateralAsset: "0x0000000000000000000000000000000000000001", collateralReserveId: 1,
-    debtAsset: "0x0000000000000000000000000000000000000002", debtReserveId, debtToCover: debt, expectedDebtRepaid: debt,
-    expectedCollateralSeized: 0n, expectedProtocolFee: 0n, receiveAToken: false, debtValueBase: 0n, collateralValueBase: 0n,
-    gasCostBase: 0n, swapCostBase: 0n, expectedProfitBase: profit, healthFactor: 0n, timestamp: 0n, blockNumber: 0n,
+    user: `0x${n.toString(16).padStart(40, "0")}` as Address,
+    collateralAsset: "0x0000000000000000000000000000000000000001",
+    collateralReserveId: 1,
+    debtAsset: "0x0000000000000000000000000000000000000002",
+    debtReserveId,
+    debtToCover: debt,
+    expectedDebtRepaid: debt,
+    expectedCollateralSeized: 0n,
+    expectedProtocolFee: 0n,
+    receiveAToken: false,
+    debtValueBase: 0n,
+    collateralValueBase: 0n,
+    gasCostBase: 0n,
+    swapCostBase: 0n,
+    expectedProfitBase: profit,
+    healthFactor: 0n,
+    timestamp: 0n,
+    blockNumber: 0n,
   };
 }
 
@@ -32,7 +46,9 @@ describe("chooseForBlock", () => {
 
   it("nothing when the budget is spent by what is in flight", () => {
     const w = wallet({ 0: 100n });
-    expect(chooseForBlock([plan(1, 10n, 1n)], { gasBudget: 329_999n, gasPerLiquidation: 330_000n, ...w, replan: () => undefined })).toEqual([]);
+    expect(chooseForBlock([plan(1, 10n, 1n)], { gasBudget: 329_999n, gasPerLiquidation: 330_000n, ...w, replan: () => undefined })).toEqual(
+      [],
+    );
   });
 
   it("re-plans one the earlier plans left short of tokens, and skips what the wallet cannot cover at all", () => {
@@ -40,14 +56,19 @@ describe("chooseForBlock", () => {
     const w = wallet({ 0: 100n, 1: 0n });
     const replanned: Address[] = [];
     const chosen = chooseForBlock(plans, {
-      gasBudget: 10_000_000n, gasPerLiquidation: 330_000n, ...w,
+      gasBudget: 10_000_000n,
+      gasPerLiquidation: 330_000n,
+      ...w,
       replan: (p) => {
         replanned.push(p.user);
         const left = w.left.get(p.debtReserveId) ?? 0n;
         return left > 0n ? plan(Number(BigInt(p.user)), 20n, left, p.debtReserveId) : undefined;
       },
     });
-    expect(chosen.map((p) => [Number(BigInt(p.user)), p.expectedDebtRepaid])).toEqual([[1, 60n], [2, 40n]]);
+    expect(chosen.map((p) => [Number(BigInt(p.user)), p.expectedDebtRepaid])).toEqual([
+      [1, 60n],
+      [2, 40n],
+    ]);
     expect(replanned.map((u) => Number(BigInt(u)))).toEqual([2, 3]);
     expect(w.left.get(0)).toBe(0n);
   });

@@ -23,17 +23,44 @@ const ZERO: Address = "0x0000000000000000000000000000000000000000";
 const addr = (prefix: number, i: number): Address =>
   `0x${prefix.toString(16).padStart(2, "0")}${i.toString(16).padStart(38, "0")}` as Address;
 
-const WETH = 0, USDC = 1, LINK = 2, DAI = 3, LTZ = 4;
-const SYMBOLS = new Map([[WETH, "WETH"], [USDC, "USDC"], [LINK, "LINK"], [DAI, "DAI"], [LTZ, "LTZ"]]);
+const WETH = 0,
+  USDC = 1,
+  LINK = 2,
+  DAI = 3,
+  LTZ = 4;
+const SYMBOLS = new Map([
+  [WETH, "WETH"],
+  [USDC, "USDC"],
+  [LINK, "LINK"],
+  [DAI, "DAI"],
+  [LTZ, "LTZ"],
+]);
 
 function reserve(id: number, decimals: number, price: bigint, lt: number, lb: number, fee: number, eMode: number): ReserveState {
   return {
-    asset: addr(0xaa, id), id, decimals, unit: 10n ** BigInt(decimals),
-    ltv: lt === 0 ? 0 : lt - 300, liquidationThreshold: lt, liquidationBonus: lb, liquidationProtocolFee: fee,
-    eModeCategory: eMode, active: true, frozen: false, paused: false, borrowingEnabled: true,
-    liquidityIndex: RAY, variableBorrowIndex: RAY, currentLiquidityRate: 0n, currentVariableBorrowRate: 0n,
-    lastUpdateTimestamp: T, aToken: addr(0xa1, id), variableDebtToken: addr(0xd1, id), stableDebtToken: addr(0x51, id),
-    price, liquidationGracePeriodUntil: 0n,
+    asset: addr(0xaa, id),
+    id,
+    decimals,
+    unit: 10n ** BigInt(decimals),
+    ltv: lt === 0 ? 0 : lt - 300,
+    liquidationThreshold: lt,
+    liquidationBonus: lb,
+    liquidationProtocolFee: fee,
+    eModeCategory: eMode,
+    active: true,
+    frozen: false,
+    paused: false,
+    borrowingEnabled: true,
+    liquidityIndex: RAY,
+    variableBorrowIndex: RAY,
+    currentLiquidityRate: 0n,
+    currentVariableBorrowRate: 0n,
+    lastUpdateTimestamp: T,
+    aToken: addr(0xa1, id),
+    variableDebtToken: addr(0xd1, id),
+    stableDebtToken: addr(0x51, id),
+    price,
+    liquidationGracePeriodUntil: 0n,
   };
 }
 
@@ -48,9 +75,25 @@ function market(patch: (m: MarketState) => void = () => {}): MarketState {
       reserve(DAI, 18, E8, 7700, 10400, 1000, 1),
       reserve(LTZ, 18, 5n * E8, 0, 0, 0, 0),
     ],
-    eModes: new Map([[1, { id: 1, ltv: 9300, liquidationThreshold: 9500, liquidationBonus: 10100, priceSource: ZERO, priceSourcePrice: 0n, label: "Stablecoins",
-      collateralBitmap: 0n, borrowableBitmap: 0n, ltvzeroBitmap: 0n }]]),
-    baseCurrencyUnit: E8, flashLoanPremiumTotal: 5n,
+    eModes: new Map([
+      [
+        1,
+        {
+          id: 1,
+          ltv: 9300,
+          liquidationThreshold: 9500,
+          liquidationBonus: 10100,
+          priceSource: ZERO,
+          priceSourcePrice: 0n,
+          label: "Stablecoins",
+          collateralBitmap: 0n,
+          borrowableBitmap: 0n,
+          ltvzeroBitmap: 0n,
+        },
+      ],
+    ]),
+    baseCurrencyUnit: E8,
+    flashLoanPremiumTotal: 5n,
   };
   patch(m);
   return m;
@@ -65,7 +108,10 @@ function account(
   const position: AccountPosition = {
     user: addr(0xcc, 1),
     eModeCategory: opts.eMode ?? 0,
-    userConfig: buildUserConfig(coll.map((c) => c[0]), debt.map((d) => d[0])),
+    userConfig: buildUserConfig(
+      coll.map((c) => c[0]),
+      debt.map((d) => d[0]),
+    ),
     // extraCollateral: aTokens held without the collateral bit
     scaledCollateral: new Map([...coll, ...(opts.extraCollateral ?? [])]),
     scaledVariableDebt: new Map(debt),
@@ -81,7 +127,9 @@ const NO_GAS = { gasUnits: 0n, maxFeePerGas: 0n, nativePriceBase: 0n };
 const opts = (o: Partial<PlanOptions> = {}): PlanOptions => ({ gas: NO_GAS, minProfitBase: 0n, blockNumber: 42n, symbols: SYMBOLS, ...o });
 
 function pair(pairs: PairOutcome[], c: number, d: number): PairOutcome {
-  const found = pairs.find((p) => ("plan" in p ? p.plan.collateralReserveId === c && p.plan.debtReserveId === d : p.collateralReserveId === c && p.debtReserveId === d));
+  const found = pairs.find((p) =>
+    "plan" in p ? p.plan.collateralReserveId === c && p.plan.debtReserveId === d : p.collateralReserveId === c && p.debtReserveId === d,
+  );
   if (found === undefined) throw new Error(`no pair ${c}/${d}`);
   return found;
 }
@@ -118,8 +166,16 @@ describe("planLiquidation (V3.0, hand-computed)", () => {
     expect(p.swapCostBase).toBe(0n);
     expect(p.expectedProfitBase).toBe(1_867_187_500n);
     expect(p).toMatchObject({
-      user: addr(0xcc, 1), collateralAsset: addr(0xaa, WETH), collateralReserveId: WETH, collateralSymbol: "WETH",
-      debtAsset: addr(0xaa, USDC), debtReserveId: USDC, debtSymbol: "USDC", receiveAToken: false, timestamp: T, blockNumber: 42n,
+      user: addr(0xcc, 1),
+      collateralAsset: addr(0xaa, WETH),
+      collateralReserveId: WETH,
+      collateralSymbol: "WETH",
+      debtAsset: addr(0xaa, USDC),
+      debtReserveId: USDC,
+      debtSymbol: "USDC",
+      receiveAToken: false,
+      timestamp: T,
+      blockNumber: 42n,
     });
     expect(r.pairs).toEqual([{ plan: p }]);
     expect(r.skip).toBeUndefined();
@@ -195,7 +251,14 @@ describe("planLiquidation (V3.0, hand-computed)", () => {
 
   it("best pair: the 7% bonus collateral beats the 4.5% one when both cover", () => {
     // 3000 USDC (LT 80%) + 300 LINK ($3000, LT 70%) vs 2.3 WETH ($4600): avgLT 75%, HF = 4500/4600 = 0.978 → 50% = 1.15 WETH ($2300)
-    const { acc, snap } = account(market(), [[USDC, 3000n * E6], [LINK, 300n * E18]], [[WETH, 23n * 10n ** 17n]]);
+    const { acc, snap } = account(
+      market(),
+      [
+        [USDC, 3000n * E6],
+        [LINK, 300n * E18],
+      ],
+      [[WETH, 23n * 10n ** 17n]],
+    );
     const r = planLiquidation(acc, snap, opts());
     const usdc = planOf(pair(r.pairs, USDC, WETH));
     const link = planOf(pair(r.pairs, LINK, WETH));
@@ -274,9 +337,20 @@ describe("planLiquidation (V3.0, hand-computed)", () => {
   it("paused, inactive and LT-0 reserves are skipped; frozen ones are liquidated", () => {
     // 1 WETH + 100 LINK ($1000 @70%) + 100 LTZ (LT 0, not in the HF) vs 2600 USDC:
     // avgLT = floor(2.35e15 / 3000e8) = 7833 → percentMul(3000e8, 7833) = 2349.9e8 → HF = 2349.9/2600
-    const coll: [number, bigint][] = [[WETH, E18], [LINK, 100n * E18], [LTZ, 100n * E18]];
+    const coll: [number, bigint][] = [
+      [WETH, E18],
+      [LINK, 100n * E18],
+      [LTZ, 100n * E18],
+    ];
     const debt: [number, bigint][] = [[USDC, 2600n * E6]];
-    const paused = account(market((m) => { m.reserves[LINK]!.paused = true; m.reserves[WETH]!.frozen = true; }), coll, debt);
+    const paused = account(
+      market((m) => {
+        m.reserves[LINK]!.paused = true;
+        m.reserves[WETH]!.frozen = true;
+      }),
+      coll,
+      debt,
+    );
     const r = planLiquidation(paused.acc, paused.snap, opts());
     expect(r.pairs).toHaveLength(3);
     expect(skipOf(pair(r.pairs, LINK, USDC))).toBe("collateral LINK is paused");
@@ -284,14 +358,33 @@ describe("planLiquidation (V3.0, hand-computed)", () => {
     expect(r.best?.collateralReserveId).toBe(WETH); // frozen is fine
     expect(r.best?.healthFactor).toBe(903_807_692_307_692_308n); // wadDiv(2349.9e8, 2600e8), half-up
 
-    const inactive = account(market((m) => { m.reserves[USDC]!.active = false; }), coll, debt);
+    const inactive = account(
+      market((m) => {
+        m.reserves[USDC]!.active = false;
+      }),
+      coll,
+      debt,
+    );
     const ri = planLiquidation(inactive.acc, inactive.snap, opts());
     expect(ri.best).toBeUndefined();
     expect(ri.pairs.map(skipOf)).toEqual(["debt USDC is not active", "debt USDC is not active", "debt USDC is not active"]);
-    const pausedDebt = account(market((m) => { m.reserves[USDC]!.paused = true; }), coll, debt);
+    const pausedDebt = account(
+      market((m) => {
+        m.reserves[USDC]!.paused = true;
+      }),
+      coll,
+      debt,
+    );
     expect(planLiquidation(pausedDebt.acc, pausedDebt.snap, opts()).pairs.map(skipOf)).toEqual(Array(3).fill("debt USDC is paused"));
     // inactive is checked before paused, as in validateLiquidationCall
-    const both = account(market((m) => { m.reserves[LINK]!.paused = true; m.reserves[LINK]!.active = false; }), coll, debt);
+    const both = account(
+      market((m) => {
+        m.reserves[LINK]!.paused = true;
+        m.reserves[LINK]!.active = false;
+      }),
+      coll,
+      debt,
+    );
     expect(skipOf(pair(planLiquidation(both.acc, both.snap, opts()).pairs, LINK, USDC))).toBe("collateral LINK is not active");
   });
 
@@ -317,7 +410,9 @@ describe("planLiquidation (V3.0, hand-computed)", () => {
 
   it("evaluates the account at the snapshot it is given (accrued debt)", () => {
     // 10% variable rate, one year later: the debt grows, HF drops below 1
-    const m = market((mm) => { mm.reserves[USDC]!.currentVariableBorrowRate = RAY / 10n; });
+    const m = market((mm) => {
+      mm.reserves[USDC]!.currentVariableBorrowRate = RAY / 10n;
+    });
     const { acc, snap } = account(m, [[WETH, E18]], [[USDC, 1600n * E6]]);
     expect(planLiquidation(acc, snap, opts()).skip).toMatch(/^healthy/);
     const later = snapshotMarket(m, RULES_V3_0, T + 365n * 86_400n);

@@ -89,8 +89,10 @@ function formatHf(hf: bigint): string {
 function checkOptions(o: PlanOptions): number {
   const bps = o.swapCostBps ?? 0;
   if (!Number.isInteger(bps) || bps < 0 || bps > 10_000) throw new RangeError(`swapCostBps must be an integer in [0, 10000], got ${bps}`);
-  if (o.leftoverMarginDivisor !== undefined && o.leftoverMarginDivisor < 2n) throw new RangeError("leftoverMarginDivisor must be at least 2");
-  if (o.gas.gasUnits < 0n || o.gas.maxFeePerGas < 0n || o.gas.nativePriceBase < 0n) throw new RangeError("gas model values must be non-negative");
+  if (o.leftoverMarginDivisor !== undefined && o.leftoverMarginDivisor < 2n)
+    throw new RangeError("leftoverMarginDivisor must be at least 2");
+  if (o.gas.gasUnits < 0n || o.gas.maxFeePerGas < 0n || o.gas.nativePriceBase < 0n)
+    throw new RangeError("gas model values must be non-negative");
   return bps;
 }
 
@@ -335,7 +337,8 @@ function planOnePair(ctx: PairContext, collateralId: number, debtId: number): Pa
   // Only when the pool would compute the same amounts from "as much as allowed".
   if (rules.minLeftoverBase !== undefined && (repaid === userReserveDebt || taken === userCollateralBalance)) {
     const atMax = amounts(maxDebt);
-    if (atMax.debtAmountNeeded === repaid && atMax.collateralToLiquidator === seized && atMax.protocolFee === r.protocolFee) debtToCover = MAX_UINT256;
+    if (atMax.debtAmountNeeded === repaid && atMax.collateralToLiquidator === seized && atMax.protocolFee === r.protocolFee)
+      debtToCover = MAX_UINT256;
   }
 
   const gasUnits = options.gas.gasUnits + BAD_DEBT_GAS_PER_DEBT_RESERVE * otherDebtsBurned;
@@ -437,7 +440,13 @@ function profitable(ctx: PairContext, plan: LiquidationPlan): string | undefined
  * One explicit pair (also ones the account does not hold, which come back as skips: "not enabled
  * as collateral", "no debt"), e.g. for `keeper liquidate --collateral X --debt Y`.
  */
-export function planPair(account: CompiledAccount, snapshot: MarketSnapshot, collateralReserveId: number, debtReserveId: number, options: PlanOptions): PairOutcome {
+export function planPair(
+  account: CompiledAccount,
+  snapshot: MarketSnapshot,
+  collateralReserveId: number,
+  debtReserveId: number,
+  options: PlanOptions,
+): PairOutcome {
   const ctx = context(account, snapshot, options);
   return outcome(ctx, collateralReserveId, debtReserveId);
 }
@@ -477,10 +486,11 @@ export function planLiquidation(account: CompiledAccount, snapshot: MarketSnapsh
   }
   if (best !== undefined) return { best, pairs };
   const names = (cId: number, dId: number) => `${name(snapshot, cId, options.symbols)}/${name(snapshot, dId, options.symbols)}`;
-  const skip = pairs.length === 0
-    ? `no pair to liquidate (HF ${formatHf(ctx.healthFactor)}, ${account.collateral.length} collateral, ${account.debt.length} debt)`
-    : `no pair to liquidate (HF ${formatHf(ctx.healthFactor)}): ` +
-      pairs.map((o) => ("skip" in o ? `${names(o.collateralReserveId, o.debtReserveId)}: ${o.skip}` : "")).join("; ");
+  const skip =
+    pairs.length === 0
+      ? `no pair to liquidate (HF ${formatHf(ctx.healthFactor)}, ${account.collateral.length} collateral, ${account.debt.length} debt)`
+      : `no pair to liquidate (HF ${formatHf(ctx.healthFactor)}): ` +
+        pairs.map((o) => ("skip" in o ? `${names(o.collateralReserveId, o.debtReserveId)}: ${o.skip}` : "")).join("; ");
   return { pairs, skip };
 }
 
@@ -572,9 +582,10 @@ export function planFlashLoan(
   // Liquidator.executeOperation calls liquidationCall with receiveAToken false and swaps the underlying.
   if (plan.receiveAToken) return { skip: "flash loan: the Liquidator takes the underlying, not aTokens" };
 
-  const loanAmount = plan.debtToCover === MAX_UINT256
-    ? plan.expectedDebtRepaid + ceilDiv(plan.expectedDebtRepaid * FLASH_LOAN_HEADROOM_BPS, BPS)
-    : plan.debtToCover;
+  const loanAmount =
+    plan.debtToCover === MAX_UINT256
+      ? plan.expectedDebtRepaid + ceilDiv(plan.expectedDebtRepaid * FLASH_LOAN_HEADROOM_BPS, BPS)
+      : plan.debtToCover;
   const premiumTotalBps = snapshot.market.flashLoanPremiumTotal;
   const premium = rules.flashLoanPremium(loanAmount, premiumTotalBps);
   // Liquidator: profit = balance after the swap - (balance before + loan + premium), where the loan
@@ -595,7 +606,8 @@ export function planFlashLoan(
   }
   if (expectedProfitBase < options.minProfitBase) {
     return {
-      skip: `flash loan ${pair} unprofitable: profit ${f(expectedProfitBase)} < MIN_PROFIT ${f(options.minProfitBase)} ` +
+      skip:
+        `flash loan ${pair} unprofitable: profit ${f(expectedProfitBase)} < MIN_PROFIT ${f(options.minProfitBase)} ` +
         `(swap output ${f(amountOutBase)} - debt ${f(plan.debtValueBase)} - premium ${f(premiumBase)} - gas ${f(gasBase)})`,
     };
   }
@@ -605,12 +617,29 @@ export function planFlashLoan(
   const floor = ceilDiv((options.minProfitBase + gasBase) * d.unit, price === 0n ? 1n : price);
   const minProfit = floor < expectedProfit ? floor : expectedProfit;
   const flashLoan: FlashLoanTerms = {
-    liquidator: options.liquidator, loanAmount, premium, premiumTotalBps, swapPath: quote.path,
-    quotedAmountIn: quote.amountIn, quotedAmountOut: quote.amountOut, minAmountOut, expectedProfit, minProfit, premiumBase, gasUnits,
+    liquidator: options.liquidator,
+    loanAmount,
+    premium,
+    premiumTotalBps,
+    swapPath: quote.path,
+    quotedAmountIn: quote.amountIn,
+    quotedAmountOut: quote.amountOut,
+    minAmountOut,
+    expectedProfit,
+    minProfit,
+    premiumBase,
+    gasUnits,
   };
   return {
     plan: {
-      ...plan, debtToCover: loanAmount, gasCostBase: gasBase, swapCostBase, expectedProfitBase, gasUnits, capital: "flashLoan", flashLoan,
+      ...plan,
+      debtToCover: loanAmount,
+      gasCostBase: gasBase,
+      swapCostBase,
+      expectedProfitBase,
+      gasUnits,
+      capital: "flashLoan",
+      flashLoan,
     },
   };
 }

@@ -16,7 +16,15 @@ import type { ProtocolRules } from "../risk/rules.js";
 import type { AccountPosition, Address, MarketState, ReserveState } from "../risk/types.js";
 import { buildUserConfig } from "../risk/userConfiguration.js";
 import { MAX_UINT256, RAY } from "../risk/wadRayMath.js";
-import { BAD_DEBT_GAS_PER_DEBT_RESERVE, LEFTOVER_MARGIN_DIVISOR, planLiquidation, planPair, treasuryFeeTransfer, type PairOutcome, type PlanOptions } from "./profit.js";
+import {
+  BAD_DEBT_GAS_PER_DEBT_RESERVE,
+  LEFTOVER_MARGIN_DIVISOR,
+  planLiquidation,
+  planPair,
+  treasuryFeeTransfer,
+  type PairOutcome,
+  type PlanOptions,
+} from "./profit.js";
 
 const T = 1_700_000_000n;
 const E18 = 10n ** 18n;
@@ -27,18 +35,45 @@ const addr = (prefix: number, i: number): Address =>
   `0x${prefix.toString(16).padStart(2, "0")}${i.toString(16).padStart(38, "0")}` as Address;
 const USER = addr(0xcc, 1);
 
-const WETH = 0, USDC = 1, LINK = 2, DAI = 3, LTZ = 4;
-const SYMBOLS = new Map([[WETH, "WETH"], [USDC, "USDC"], [LINK, "LINK"], [DAI, "DAI"], [LTZ, "LTZ"]]);
+const WETH = 0,
+  USDC = 1,
+  LINK = 2,
+  DAI = 3,
+  LTZ = 4;
+const SYMBOLS = new Map([
+  [WETH, "WETH"],
+  [USDC, "USDC"],
+  [LINK, "LINK"],
+  [DAI, "DAI"],
+  [LTZ, "LTZ"],
+]);
 const bit = (...ids: number[]) => ids.reduce((b, id) => b | (1n << BigInt(id)), 0n);
 
 function reserve(id: number, decimals: number, price: bigint, lt: number, lb: number, fee: number): ReserveState {
   return {
-    asset: addr(0xaa, id), id, decimals, unit: 10n ** BigInt(decimals),
-    ltv: lt === 0 ? 0 : lt - 300, liquidationThreshold: lt, liquidationBonus: lb, liquidationProtocolFee: fee,
-    eModeCategory: 0, active: true, frozen: false, paused: false, borrowingEnabled: true,
-    liquidityIndex: RAY, variableBorrowIndex: RAY, currentLiquidityRate: 0n, currentVariableBorrowRate: 0n,
-    lastUpdateTimestamp: T, aToken: addr(0xa1, id), variableDebtToken: addr(0xd1, id), stableDebtToken: ZERO,
-    price, liquidationGracePeriodUntil: 0n,
+    asset: addr(0xaa, id),
+    id,
+    decimals,
+    unit: 10n ** BigInt(decimals),
+    ltv: lt === 0 ? 0 : lt - 300,
+    liquidationThreshold: lt,
+    liquidationBonus: lb,
+    liquidationProtocolFee: fee,
+    eModeCategory: 0,
+    active: true,
+    frozen: false,
+    paused: false,
+    borrowingEnabled: true,
+    liquidityIndex: RAY,
+    variableBorrowIndex: RAY,
+    currentLiquidityRate: 0n,
+    currentVariableBorrowRate: 0n,
+    lastUpdateTimestamp: T,
+    aToken: addr(0xa1, id),
+    variableDebtToken: addr(0xd1, id),
+    stableDebtToken: ZERO,
+    price,
+    liquidationGracePeriodUntil: 0n,
   };
 }
 
@@ -54,10 +89,36 @@ function market(patch: (m: MarketState) => void = () => {}): MarketState {
       reserve(LTZ, 18, 5n * E8, 0, 0, 0),
     ],
     eModes: new Map([
-      [1, { id: 1, ltv: 9300, liquidationThreshold: 9500, liquidationBonus: 10100, priceSource: ZERO, priceSourcePrice: 0n, label: "Stablecoins",
-        collateralBitmap: bit(USDC, DAI), borrowableBitmap: bit(USDC, DAI), ltvzeroBitmap: 0n }],
-      [2, { id: 2, ltv: 8800, liquidationThreshold: 9000, liquidationBonus: 10300, priceSource: ZERO, priceSourcePrice: 0n, label: "ETH",
-        collateralBitmap: bit(WETH, LTZ), borrowableBitmap: bit(WETH), ltvzeroBitmap: bit(LTZ) }],
+      [
+        1,
+        {
+          id: 1,
+          ltv: 9300,
+          liquidationThreshold: 9500,
+          liquidationBonus: 10100,
+          priceSource: ZERO,
+          priceSourcePrice: 0n,
+          label: "Stablecoins",
+          collateralBitmap: bit(USDC, DAI),
+          borrowableBitmap: bit(USDC, DAI),
+          ltvzeroBitmap: 0n,
+        },
+      ],
+      [
+        2,
+        {
+          id: 2,
+          ltv: 8800,
+          liquidationThreshold: 9000,
+          liquidationBonus: 10300,
+          priceSource: ZERO,
+          priceSourcePrice: 0n,
+          label: "ETH",
+          collateralBitmap: bit(WETH, LTZ),
+          borrowableBitmap: bit(WETH),
+          ltvzeroBitmap: bit(LTZ),
+        },
+      ],
     ]),
     baseCurrencyUnit: E8,
     flashLoanPremiumTotal: 5n,
@@ -76,7 +137,10 @@ function account(
   const position: AccountPosition = {
     user: USER,
     eModeCategory: o.eMode ?? 0,
-    userConfig: buildUserConfig(coll.map((c) => c[0]), debt.map((d) => d[0])),
+    userConfig: buildUserConfig(
+      coll.map((c) => c[0]),
+      debt.map((d) => d[0]),
+    ),
     scaledCollateral: new Map(coll),
     scaledVariableDebt: new Map(debt),
     stableDebt: new Map(),
@@ -88,10 +152,18 @@ function account(
 }
 
 const NO_GAS = { gasUnits: 0n, maxFeePerGas: 0n, nativePriceBase: 0n };
-const opts = (o: Partial<PlanOptions> = {}): PlanOptions => ({ gas: NO_GAS, minProfitBase: -(10n ** 30n), blockNumber: 42n, symbols: SYMBOLS, ...o });
+const opts = (o: Partial<PlanOptions> = {}): PlanOptions => ({
+  gas: NO_GAS,
+  minProfitBase: -(10n ** 30n),
+  blockNumber: 42n,
+  symbols: SYMBOLS,
+  ...o,
+});
 
 function pair(pairs: PairOutcome[], c: number, d: number): PairOutcome {
-  const found = pairs.find((p) => ("plan" in p ? p.plan.collateralReserveId === c && p.plan.debtReserveId === d : p.collateralReserveId === c && p.debtReserveId === d));
+  const found = pairs.find((p) =>
+    "plan" in p ? p.plan.collateralReserveId === c && p.plan.debtReserveId === d : p.collateralReserveId === c && p.debtReserveId === d,
+  );
   if (found === undefined) throw new Error(`no pair ${c}/${d}`);
   return found;
 }
@@ -107,7 +179,14 @@ const skipOf = (o: PairOutcome) => {
 describe("planLiquidation (Aave 3.6, hand-computed)", () => {
   it("50% of the whole position: 4 WETH vs 5000 USDC + 1800 DAI", () => {
     // S = 8000e8·8250, TD = 6800e8: HF = 6600/6800 = 0.970588235294117647
-    const { acc, snap } = account(market(), [[WETH, 4n * E18]], [[USDC, 5000n * E6], [DAI, 1800n * E18]]);
+    const { acc, snap } = account(
+      market(),
+      [[WETH, 4n * E18]],
+      [
+        [USDC, 5000n * E6],
+        [DAI, 1800n * E18],
+      ],
+    );
     const r = planLiquidation(acc, snap, opts());
     const usdc = planOf(pair(r.pairs, WETH, USDC));
     expect(usdc.healthFactor).toBe(970_588_235_294_117_647n);
@@ -132,7 +211,14 @@ describe("planLiquidation (Aave 3.6, hand-computed)", () => {
   });
 
   it("a reserve holding no more than half the position is repaid whole: 4 WETH vs 4000 USDC + 2800 DAI (DAI)", () => {
-    const { acc, snap } = account(market(), [[WETH, 4n * E18]], [[USDC, 4000n * E6], [DAI, 2800n * E18]]);
+    const { acc, snap } = account(
+      market(),
+      [[WETH, 4n * E18]],
+      [
+        [USDC, 4000n * E6],
+        [DAI, 2800n * E18],
+      ],
+    );
     const dai = planOf(planPair(acc, snap, WETH, DAI, opts()));
     // DAI $2800 <= half $3400: the whole 2800 DAI
     expect(dai.expectedDebtRepaid).toBe(2800n * E18);
@@ -141,7 +227,14 @@ describe("planLiquidation (Aave 3.6, hand-computed)", () => {
 
   it("a leftover that would be dust: 50% leaves $600 of USDC, so the plan repays $1000 less", () => {
     // same account: USDC $4000 > half $3400 → close factor 3400 USDC, which would leave $600 < $1000
-    const { acc, snap } = account(market(), [[WETH, 4n * E18]], [[USDC, 4000n * E6], [DAI, 2800n * E18]]);
+    const { acc, snap } = account(
+      market(),
+      [[WETH, 4n * E18]],
+      [
+        [USDC, 4000n * E6],
+        [DAI, 2800n * E18],
+      ],
+    );
     const p = planOf(planPair(acc, snap, WETH, USDC, opts()));
     // the largest amount leaving >= $1000 (ceil) of USDC: 3000 USDC
     expect(p.debtToCover).toBe(3000n * E6);
@@ -149,14 +242,29 @@ describe("planLiquidation (Aave 3.6, hand-computed)", () => {
     // 1.5 WETH ×1.05 = 1.575; fee 0.0075
     expect(p.expectedProtocolFee).toBe(75n * 10n ** 14n);
     expect(p.expectedCollateralSeized).toBe(15_675n * 10n ** 14n);
-    expect(RULES_V3_6.leavesDust({
-      userReserveDebt: 4000n * E6, debtRepaid: 3000n * E6 + 1n, userCollateralBalance: 4n * E18, collateralTaken: 1_575_000_000_525_000_000n,
-      debtPrice: E8, debtUnit: E6, collateralPrice: 2000n * E8, collateralUnit: E18,
-    })).toBe(true);
+    expect(
+      RULES_V3_6.leavesDust({
+        userReserveDebt: 4000n * E6,
+        debtRepaid: 3000n * E6 + 1n,
+        userCollateralBalance: 4n * E18,
+        collateralTaken: 1_575_000_000_525_000_000n,
+        debtPrice: E8,
+        debtUnit: E6,
+        collateralPrice: 2000n * E8,
+        collateralUnit: E18,
+      }),
+    ).toBe(true);
   });
 
   it("the daemon's leftover margin: a partial amount also leaves the minimum with balances 1/10,000 smaller", () => {
-    const { acc, snap } = account(market(), [[WETH, 4n * E18]], [[USDC, 4000n * E6], [DAI, 2800n * E18]]);
+    const { acc, snap } = account(
+      market(),
+      [[WETH, 4n * E18]],
+      [
+        [USDC, 4000n * E6],
+        [DAI, 2800n * E18],
+      ],
+    );
     const p = planOf(planPair(acc, snap, WETH, USDC, opts({ leftoverMarginDivisor: LEFTOVER_MARGIN_DIVISOR })));
     // 4000 USDC less 1/10,000 is 3999.6: leaving $1000 of that repays 2999.6
     expect(p.debtToCover).toBe(2_999_600_000n);
@@ -170,7 +278,14 @@ describe("planLiquidation (Aave 3.6, hand-computed)", () => {
 
   it("the collateral side can bind: 1.9 WETH + 500 LINK vs 6900 USDC", () => {
     // S = 3800e8·8250 + 5000e8·7000, TD 6900e8: HF = 6635/6900 > 0.95; half = 3450 USDC → 1.81125 WETH, leaving $177.5
-    const { acc, snap } = account(market(), [[WETH, 19n * 10n ** 17n], [LINK, 500n * E18]], [[USDC, 6900n * E6]]);
+    const { acc, snap } = account(
+      market(),
+      [
+        [WETH, 19n * 10n ** 17n],
+        [LINK, 500n * E18],
+      ],
+      [[USDC, 6900n * E6]],
+    );
     const p = planOf(planPair(acc, snap, WETH, USDC, opts()));
     // taken = 5.25e8·x (x in USDC units) must leave >= $1000 = 0.5 WETH: x <= 1.4e18 / 5.25e8 = 2666.666666 USDC
     expect(p.debtToCover).toBe(2_666_666_666n);
@@ -208,7 +323,14 @@ describe("planLiquidation (Aave 3.6, hand-computed)", () => {
 
   it("collateral-capped: all of the 0.5 WETH, the debt needed rounded up", () => {
     // 0.5 WETH + 500 LINK vs 4500 USDC: HF = 4325/4500; WETH is under $2000 → 4500 USDC allowed, needs 2.3625 WETH
-    const { acc, snap } = account(market(), [[WETH, 5n * 10n ** 17n], [LINK, 500n * E18]], [[USDC, 4500n * E6]]);
+    const { acc, snap } = account(
+      market(),
+      [
+        [WETH, 5n * 10n ** 17n],
+        [LINK, 500n * E18],
+      ],
+      [[USDC, 4500n * E6]],
+    );
     const p = planOf(planPair(acc, snap, WETH, USDC, opts()));
     // percentDivCeil(1000e6, 10500) = ceil(952380952.38) = 952380953 (V3.0's half-up would give ...952)
     expect(p.expectedDebtRepaid).toBe(952_380_953n);
@@ -223,7 +345,14 @@ describe("planLiquidation (Aave 3.6, hand-computed)", () => {
   it("bad debt: the last collateral goes, the rest of the debts are burned (deficit), the liquidator pays only what it repays", () => {
     // 0.5 WETH vs 1100 USDC + 300 DAI: HF = 825/1400
     const gas = { gasUnits: 400_000n, maxFeePerGas: 10n ** 9n, nativePriceBase: 2000n * E8 };
-    const { acc, snap } = account(market(), [[WETH, 5n * 10n ** 17n]], [[USDC, 1100n * E6], [DAI, 300n * E18]]);
+    const { acc, snap } = account(
+      market(),
+      [[WETH, 5n * 10n ** 17n]],
+      [
+        [USDC, 1100n * E6],
+        [DAI, 300n * E18],
+      ],
+    );
     const r = planLiquidation(acc, snap, opts({ gas }));
     const usdc = planOf(pair(r.pairs, WETH, USDC));
     expect(usdc.expectedDebtRepaid).toBe(952_380_953n);
@@ -242,7 +371,15 @@ describe("planLiquidation (Aave 3.6, hand-computed)", () => {
     expect(dai.gasCostBase).toBe(80_000_000n);
     expect(dai.debtToCover).toBe(MAX_UINT256);
     // V3.0 never burns bad debt
-    const v30 = account(market(), [[WETH, 5n * 10n ** 17n]], [[USDC, 1100n * E6], [DAI, 300n * E18]], { rules: RULES_V3_0 });
+    const v30 = account(
+      market(),
+      [[WETH, 5n * 10n ** 17n]],
+      [
+        [USDC, 1100n * E6],
+        [DAI, 300n * E18],
+      ],
+      { rules: RULES_V3_0 },
+    );
     expect(planOf(planPair(v30.acc, v30.snap, WETH, USDC, opts())).expectedDeficits).toBeUndefined();
   });
 
@@ -256,7 +393,14 @@ describe("planLiquidation (Aave 3.6, hand-computed)", () => {
     expect(p.expectedProtocolFee).toBe(48n * 10n ** 17n);
     expect(p.expectedCollateralSeized).toBe(48_432n * 10n ** 17n);
     // DAI outside the category's bitmap: the reserve's 4%
-    const out = account(market((m) => { m.eModes.get(1)!.collateralBitmap = bit(USDC); }), [[DAI, 10_000n * E18]], [[USDC, 7800n * E6]], { eMode: 1 });
+    const out = account(
+      market((m) => {
+        m.eModes.get(1)!.collateralBitmap = bit(USDC);
+      }),
+      [[DAI, 10_000n * E18]],
+      [[USDC, 7800n * E6]],
+      { eMode: 1 },
+    );
     const q = planLiquidation(out.acc, out.snap, opts()).best!;
     // HF = 7700/7800; half = 3900 USDC → 3900 × 1.04 = 4056 DAI
     expect(q.expectedCollateralSeized + q.expectedProtocolFee).toBe(4056n * E18);
@@ -274,9 +418,26 @@ describe("planLiquidation (Aave 3.6, hand-computed)", () => {
     expect(p.expectedProtocolFee).toBe(0n);
     // Outside eMode the reserve's bonus is 0 (the configurator requires it with LT 0): nothing to seize,
     // the aToken burn would revert, so the pair is skipped. 1 WETH + 100 LTZ vs 1700 USDC.
-    const plain = account(market(), [[WETH, E18], [LTZ, 100n * E18]], [[USDC, 1700n * E6]]);
-    expect(skipOf(planPair(plain.acc, plain.snap, LTZ, USDC, opts()))).toMatch(/^amounts round to zero \(repay 1700000000 USDC, seize 0 LTZ\)$/);
-    const v30 = account(market(), [[WETH, E18], [LTZ, 100n * E18]], [[USDC, 1700n * E6]], { rules: RULES_V3_0 });
+    const plain = account(
+      market(),
+      [
+        [WETH, E18],
+        [LTZ, 100n * E18],
+      ],
+      [[USDC, 1700n * E6]],
+    );
+    expect(skipOf(planPair(plain.acc, plain.snap, LTZ, USDC, opts()))).toMatch(
+      /^amounts round to zero \(repay 1700000000 USDC, seize 0 LTZ\)$/,
+    );
+    const v30 = account(
+      market(),
+      [
+        [WETH, E18],
+        [LTZ, 100n * E18],
+      ],
+      [[USDC, 1700n * E6]],
+      { rules: RULES_V3_0 },
+    );
     expect(skipOf(planPair(v30.acc, v30.snap, LTZ, USDC, opts()))).toBe("collateral LTZ has liquidation threshold 0");
   });
 
@@ -293,24 +454,61 @@ describe("planLiquidation (Aave 3.6, hand-computed)", () => {
   it("grace period: skipped while liquidationGracePeriodUntil >= the block timestamp", () => {
     const coll: [number, bigint][] = [[WETH, 4n * E18]];
     const debt: [number, bigint][] = [[USDC, 7000n * E6]];
-    const c = account(market((m) => { m.reserves[WETH]!.liquidationGracePeriodUntil = T; }), coll, debt);
+    const c = account(
+      market((m) => {
+        m.reserves[WETH]!.liquidationGracePeriodUntil = T;
+      }),
+      coll,
+      debt,
+    );
     expect(planLiquidation(c.acc, c.snap, opts()).skip).toBe(
       `no pair to liquidate (HF 0.9428): WETH/USDC: collateral WETH is in its liquidation grace period until ${T}`,
     );
-    const d = account(market((m) => { m.reserves[USDC]!.liquidationGracePeriodUntil = T + 100n; }), coll, debt);
+    const d = account(
+      market((m) => {
+        m.reserves[USDC]!.liquidationGracePeriodUntil = T + 100n;
+      }),
+      coll,
+      debt,
+    );
     expect(skipOf(planPair(d.acc, d.snap, WETH, USDC, opts()))).toBe(`debt USDC is in its liquidation grace period until ${T + 100n}`);
-    const over = account(market((m) => { m.reserves[USDC]!.liquidationGracePeriodUntil = T - 1n; }), coll, debt);
+    const over = account(
+      market((m) => {
+        m.reserves[USDC]!.liquidationGracePeriodUntil = T - 1n;
+      }),
+      coll,
+      debt,
+    );
     expect(planLiquidation(over.acc, over.snap, opts()).best).toBeDefined();
   });
 
   it("paused and inactive reserves are skipped, frozen ones liquidated", () => {
     const coll: [number, bigint][] = [[WETH, 4n * E18]];
     const debt: [number, bigint][] = [[USDC, 7000n * E6]];
-    const frozen = account(market((m) => { m.reserves[WETH]!.frozen = true; m.reserves[USDC]!.frozen = true; }), coll, debt);
+    const frozen = account(
+      market((m) => {
+        m.reserves[WETH]!.frozen = true;
+        m.reserves[USDC]!.frozen = true;
+      }),
+      coll,
+      debt,
+    );
     expect(planLiquidation(frozen.acc, frozen.snap, opts()).best).toBeDefined();
-    const paused = account(market((m) => { m.reserves[WETH]!.paused = true; }), coll, debt);
+    const paused = account(
+      market((m) => {
+        m.reserves[WETH]!.paused = true;
+      }),
+      coll,
+      debt,
+    );
     expect(skipOf(planPair(paused.acc, paused.snap, WETH, USDC, opts()))).toBe("collateral WETH is paused");
-    const inactive = account(market((m) => { m.reserves[USDC]!.active = false; }), coll, debt);
+    const inactive = account(
+      market((m) => {
+        m.reserves[USDC]!.active = false;
+      }),
+      coll,
+      debt,
+    );
     expect(skipOf(planPair(inactive.acc, inactive.snap, WETH, USDC, opts()))).toBe("debt USDC is not active");
   });
 
@@ -328,7 +526,14 @@ describe("planLiquidation (Aave 3.6, hand-computed)", () => {
         "500000000000000000 WETH, and a smaller one cannot leave 1000 of both (debt 850, collateral 1000)",
     );
     // a large position: a partial wallet is fine as long as both sides keep $1000
-    const big = account(market(), [[WETH, 4n * E18]], [[USDC, 5000n * E6], [DAI, 1800n * E18]]);
+    const big = account(
+      market(),
+      [[WETH, 4n * E18]],
+      [
+        [USDC, 5000n * E6],
+        [DAI, 1800n * E18],
+      ],
+    );
     const part = planOf(planPair(big.acc, big.snap, WETH, USDC, opts({ walletBalances: new Map([[USDC, 200n * E6]]) })));
     expect(part.debtToCover).toBe(200n * E6);
     expect(part.expectedDebtRepaid).toBe(200n * E6);
@@ -336,7 +541,14 @@ describe("planLiquidation (Aave 3.6, hand-computed)", () => {
     const most = planOf(planPair(big.acc, big.snap, WETH, USDC, opts({ walletBalances: new Map([[USDC, 4500n * E6]]) })));
     expect(most.debtToCover).toBe(3400n * E6);
     // wallet 3900 of the 4000 USDC reserve (50% not binding: HF <= 0.95 at 4 WETH vs 4000 USDC + 3100 DAI = 0.9295...)
-    const deep = account(market(), [[WETH, 4n * E18]], [[USDC, 4000n * E6], [DAI, 3100n * E18]]);
+    const deep = account(
+      market(),
+      [[WETH, 4n * E18]],
+      [
+        [USDC, 4000n * E6],
+        [DAI, 3100n * E18],
+      ],
+    );
     const capped = planOf(planPair(deep.acc, deep.snap, WETH, USDC, opts({ walletBalances: new Map([[USDC, 3900n * E6]]) })));
     // 3900 would leave $100: cut to 3000
     expect(capped.debtToCover).toBe(3000n * E6);

@@ -33,20 +33,41 @@ const E8 = 10n ** 8n;
 const E6 = 10n ** 6n;
 const addr = (prefix: number, i: number): Address =>
   `0x${prefix.toString(16).padStart(2, "0")}${i.toString(16).padStart(38, "0")}` as Address;
-const WETH = 0, USDC = 1;
-const SYMBOLS = new Map([[WETH, "WETH"], [USDC, "USDC"]]);
+const WETH = 0,
+  USDC = 1;
+const SYMBOLS = new Map([
+  [WETH, "WETH"],
+  [USDC, "USDC"],
+]);
 const BORROWER = addr(0xcc, 1);
 const LIQUIDATOR = addr(0xee, 1);
 const PATH = "0x0000000000000000000000000000000000000000aa0001f40000000000000000000000000000000000000001" as const;
 
 function reserve(id: number, decimals: number, price: bigint, lt: number, lb: number, fee: number): ReserveState {
   return {
-    asset: addr(0xaa, id), id, decimals, unit: 10n ** BigInt(decimals),
-    ltv: lt - 300, liquidationThreshold: lt, liquidationBonus: lb, liquidationProtocolFee: fee,
-    eModeCategory: 0, active: true, frozen: false, paused: false, borrowingEnabled: true,
-    liquidityIndex: RAY, variableBorrowIndex: RAY, currentLiquidityRate: 0n, currentVariableBorrowRate: 0n,
-    lastUpdateTimestamp: T, aToken: addr(0xa1, id), variableDebtToken: addr(0xd1, id), stableDebtToken: addr(0x51, id),
-    price, liquidationGracePeriodUntil: 0n,
+    asset: addr(0xaa, id),
+    id,
+    decimals,
+    unit: 10n ** BigInt(decimals),
+    ltv: lt - 300,
+    liquidationThreshold: lt,
+    liquidationBonus: lb,
+    liquidationProtocolFee: fee,
+    eModeCategory: 0,
+    active: true,
+    frozen: false,
+    paused: false,
+    borrowingEnabled: true,
+    liquidityIndex: RAY,
+    variableBorrowIndex: RAY,
+    currentLiquidityRate: 0n,
+    currentVariableBorrowRate: 0n,
+    lastUpdateTimestamp: T,
+    aToken: addr(0xa1, id),
+    variableDebtToken: addr(0xd1, id),
+    stableDebtToken: addr(0x51, id),
+    price,
+    liquidationGracePeriodUntil: 0n,
   };
 }
 
@@ -63,8 +84,12 @@ function planned(
   options: Partial<PlanOptions> = {},
 ): { plan?: LiquidationPlan; skip?: string; snap: MarketSnapshot } {
   const position: AccountPosition = {
-    user: BORROWER, eModeCategory: 0, userConfig: buildUserConfig([coll[0]], [debt[0]]),
-    scaledCollateral: new Map([coll]), scaledVariableDebt: new Map([debt]), stableDebt: new Map(),
+    user: BORROWER,
+    eModeCategory: 0,
+    userConfig: buildUserConfig([coll[0]], [debt[0]]),
+    scaledCollateral: new Map([coll]),
+    scaledVariableDebt: new Map([debt]),
+    stableDebt: new Map(),
   };
   const snap = snapshotMarket(MARKET, RULES_V3_0, T);
   const acc = compileAccount(position, RULES_V3_0);

@@ -7,7 +7,10 @@ import type { LiquidationPlan } from "./plan.js";
 import { cumulativeAmounts, decodeSwapPath, marginalQuotes, poolsOfPath, poolsSwappedBy, sequenceSwaps } from "./swapSequence.js";
 
 const token = (n: number): Address => `0x${n.toString(16).padStart(40, "0")}`;
-const WETH = token(0xe1), USDC = token(0xc1), DAI = token(0xd1), WBTC = token(0xb1);
+const WETH = token(0xe1),
+  USDC = token(0xc1),
+  DAI = token(0xd1),
+  WBTC = token(0xb1);
 const WETH_USDC = encodeSwapPath([WETH, USDC], [500]);
 const WETH_DAI = encodeSwapPath([WETH, DAI], [500]);
 const WBTC_WETH_USDC = encodeSwapPath([WBTC, WETH, USDC], [500, 500]);
@@ -18,13 +21,38 @@ function flash(path: Hex, seized: bigint, quotedOut: bigint): LiquidationPlan {
   const user = token(0x1000 + users++);
   const { tokens } = decodeSwapPath(path);
   return {
-    user, collateralAsset: tokens[0] ?? WETH, collateralReserveId: 0, debtAsset: tokens.at(-1) ?? WETH, debtReserveId: 1,
-    debtToCover: 1n, expectedDebtRepaid: 1n, expectedCollateralSeized: seized, expectedProtocolFee: 0n, receiveAToken: false,
-    debtValueBase: 0n, collateralValueBase: 0n, gasCostBase: 0n, swapCostBase: 0n, expectedProfitBase: 0n, healthFactor: 0n,
-    timestamp: 0n, blockNumber: 0n, capital: "flashLoan",
+    user,
+    collateralAsset: tokens[0] ?? WETH,
+    collateralReserveId: 0,
+    debtAsset: tokens.at(-1) ?? WETH,
+    debtReserveId: 1,
+    debtToCover: 1n,
+    expectedDebtRepaid: 1n,
+    expectedCollateralSeized: seized,
+    expectedProtocolFee: 0n,
+    receiveAToken: false,
+    debtValueBase: 0n,
+    collateralValueBase: 0n,
+    gasCostBase: 0n,
+    swapCostBase: 0n,
+    expectedProfitBase: 0n,
+    healthFactor: 0n,
+    timestamp: 0n,
+    blockNumber: 0n,
+    capital: "flashLoan",
     flashLoan: {
-      liquidator: token(0xaa), loanAmount: 1n, premium: 0n, premiumTotalBps: 5n, swapPath: path, quotedAmountIn: seized,
-      quotedAmountOut: quotedOut, minAmountOut: 0n, expectedProfit: 0n, minProfit: 0n, premiumBase: 0n, gasUnits: 600_000n,
+      liquidator: token(0xaa),
+      loanAmount: 1n,
+      premium: 0n,
+      premiumTotalBps: 5n,
+      swapPath: path,
+      quotedAmountIn: seized,
+      quotedAmountOut: quotedOut,
+      minAmountOut: 0n,
+      expectedProfit: 0n,
+      minProfit: 0n,
+      premiumBase: 0n,
+      gasUnits: 600_000n,
     },
   };
 }
@@ -79,6 +107,9 @@ describe("marginal quotes of a run", () => {
     expect(cumulativeAmounts(run)).toEqual([30n, 60n, 100n]);
     // the pools give less per unit as they move: 100 for the first 10, then 195 for 20 more, 285 for 30 more
     const quotes = marginalQuotes(run, [295n, 580n, undefined]);
-    expect(quotes.map((q) => [q.amountIn, q.amountOut, q.path])).toEqual([[20n, 195n, WETH_USDC], [30n, 285n, WETH_USDC]]);
+    expect(quotes.map((q) => [q.amountIn, q.amountOut, q.path])).toEqual([
+      [20n, 195n, WETH_USDC],
+      [30n, 285n, WETH_USDC],
+    ]);
   });
 });

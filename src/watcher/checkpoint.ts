@@ -77,10 +77,14 @@ export function loadCheckpoint(stateDir: string): Checkpoint | undefined {
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new CheckpointError(`STATE_DIR: ${path} is not a keeper checkpoint (unreadable JSON); move it away to start over`, { cause: err });
+    throw new CheckpointError(`STATE_DIR: ${path} is not a keeper checkpoint (unreadable JSON); move it away to start over`, {
+      cause: err,
+    });
   }
   if (raw.format !== FORMAT) {
-    throw new CheckpointError(`STATE_DIR: ${path} has checkpoint format ${String(raw.format)}, this keeper reads ${FORMAT}; move it away to start over`);
+    throw new CheckpointError(
+      `STATE_DIR: ${path} has checkpoint format ${String(raw.format)}, this keeper reads ${FORMAT}; move it away to start over`,
+    );
   }
   const positions = (raw.positions as Record<string, unknown>[]).map((p) => ({
     user: p.user as Address,
@@ -101,7 +105,11 @@ export function loadCheckpoint(stateDir: string): Checkpoint | undefined {
     phase: raw.phase === "live" ? "live" : "backfill",
     block: BigInt(raw.block as string),
     blockHash: raw.blockHash as Hex,
-    recent: (raw.recent as { number: string; hash: Hex; users: Address[] }[]).map((r) => ({ number: BigInt(r.number), hash: r.hash, users: r.users })),
+    recent: (raw.recent as { number: string; hash: Hex; users: Address[] }[]).map((r) => ({
+      number: BigInt(r.number),
+      hash: r.hash,
+      users: r.users,
+    })),
     users: raw.users as Address[],
     positions,
   };

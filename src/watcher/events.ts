@@ -24,9 +24,19 @@ const CONFIGURATOR = [poolConfiguratorAbi, poolConfiguratorV36Abi];
  * by the bad-debt burn of a liquidation for the user's other debt reserves (no other user event there).
  */
 const POOL_USER_EVENTS = eventsOf(POOL, [
-  "Supply", "Withdraw", "Borrow", "Repay", "LiquidationCall", "ReserveUsedAsCollateralEnabled",
-  "ReserveUsedAsCollateralDisabled", "UserEModeSet", "SwapBorrowRateMode", "RebalanceStableBorrowRate", "MintUnbacked",
-  "DeficitCreated", "DeficitCovered",
+  "Supply",
+  "Withdraw",
+  "Borrow",
+  "Repay",
+  "LiquidationCall",
+  "ReserveUsedAsCollateralEnabled",
+  "ReserveUsedAsCollateralDisabled",
+  "UserEModeSet",
+  "SwapBorrowRateMode",
+  "RebalanceStableBorrowRate",
+  "MintUnbacked",
+  "DeficitCreated",
+  "DeficitCovered",
 ]);
 /** aToken transfers move collateral with no Pool event. */
 const ATOKEN_EVENTS = eventsOf([aTokenAbi], ["BalanceTransfer"]);
@@ -37,8 +47,12 @@ const ATOKEN_EVENTS = eventsOf([aTokenAbi], ["BalanceTransfer"]);
  */
 const MARKET_SHAPE_EVENTS = [
   ...eventsOf(CONFIGURATOR, [
-    "ReserveInitialized", "ReserveDropped", "EModeCategoryAdded", "EModeAssetCategoryChanged",
-    "AssetCollateralInEModeChanged", "AssetLtvzeroInEModeChanged",
+    "ReserveInitialized",
+    "ReserveDropped",
+    "EModeCategoryAdded",
+    "EModeAssetCategoryChanged",
+    "AssetCollateralInEModeChanged",
+    "AssetLtvzeroInEModeChanged",
   ]),
   ...eventsOf([poolAddressesProviderAbi], ["PoolUpdated", "PriceOracleUpdated", "PoolConfiguratorUpdated"]),
 ];
@@ -49,8 +63,15 @@ const MARKET_SHAPE_EVENTS = [
  */
 const MARKET_INFO_EVENTS = [
   ...eventsOf(CONFIGURATOR, [
-    "CollateralConfigurationChanged", "LiquidationProtocolFeeChanged", "ReserveActive", "ReserveFrozen", "ReservePaused",
-    "LiquidationGracePeriodChanged", "LiquidationGracePeriodDisabled", "AssetBorrowableInEModeChanged", "PendingLtvChanged",
+    "CollateralConfigurationChanged",
+    "LiquidationProtocolFeeChanged",
+    "ReserveActive",
+    "ReserveFrozen",
+    "ReservePaused",
+    "LiquidationGracePeriodChanged",
+    "LiquidationGracePeriodDisabled",
+    "AssetBorrowableInEModeChanged",
+    "PendingLtvChanged",
     "FlashloanPremiumTotalUpdated",
   ]),
   ...eventsOf([aaveOracleAbi], ["AssetSourceUpdated", "FallbackOracleUpdated"]),

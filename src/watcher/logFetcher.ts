@@ -73,19 +73,28 @@ export async function getLogs(client: PublicClient, filter: LogFilter, fromBlock
   // Raw request: viem's getLogs wants a single event ABI for typed topics; one topic0 list is what we need.
   const logs = await client.request({
     method: "eth_getLogs",
-    params: [{
-      address: filter.addresses,
-      topics: [filter.topics],
-      fromBlock: `0x${fromBlock.toString(16)}`,
-      toBlock: `0x${toBlock.toString(16)}`,
-    }],
+    params: [
+      {
+        address: filter.addresses,
+        topics: [filter.topics],
+        fromBlock: `0x${fromBlock.toString(16)}`,
+        toBlock: `0x${toBlock.toString(16)}`,
+      },
+    ],
   });
   return (logs as unknown as RawLog[]).map(formatLog);
 }
 
 interface RawLog {
-  address: Address; topics: Hex[]; data: Hex; blockNumber: Hex; blockHash: Hex; transactionHash: Hex;
-  transactionIndex: Hex; logIndex: Hex; removed?: boolean;
+  address: Address;
+  topics: Hex[];
+  data: Hex;
+  blockNumber: Hex;
+  blockHash: Hex;
+  transactionHash: Hex;
+  transactionIndex: Hex;
+  logIndex: Hex;
+  removed?: boolean;
 }
 
 function formatLog(raw: RawLog): Log {

@@ -2,7 +2,12 @@
 // block every reserve's indexes, rates, configuration and price plus the eMode categories, in ONE
 // eth_call (a Multicall3 aggregate3), whatever the number of reserves.
 import {
-  BaseError, ContractFunctionRevertedError, ContractFunctionZeroDataError, zeroAddress, type Address, type PublicClient,
+  BaseError,
+  ContractFunctionRevertedError,
+  ContractFunctionZeroDataError,
+  zeroAddress,
+  type Address,
+  type PublicClient,
 } from "viem";
 import { aaveOracleAbi, poolAbi, poolAddressesProviderAbi } from "../../contracts-abi/aave/index.js";
 import { MULTICALL3_ADDRESS } from "../chain/multicall.js";
@@ -46,7 +51,11 @@ export async function discoverMarket(client: PublicClient, addressesProvider: Ad
     client.readContract({ address: addressesProvider, abi: poolAddressesProviderAbi, functionName, ...at });
   // The code check and the provider's reads at once: one round trip fewer before every start's first liquidation.
   const [code, ...reads] = await Promise.allSettled([
-    client.getCode({ address: addressesProvider, ...at }), read("getPool"), read("getPoolConfigurator"), read("getPriceOracle"), read("getPoolDataProvider"),
+    client.getCode({ address: addressesProvider, ...at }),
+    read("getPool"),
+    read("getPoolConfigurator"),
+    read("getPriceOracle"),
+    read("getPoolDataProvider"),
   ]);
   if (code.status === "rejected") throw code.reason;
   if (!code.value || code.value === "0x") {
@@ -56,9 +65,16 @@ export async function discoverMarket(client: PublicClient, addressesProvider: Ad
   if (failed) {
     // A node that did not answer is an outage (retried), not a wrong address (exit 2).
     if (!contractAnswered(failed.reason)) throw failed.reason;
-    throw new MarketDiscoveryError(`POOL_ADDRESSES_PROVIDER: ${addressesProvider} is not an Aave V3 PoolAddressesProvider`, { cause: failed.reason });
+    throw new MarketDiscoveryError(`POOL_ADDRESSES_PROVIDER: ${addressesProvider} is not an Aave V3 PoolAddressesProvider`, {
+      cause: failed.reason,
+    });
   }
-  const [pool, poolConfigurator, oracle, dataProvider] = reads.map((r) => (r as PromiseFulfilledResult<Address>).value) as [Address, Address, Address, Address];
+  const [pool, poolConfigurator, oracle, dataProvider] = reads.map((r) => (r as PromiseFulfilledResult<Address>).value) as [
+    Address,
+    Address,
+    Address,
+    Address,
+  ];
   const addresses: MarketAddresses = { addressesProvider, pool, poolConfigurator, oracle, dataProvider };
   if (addresses.pool === zeroAddress) throw new MarketDiscoveryError(`POOL_ADDRESSES_PROVIDER: ${addressesProvider} has no pool set`);
   const [poolRevision, reservesList, baseCurrencyUnit] = await Promise.all([
@@ -167,10 +183,16 @@ export function changedReserves(before: MarketState, after: MarketState): number
       continue;
     }
     if (
-      a.price !== b.price || a.liquidityIndex !== b.liquidityIndex || a.variableBorrowIndex !== b.variableBorrowIndex ||
-      a.currentLiquidityRate !== b.currentLiquidityRate || a.currentVariableBorrowRate !== b.currentVariableBorrowRate ||
-      a.lastUpdateTimestamp !== b.lastUpdateTimestamp || a.liquidationThreshold !== b.liquidationThreshold ||
-      a.ltv !== b.ltv || a.eModeCategory !== b.eModeCategory || a.asset !== b.asset
+      a.price !== b.price ||
+      a.liquidityIndex !== b.liquidityIndex ||
+      a.variableBorrowIndex !== b.variableBorrowIndex ||
+      a.currentLiquidityRate !== b.currentLiquidityRate ||
+      a.currentVariableBorrowRate !== b.currentVariableBorrowRate ||
+      a.lastUpdateTimestamp !== b.lastUpdateTimestamp ||
+      a.liquidationThreshold !== b.liquidationThreshold ||
+      a.ltv !== b.ltv ||
+      a.eModeCategory !== b.eModeCategory ||
+      a.asset !== b.asset
     ) {
       changed.push(id);
     }
@@ -184,8 +206,15 @@ export function changedEModes(before: MarketState, after: MarketState): number[]
   return [...ids].filter((id) => {
     const a = before.eModes.get(id);
     const b = after.eModes.get(id);
-    return !a || !b || a.liquidationThreshold !== b.liquidationThreshold || a.ltv !== b.ltv ||
-      a.priceSourcePrice !== b.priceSourcePrice || a.liquidationBonus !== b.liquidationBonus ||
-      a.collateralBitmap !== b.collateralBitmap || a.ltvzeroBitmap !== b.ltvzeroBitmap;
+    return (
+      !a ||
+      !b ||
+      a.liquidationThreshold !== b.liquidationThreshold ||
+      a.ltv !== b.ltv ||
+      a.priceSourcePrice !== b.priceSourcePrice ||
+      a.liquidationBonus !== b.liquidationBonus ||
+      a.collateralBitmap !== b.collateralBitmap ||
+      a.ltvzeroBitmap !== b.ltvzeroBitmap
+    );
   });
 }

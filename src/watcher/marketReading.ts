@@ -33,23 +33,44 @@ const ZERO: Address = "0x0000000000000000000000000000000000000000";
 
 /** Pool.getReserveData: the same ReserveData(Legacy) layout from 3.0 to 3.6. */
 interface ReserveDataResult {
-  configuration: { data: bigint }; liquidityIndex: bigint; currentLiquidityRate: bigint; variableBorrowIndex: bigint;
-  currentVariableBorrowRate: bigint; lastUpdateTimestamp: number; id: number; aTokenAddress: Address;
-  stableDebtTokenAddress: Address; variableDebtTokenAddress: Address;
+  configuration: { data: bigint };
+  liquidityIndex: bigint;
+  currentLiquidityRate: bigint;
+  variableBorrowIndex: bigint;
+  currentVariableBorrowRate: bigint;
+  lastUpdateTimestamp: number;
+  id: number;
+  aTokenAddress: Address;
+  stableDebtTokenAddress: Address;
+  variableDebtTokenAddress: Address;
 }
 
 function reserveState(asset: Address, data: ReserveDataResult, price: bigint, eModeBits: boolean, gracePeriodUntil: bigint): ReserveState {
   const config = decodeReserveConfiguration(data.configuration.data);
   return {
-    asset, id: data.id, decimals: config.decimals, unit: 10n ** BigInt(config.decimals),
-    ltv: config.ltv, liquidationThreshold: config.liquidationThreshold, liquidationBonus: config.liquidationBonus,
-    liquidationProtocolFee: config.liquidationProtocolFee, eModeCategory: eModeBits ? config.eModeCategory : 0,
-    active: config.active, frozen: config.frozen, paused: config.paused, borrowingEnabled: config.borrowingEnabled,
-    liquidityIndex: data.liquidityIndex, variableBorrowIndex: data.variableBorrowIndex,
-    currentLiquidityRate: data.currentLiquidityRate, currentVariableBorrowRate: data.currentVariableBorrowRate,
+    asset,
+    id: data.id,
+    decimals: config.decimals,
+    unit: 10n ** BigInt(config.decimals),
+    ltv: config.ltv,
+    liquidationThreshold: config.liquidationThreshold,
+    liquidationBonus: config.liquidationBonus,
+    liquidationProtocolFee: config.liquidationProtocolFee,
+    eModeCategory: eModeBits ? config.eModeCategory : 0,
+    active: config.active,
+    frozen: config.frozen,
+    paused: config.paused,
+    borrowingEnabled: config.borrowingEnabled,
+    liquidityIndex: data.liquidityIndex,
+    variableBorrowIndex: data.variableBorrowIndex,
+    currentLiquidityRate: data.currentLiquidityRate,
+    currentVariableBorrowRate: data.currentVariableBorrowRate,
     lastUpdateTimestamp: BigInt(data.lastUpdateTimestamp),
-    aToken: data.aTokenAddress, variableDebtToken: data.variableDebtTokenAddress, stableDebtToken: data.stableDebtTokenAddress,
-    price, liquidationGracePeriodUntil: gracePeriodUntil,
+    aToken: data.aTokenAddress,
+    variableDebtToken: data.variableDebtTokenAddress,
+    stableDebtToken: data.stableDebtTokenAddress,
+    price,
+    liquidationGracePeriodUntil: gracePeriodUntil,
   };
 }
 
@@ -63,9 +84,16 @@ export const READING_V3_0: MarketReading = {
     const c = data as { ltv: number; liquidationThreshold: number; liquidationBonus: number; priceSource: Address; label: string };
     if (c.liquidationThreshold === 0) return undefined;
     return {
-      id, ltv: c.ltv, liquidationThreshold: c.liquidationThreshold, liquidationBonus: c.liquidationBonus,
-      priceSource: c.priceSource, priceSourcePrice: c.priceSource === ZERO ? 0n : priceOfSource(c.priceSource), label: c.label,
-      collateralBitmap: 0n, borrowableBitmap: 0n, ltvzeroBitmap: 0n,
+      id,
+      ltv: c.ltv,
+      liquidationThreshold: c.liquidationThreshold,
+      liquidationBonus: c.liquidationBonus,
+      priceSource: c.priceSource,
+      priceSourcePrice: c.priceSource === ZERO ? 0n : priceOfSource(c.priceSource),
+      label: c.label,
+      collateralBitmap: 0n,
+      borrowableBitmap: 0n,
+      ltvzeroBitmap: 0n,
     };
   },
 };
@@ -88,10 +116,17 @@ export const READING_V3_6: MarketReading = {
     const c = config as { ltv: number; liquidationThreshold: number; liquidationBonus: number };
     if (c.liquidationThreshold === 0) return undefined;
     return {
-      id, ltv: c.ltv, liquidationThreshold: c.liquidationThreshold, liquidationBonus: c.liquidationBonus,
+      id,
+      ltv: c.ltv,
+      liquidationThreshold: c.liquidationThreshold,
+      liquidationBonus: c.liquidationBonus,
       // The eMode price source was removed in 3.2.
-      priceSource: ZERO, priceSourcePrice: 0n, label: label as string,
-      collateralBitmap: collateralBitmap as bigint, borrowableBitmap: borrowableBitmap as bigint, ltvzeroBitmap: ltvzeroBitmap as bigint,
+      priceSource: ZERO,
+      priceSourcePrice: 0n,
+      label: label as string,
+      collateralBitmap: collateralBitmap as bigint,
+      borrowableBitmap: borrowableBitmap as bigint,
+      ltvzeroBitmap: ltvzeroBitmap as bigint,
     };
   },
 };

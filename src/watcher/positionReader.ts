@@ -46,7 +46,12 @@ async function readRound(
 
   type Slot = { user: number; id: number; kind: "collateral" | "variable" | "stablePrincipal" | "stableRate" | "stableUpdated" };
   const slots: Slot[] = [];
-  const contracts: { address: Address; abi: typeof aTokenAbi | typeof variableDebtTokenAbi | typeof stableDebtTokenAbi; functionName: string; args: [Address] }[] = [];
+  const contracts: {
+    address: Address;
+    abi: typeof aTokenAbi | typeof variableDebtTokenAbi | typeof stableDebtTokenAbi;
+    functionName: string;
+    args: [Address];
+  }[] = [];
   const positions: AccountPosition[] = users.map((user, u) => {
     const userConfig = (heads[2 * u] as { data: bigint }).data;
     const { collateral, borrowing } = userReserveIds(userConfig);
@@ -62,15 +67,23 @@ async function readRound(
       slots.push({ user: u, id, kind: "variable" });
       contracts.push({ address: reserve.variableDebtToken, abi: variableDebtTokenAbi, functionName: "scaledBalanceOf", args: [user] });
       if (rules.hasStableDebt) {
-        for (const [kind, functionName] of [["stablePrincipal", "principalBalanceOf"], ["stableRate", "getUserStableRate"], ["stableUpdated", "getUserLastUpdated"]] as const) {
+        for (const [kind, functionName] of [
+          ["stablePrincipal", "principalBalanceOf"],
+          ["stableRate", "getUserStableRate"],
+          ["stableUpdated", "getUserLastUpdated"],
+        ] as const) {
           slots.push({ user: u, id, kind });
           contracts.push({ address: reserve.stableDebtToken, abi: stableDebtTokenAbi, functionName, args: [user] });
         }
       }
     }
     return {
-      user, eModeCategory: Number(heads[2 * u + 1] as bigint), userConfig,
-      scaledCollateral: new Map(), scaledVariableDebt: new Map(), stableDebt: new Map(),
+      user,
+      eModeCategory: Number(heads[2 * u + 1] as bigint),
+      userConfig,
+      scaledCollateral: new Map(),
+      scaledVariableDebt: new Map(),
+      stableDebt: new Map(),
     };
   });
 

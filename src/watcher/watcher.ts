@@ -102,8 +102,10 @@ export class Watcher {
     // it): the chain's identity, the market's addresses and version, the head, and the checkpoint's
     // block (to tell a reorg while we were down); the checkpoint is parsed while they are on the way.
     const identity = Promise.all([
-      this.client.getChainId(), this.client.getBlock({ blockNumber: 0n }),
-      discoverMarket(this.client, this.options.addressesProvider), this.latestHead(),
+      this.client.getChainId(),
+      this.client.getBlock({ blockNumber: 0n }),
+      discoverMarket(this.client, this.options.addressesProvider),
+      this.latestHead(),
     ]);
     identity.catch(() => undefined); // awaited below; a bad checkpoint file may throw first
     const checkpoint = this.options.stateDir ? loadCheckpoint(this.options.stateDir) : undefined;
@@ -128,7 +130,8 @@ export class Watcher {
     const dirty = new Set<string>();
     if (checkpoint) {
       if (
-        checkpoint.chainId !== chainId || checkpoint.genesisHash !== this.genesisHash ||
+        checkpoint.chainId !== chainId ||
+        checkpoint.genesisHash !== this.genesisHash ||
         checkpoint.addressesProvider.toLowerCase() !== this.options.addressesProvider.toLowerCase()
       ) {
         throw new CheckpointError(
@@ -216,8 +219,12 @@ export class Watcher {
     if (!options.deferCheckpoint) this.writeCheckpoint({ phase: "live", block: target.number, blockHash: target.hash });
     this.log.info(
       {
-        block: target.number, users: this.users.size, accounts: this.book.size, liquidatable: this.book.liquidatable().length,
-        ms: Math.round(performance.now() - started), steps,
+        block: target.number,
+        users: this.users.size,
+        accounts: this.book.size,
+        liquidatable: this.book.liquidatable().length,
+        ms: Math.round(performance.now() - started),
+        steps,
       },
       "synced",
     );
@@ -231,7 +238,10 @@ export class Watcher {
     if (latest.number <= this.head.number) {
       if (latest.number === this.head.number && latest.hash === this.head.hash) return undefined;
     }
-    const next = latest.number === this.head.number + 1n ? latest : await this.client.getBlock({ blockNumber: this.head.number + 1n }).catch(() => undefined);
+    const next =
+      latest.number === this.head.number + 1n
+        ? latest
+        : await this.client.getBlock({ blockNumber: this.head.number + 1n }).catch(() => undefined);
     const dirty = new Set<string>();
     let reorgDepth = 0;
     if (!next || next.parentHash !== this.head.hash) {
@@ -243,7 +253,12 @@ export class Watcher {
     }
     const fromBlock = this.head.number + 1n;
     const toBlock = latest.number;
-    const head: BlockHead = { number: latest.number, hash: latest.hash, timestamp: latest.timestamp, baseFeePerGas: latest.baseFeePerGas ?? 0n };
+    const head: BlockHead = {
+      number: latest.number,
+      hash: latest.hash,
+      timestamp: latest.timestamp,
+      baseFeePerGas: latest.baseFeePerGas ?? 0n,
+    };
 
     // The market at the new head does not depend on its logs (unless they add a reserve: read again
     // below): read it meanwhile, one round trip less before the block's first liquidation.
@@ -279,7 +294,17 @@ export class Watcher {
     this.market = shapeChanged ? await this.readMarketConsistent(toBlock, head.timestamp, previous) : await marketRead;
     const fetched = performance.now();
 
-    const positions = dirty.size === 0 ? [] : await readPositions(this.client, this.info.addresses.pool, this.market, this.rules, [...dirty].map((u) => getAddress(u)), toBlock);
+    const positions =
+      dirty.size === 0
+        ? []
+        : await readPositions(
+            this.client,
+            this.info.addresses.pool,
+            this.market,
+            this.rules,
+            [...dirty].map((u) => getAddress(u)),
+            toBlock,
+          );
     for (const p of positions) this.upsert(p);
     const newCategories = positions.map((p) => p.eModeCategory).filter((id) => id !== 0 && !this.market.eModes.has(id));
     if (newCategories.length > 0) {
@@ -299,7 +324,10 @@ export class Watcher {
       recomputed = this.book.recomputeAll(this.snapshot);
     } else {
       recomputed = changed.length > 0 ? this.book.recomputeForReserves(changed, this.snapshot) : 0;
-      recomputed += this.book.recompute([...dirty].map((u) => getAddress(u)), this.snapshot);
+      recomputed += this.book.recompute(
+        [...dirty].map((u) => getAddress(u)),
+        this.snapshot,
+      );
     }
     this.head = head;
     this.remember({ number: head.number, hash: head.hash, users: [...dirty] as Address[] });
@@ -309,8 +337,16 @@ export class Watcher {
     }
     const done = performance.now();
     return {
-      fromBlock, toBlock, timestamp: head.timestamp, reorgDepth, logs: logCount, dirtyUsers: dirty.size, newUsers,
-      changedReserves: changed, recomputed, liquidatable: this.book.liquidatable(),
+      fromBlock,
+      toBlock,
+      timestamp: head.timestamp,
+      reorgDepth,
+      logs: logCount,
+      dirtyUsers: dirty.size,
+      newUsers,
+      changedReserves: changed,
+      recomputed,
+      liquidatable: this.book.liquidatable(),
       ms: { fetch: fetched - began, positions: positionsRead - fetched, compute: done - positionsRead, total: done - began },
     };
   }
@@ -326,7 +362,9 @@ export class Watcher {
       const newer = market.reserves.find((r) => r !== undefined && r.lastUpdateTimestamp > timestamp);
       if (!newer) return market;
       if (attempt >= 3) {
-        throw new Error(`the node answered block ${blockNumber} with state from after it (reserve ${newer.asset} updated at ${newer.lastUpdateTimestamp} > ${timestamp})`);
+        throw new Error(
+          `the node answered block ${blockNumber} with state from after it (reserve ${newer.asset} updated at ${newer.lastUpdateTimestamp} > ${timestamp})`,
+        );
       }
       this.log.debug({ block: blockNumber, attempt }, "node answered with a later state: reading again");
       await sleep(50 * (attempt + 1));
@@ -361,7 +399,13 @@ export class Watcher {
     this.aTokens = new Set(state.reserves.filter((r) => r !== undefined).map((r) => r!.aToken.toLowerCase()));
     const { pool, poolConfigurator, oracle, addressesProvider } = this.info.addresses;
     this.filter = {
-      addresses: [pool, poolConfigurator, oracle, addressesProvider, ...state.reserves.filter((r) => r !== undefined).map((r) => r!.aToken)],
+      addresses: [
+        pool,
+        poolConfigurator,
+        oracle,
+        addressesProvider,
+        ...state.reserves.filter((r) => r !== undefined).map((r) => r!.aToken),
+      ],
       topics: WATCHED_TOPICS,
     };
   }
@@ -377,7 +421,13 @@ export class Watcher {
     const added = this.filter.addresses.filter((a) => !watched.has(a.toLowerCase()));
     if (added.length === 0) return [];
     const users: string[] = [];
-    for await (const chunk of fetchLogsInChunks(this.client, { addresses: added, topics: WATCHED_TOPICS }, fromBlock, toBlock, this.sizer)) {
+    for await (const chunk of fetchLogsInChunks(
+      this.client,
+      { addresses: added, topics: WATCHED_TOPICS },
+      fromBlock,
+      toBlock,
+      this.sizer,
+    )) {
       for (const log of chunk.logs) for (const u of interpretLog(log, this.aTokens)?.users ?? []) users.push(u.toLowerCase());
     }
     return users;
@@ -439,14 +489,19 @@ export class Watcher {
 }
 
 /** Reserve ids whose accrued indexes, price or configuration differ between two blocks' snapshots. */
-export function movedReserves(before: MarketSnapshot, after: MarketSnapshot, beforeMarket: MarketState, afterMarket: MarketState): number[] {
+export function movedReserves(
+  before: MarketSnapshot,
+  after: MarketSnapshot,
+  beforeMarket: MarketState,
+  afterMarket: MarketState,
+): number[] {
   const moved = new Set(changedReserves(beforeMarket, afterMarket));
   // A category whose parameters or members changed moves its members, before and after (the version's rule).
   const rules = after.rules;
   for (const category of changedEModes(beforeMarket, afterMarket)) {
     const was = beforeMarket.eModes.get(category);
     const is = afterMarket.eModes.get(category);
-    afterMarket.reserves.forEach((r) => r && (rules.inEMode(r, category, was) || rules.inEMode(r, category, is)) && moved.add(r.id));
+    for (const r of afterMarket.reserves) if (r && (rules.inEMode(r, category, was) || rules.inEMode(r, category, is))) moved.add(r.id);
   }
   after.reserves.forEach((r, id) => {
     const b = before.reserves[id];

@@ -42,13 +42,17 @@ describe.each<AaveVersion>(["3.0", "3.6"])("health factor from Aave's JS utiliti
   const boundFor = (r: AaveUtilitiesAccount): number => {
     if (floorsAvgLt) return TOLERANCE;
     const units = (value: string, decimals: number) => BigInt(Math.round(Number(value) * 10 ** decimals));
-    return mathUtilsTolerance("3.6", 0n, r.reserves.flatMap((x) => {
-      const decimals = sandbox.market.assets.find((a) => a.address.toLowerCase() === x.underlyingAsset.toLowerCase())!.decimals;
-      return [
-        { amount: units(x.underlyingBalance, decimals), base: units(x.underlyingBalanceUSD, 8) },
-        { amount: units(x.variableBorrows, decimals), base: units(x.totalBorrowsUSD, 8) },
-      ];
-    }));
+    return mathUtilsTolerance(
+      "3.6",
+      0n,
+      r.reserves.flatMap((x) => {
+        const decimals = sandbox.market.assets.find((a) => a.address.toLowerCase() === x.underlyingAsset.toLowerCase())!.decimals;
+        return [
+          { amount: units(x.underlyingBalance, decimals), base: units(x.underlyingBalanceUSD, 8) },
+          { amount: units(x.variableBorrows, decimals), base: units(x.totalBorrowsUSD, 8) },
+        ];
+      }),
+    );
   };
 
   // Aave ≤3.4 (so the sandbox's 3.0) floors the weighted average liquidation threshold to whole basis
@@ -68,7 +72,11 @@ describe.each<AaveVersion>(["3.0", "3.6"])("health factor from Aave's JS utiliti
       timings.push(performance.now() - t);
       results.set(b.address, r);
       const data = await client.readContract({
-        address: sandbox.market.pool, abi: poolAbi, functionName: "getUserAccountData", args: [b.address], blockNumber: block,
+        address: sandbox.market.pool,
+        abi: poolAbi,
+        functionName: "getUserAccountData",
+        args: [b.address],
+        blockNumber: block,
       });
       const onChain = Number(data[5]) / 1e18;
       expect(r.dataPath).toBe(aave === "3.6" ? "v3.6-abi" : "v3.0-abi");
@@ -143,7 +151,11 @@ describe.each<AaveVersion>(["3.0", "3.6"])("health factor from Aave's JS utiliti
       const r = await computeWithAaveUtilities({ ...paramsFor(b.address), blockTag: undefined });
       expect(r.blockNumber).toBe(now);
       const data = await client.readContract({
-        address: sandbox.market.pool, abi: poolAbi, functionName: "getUserAccountData", args: [b.address], blockNumber: now,
+        address: sandbox.market.pool,
+        abi: poolAbi,
+        functionName: "getUserAccountData",
+        args: [b.address],
+        blockNumber: now,
       });
       const avgLtBps = Number(r.currentLiquidationThreshold) * 1e4;
       const floored = floorsAvgLt ? r.healthFactorNumber! * (Math.floor(avgLtBps + 1e-9) / avgLtBps) : r.healthFactorNumber!;

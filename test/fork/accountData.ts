@@ -19,11 +19,25 @@ export async function healthFactorFromBalances(
   if (market.aaveVersion === "3.6") return healthFactorFromBalancesV36(client, market, user, blockNumber);
   const at = { blockNumber } as const;
   const eMode = await client.readContract({ address: market.pool, abi: poolAbi, functionName: "getUserEMode", args: [user], ...at });
-  const category = eMode === 0n ? undefined
-    : await client.readContract({ address: market.pool, abi: poolAbi, functionName: "getEModeCategoryData", args: [Number(eMode)], ...at });
-  const config = (await client.readContract({ address: market.pool, abi: poolAbi, functionName: "getUserConfiguration", args: [user], ...at })).data;
+  const category =
+    eMode === 0n
+      ? undefined
+      : await client.readContract({
+          address: market.pool,
+          abi: poolAbi,
+          functionName: "getEModeCategoryData",
+          args: [Number(eMode)],
+          ...at,
+        });
+  const config = (
+    await client.readContract({ address: market.pool, abi: poolAbi, functionName: "getUserConfiguration", args: [user], ...at })
+  ).data;
   const prices = await client.readContract({
-    address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetsPrices", args: [market.assets.map((a) => a.address)], ...at,
+    address: market.oracle,
+    abi: aaveOracleAbi,
+    functionName: "getAssetsPrices",
+    args: [market.assets.map((a) => a.address)],
+    ...at,
   });
   let totalCollateral = 0n;
   let totalDebt = 0n;
@@ -40,7 +54,13 @@ export async function healthFactorFromBalances(
       weightedThreshold += value * threshold;
     }
     if ((config >> BigInt(2 * id)) & 1n) {
-      const debt = await client.readContract({ address: asset.variableDebtToken, abi: variableDebtTokenAbi, functionName: "balanceOf", args: [user], ...at });
+      const debt = await client.readContract({
+        address: asset.variableDebtToken,
+        abi: variableDebtTokenAbi,
+        functionName: "balanceOf",
+        args: [user],
+        ...at,
+      });
       totalDebt += (debt * price) / unit;
     }
   }
@@ -69,7 +89,11 @@ async function healthFactorFromBalancesV36(
   const eModeLt = BigInt(eModeConfig?.liquidationThreshold ?? 0);
   const config = (await read<{ data: bigint }>("getUserConfiguration", [user])).data;
   const prices = await client.readContract({
-    address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetsPrices", args: [market.assets.map((a) => a.address)], ...at,
+    address: market.oracle,
+    abi: aaveOracleAbi,
+    functionName: "getAssetsPrices",
+    args: [market.assets.map((a) => a.address)],
+    ...at,
   });
   let totalDebt = 0n;
   let weightedThreshold = 0n;
@@ -82,7 +106,13 @@ async function healthFactorFromBalancesV36(
       weightedThreshold += ((balance * price) / unit) * (inEMode ? eModeLt : BigInt(asset.spec.liquidationThreshold));
     }
     if ((config >> BigInt(2 * id)) & 1n) {
-      const debt = await client.readContract({ address: asset.variableDebtToken, abi: variableDebtTokenAbi, functionName: "balanceOf", args: [user], ...at });
+      const debt = await client.readContract({
+        address: asset.variableDebtToken,
+        abi: variableDebtTokenAbi,
+        functionName: "balanceOf",
+        args: [user],
+        ...at,
+      });
       totalDebt += (debt * price + unit - 1n) / unit;
     }
   }
@@ -91,6 +121,12 @@ async function healthFactorFromBalancesV36(
 }
 
 export async function onChainHealthFactor(client: PublicClient, market: MarketDeployment, user: Address, blockNumber: bigint) {
-  const data = await client.readContract({ address: market.pool, abi: poolAbi, functionName: "getUserAccountData", args: [user], blockNumber });
+  const data = await client.readContract({
+    address: market.pool,
+    abi: poolAbi,
+    functionName: "getUserAccountData",
+    args: [user],
+    blockNumber,
+  });
   return data[5];
 }

@@ -32,15 +32,27 @@ describe("backfill killed with SIGKILL, then restarted", () => {
   });
 
   const env = (stateDir: string, rpcUrl: string) => ({
-    ...process.env, RPC_URL: rpcUrl, POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider, START_BLOCK: "0",
-    STATE_DIR: stateDir, LOG_CHUNK_BLOCKS: "2", LOG_LEVEL: "info",
+    ...process.env,
+    RPC_URL: rpcUrl,
+    POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider,
+    START_BLOCK: "0",
+    STATE_DIR: stateDir,
+    LOG_CHUNK_BLOCKS: "2",
+    LOG_LEVEL: "info",
   });
   // Asynchronous on purpose: the proxy lives in this process, a spawnSync would block it.
   const scan = async (stateDir: string, rpcUrl: string) => {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [KEEPER, "scan", "--json", "--all"], {
-      env: env(stateDir, rpcUrl), encoding: "utf8", timeout: 120_000, cwd: dir, maxBuffer: 64 * 1024 * 1024,
+      env: env(stateDir, rpcUrl),
+      encoding: "utf8",
+      timeout: 120_000,
+      cwd: dir,
+      maxBuffer: 64 * 1024 * 1024,
     });
-    return { json: JSON.parse(stdout) as { block: string; accounts: { user: string; health: { healthFactor: string; totalDebtBase: string } }[] }, stderr };
+    return {
+      json: JSON.parse(stdout) as { block: string; accounts: { user: string; health: { healthFactor: string; totalDebtBase: string } }[] },
+      stderr,
+    };
   };
 
   it("resumes from the checkpoint and ends with the same book as a scan from scratch", async () => {

@@ -63,7 +63,8 @@ describe.each(AAVE_VERSIONS)("sandbox borrowers, Aave %s", (version) => {
 
   it("puts every borrower on chain at its target health factor, within 1%, every planned collateral enabled", async () => {
     const data = await client.multicall({
-      allowFailure: false, ...multicallOptions,
+      allowFailure: false,
+      ...multicallOptions,
       contracts: sandbox.borrowers.flatMap((b) => [
         { address: sandbox.market.pool, abi: poolAbi, functionName: "getUserAccountData", args: [b.address] } as const,
         { address: sandbox.market.pool, abi: poolAbi, functionName: "getUserEMode", args: [b.address] } as const,
@@ -78,7 +79,13 @@ describe.each(AAVE_VERSIONS)("sandbox borrowers, Aave %s", (version) => {
       const config = (data[3 * i + 2] as { data: bigint }).data;
       const hf = Number(healthFactor) / 1e18;
       const enabled = b.collaterals.every((c) => ((config >> (2n * idOf.get(c.asset)! + 1n)) & 1n) === 1n);
-      if (collateral === 0n || debt === 0n || !enabled || eMode !== BigInt(b.eModeCategory) || Math.abs(hf / b.targetHealthFactor - 1) > 0.01) {
+      if (
+        collateral === 0n ||
+        debt === 0n ||
+        !enabled ||
+        eMode !== BigInt(b.eModeCategory) ||
+        Math.abs(hf / b.targetHealthFactor - 1) > 0.01
+      ) {
         misses.push(`#${b.index} hf ${hf} target ${b.targetHealthFactor} eMode ${eMode} collaterals enabled ${enabled}`);
       }
     });
@@ -91,12 +98,22 @@ describe.each(AAVE_VERSIONS)("sandbox borrowers, Aave %s", (version) => {
 
   it.runIf(version === "3.6")("3.6: the LTV-zero flag is back on after creation, and its holders count with LTV 0", async () => {
     const weEth = sandbox.market.assets.findIndex((a) => a.symbol === "weETH");
-    const bitmap = await client.readContract({ address: sandbox.market.pool, abi: poolV36Abi, functionName: "getEModeCategoryLtvzeroBitmap", args: [2] });
+    const bitmap = await client.readContract({
+      address: sandbox.market.pool,
+      abi: poolV36Abi,
+      functionName: "getEModeCategoryLtvzeroBitmap",
+      args: [2],
+    });
     expect((bitmap >> BigInt(weEth)) & 1n).toBe(1n);
     // A holder of weETH alone in eMode 2 has an average LTV of 0 now; its LT is the category's.
     const alone = sandbox.borrowers.find((b) => b.eModeCategory === 2 && symbolsOf(b, "collaterals").join() === "weETH")!;
     expect(alone).toBeDefined();
-    const [, , , threshold, ltv] = await client.readContract({ address: sandbox.market.pool, abi: poolV36Abi, functionName: "getUserAccountData", args: [alone.address] });
+    const [, , , threshold, ltv] = await client.readContract({
+      address: sandbox.market.pool,
+      abi: poolV36Abi,
+      functionName: "getUserAccountData",
+      args: [alone.address],
+    });
     expect(ltv).toBe(0n);
     expect(threshold).toBe(9500n);
   });

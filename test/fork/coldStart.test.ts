@@ -37,7 +37,9 @@ describe("cold start from a checkpoint", () => {
     const r = await scene.restart("npx");
     const loadAfter = loadavg()[0]!;
     const quiet = Number(r.loadAverage) < QUIET_LOAD && loadAfter < QUIET_LOAD;
-    const phases = Object.entries(r.startupMs).map(([phase, ms]) => `${phase} ${ms}`).join(", ");
+    const phases = Object.entries(r.startupMs)
+      .map(([phase, ms]) => `${phase} ${ms}`)
+      .join(", ");
     const blocks = r.perAccount.map((b) => (b === undefined ? "-" : `+${b}`)).join(", ");
     const asserted = quiet ? `the target, ${TARGET_BLOCKS}` : `${LOADED_BOUND_BLOCKS} (machine busy)`;
     console.log(
@@ -46,10 +48,19 @@ describe("cold start from a checkpoint", () => {
         `the second shock's ${underWater.length} accounts liquidated in blocks ${blocks} ` +
         `after it (+${r.blocksFromSpawn ?? "-"} after npx's spawn); asserted: ${asserted}`,
     );
-    expect(r.perAccount.filter((b) => b === undefined), "every account of the second shock liquidated").toEqual([]);
+    expect(
+      r.perAccount.filter((b) => b === undefined),
+      "every account of the second shock liquidated",
+    ).toEqual([]);
     const bound = quiet ? TARGET_BLOCKS : LOADED_BOUND_BLOCKS;
-    expect(r.blocks.filter((b) => b > bound), `each within ${bound} blocks of the process start`).toEqual([]);
-    expect(r.blocks.filter((b) => b < 1n), "none before the keeper started").toEqual([]);
+    expect(
+      r.blocks.filter((b) => b > bound),
+      `each within ${bound} blocks of the process start`,
+    ).toEqual([]);
+    expect(
+      r.blocks.filter((b) => b < 1n),
+      "none before the keeper started",
+    ).toEqual([]);
 
     // Nothing liquidated twice or healthy, nothing reverted, resumed from the checkpoint, a clean stop.
     const end = r.startBlock + LOADED_BOUND_BLOCKS + 2n;

@@ -101,24 +101,34 @@ describe("keeper deploy-liquidator", () => {
   const cases: [string, Record<string, string | undefined>, RegExp][] = [
     ["PRIVATE_KEY missing", { PRIVATE_KEY: undefined }, /^keeper: PRIVATE_KEY: not set \(the liquidator's owner deploys it\)$/],
     // chain 31337 has no canonical Uniswap V3: the router is required there
-    ["UNISWAP_V3_ROUTER missing on an unknown chain", { UNISWAP_V3_ROUTER: undefined },
-      /^keeper: UNISWAP_V3_ROUTER: not set, and keeper knows no Uniswap V3 deployment on chain 31337 \(see \.env\.example\)$/],
-    ["UNISWAP_V3_ROUTER not a contract", { UNISWAP_V3_ROUTER: "0x000000000000000000000000000000000000dEaD" },
-      /^keeper: UNISWAP_V3_ROUTER: no contract at 0x000000000000000000000000000000000000dEaD on this chain$/],
+    [
+      "UNISWAP_V3_ROUTER missing on an unknown chain",
+      { UNISWAP_V3_ROUTER: undefined },
+      /^keeper: UNISWAP_V3_ROUTER: not set, and keeper knows no Uniswap V3 deployment on chain 31337 \(see \.env\.example\)$/,
+    ],
+    [
+      "UNISWAP_V3_ROUTER not a contract",
+      { UNISWAP_V3_ROUTER: "0x000000000000000000000000000000000000dEaD" },
+      /^keeper: UNISWAP_V3_ROUTER: no contract at 0x000000000000000000000000000000000000dEaD on this chain$/,
+    ],
     ["UNISWAP_V3_ROUTER malformed", { UNISWAP_V3_ROUTER: "0x1234" }, /^keeper: UNISWAP_V3_ROUTER: "0x1234" is not an address/],
     ["POOL_ADDRESSES_PROVIDER missing", { POOL_ADDRESSES_PROVIDER: undefined }, /^keeper: POOL_ADDRESSES_PROVIDER: not set/],
   ];
-  it.each(cases)("%s: one line, exit 2, nothing deployed", (_name, override, expected) => {
-    const result = deploy({
-      RPC_URL: sandbox.anvil.rpcUrl,
-      POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider,
-      PRIVATE_KEY: SANDBOX_KEEPER_KEY,
-      UNISWAP_V3_ROUTER: router(),
-      ...override,
-    });
-    expect(result.stdout).toBe("");
-    expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(result.stderr.trim()).toMatch(expected);
-    expect(result.status).toBe(2);
-  }, 60_000);
+  it.each(cases)(
+    "%s: one line, exit 2, nothing deployed",
+    (_name, override, expected) => {
+      const result = deploy({
+        RPC_URL: sandbox.anvil.rpcUrl,
+        POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider,
+        PRIVATE_KEY: SANDBOX_KEEPER_KEY,
+        UNISWAP_V3_ROUTER: router(),
+        ...override,
+      });
+      expect(result.stdout).toBe("");
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr.trim()).toMatch(expected);
+      expect(result.status).toBe(2);
+    },
+    60_000,
+  );
 });

@@ -3,8 +3,15 @@
 // replaced at the same nonce, a nonce taken by another transaction, a private relay, the fee cap.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createPublicClient, encodeFunctionData, http, maxUint256, parseAbiItem, parseGwei,
-  type Address, type Hex, type PublicClient,
+  createPublicClient,
+  encodeFunctionData,
+  http,
+  maxUint256,
+  parseAbiItem,
+  parseGwei,
+  type Address,
+  type Hex,
+  type PublicClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { aaveOracleAbi, mintableErc20Abi, variableDebtTokenAbi } from "../../contracts-abi/aave/index.js";
@@ -38,8 +45,17 @@ describe("executor", () => {
   let candidates: Address[] = [];
 
   const options = (over: Partial<ExecutorOptions> = {}): ExecutorOptions => ({
-    publicClient: client, rpcUrl: url, privateKey: KEEPER_KEY, chainId: sandbox.market.chainId, pool: sandbox.market.pool,
-    maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 2, dryRun: false, logger: silentLogger, ...over,
+    publicClient: client,
+    rpcUrl: url,
+    privateKey: KEEPER_KEY,
+    chainId: sandbox.market.chainId,
+    pool: sandbox.market.pool,
+    maxFeeGwei: 500,
+    priorityFeeGwei: 1,
+    txTimeoutBlocks: 2,
+    dryRun: false,
+    logger: silentLogger,
+    ...over,
   });
   const head = () => client.getBlock({ blockTag: "latest" });
   const nonceOf = (tag: "latest" | "pending" = "pending") => client.getTransactionCount({ address: KEEPER, blockTag: tag });
@@ -52,18 +68,35 @@ describe("executor", () => {
     const debt = watcher.market.reserves[debtId]!;
     const symbol = (a: Address) => sandbox.market.assets.find((x) => x.address.toLowerCase() === a.toLowerCase())?.symbol;
     return {
-      user, collateralAsset: coll.asset, collateralReserveId: collateralId, collateralSymbol: symbol(coll.asset),
-      debtAsset: debt.asset, debtReserveId: debtId, debtSymbol: symbol(debt.asset), debtToCover: maxUint256,
-      expectedDebtRepaid: 0n, expectedCollateralSeized: 0n, expectedProtocolFee: 0n, receiveAToken: false,
-      debtValueBase: 0n, collateralValueBase: 0n, gasCostBase: 0n, swapCostBase: 0n, expectedProfitBase: 0n,
-      healthFactor: 0n, timestamp: 0n, blockNumber: watcher.head.number,
+      user,
+      collateralAsset: coll.asset,
+      collateralReserveId: collateralId,
+      collateralSymbol: symbol(coll.asset),
+      debtAsset: debt.asset,
+      debtReserveId: debtId,
+      debtSymbol: symbol(debt.asset),
+      debtToCover: maxUint256,
+      expectedDebtRepaid: 0n,
+      expectedCollateralSeized: 0n,
+      expectedProtocolFee: 0n,
+      receiveAToken: false,
+      debtValueBase: 0n,
+      collateralValueBase: 0n,
+      gasCostBase: 0n,
+      swapCostBase: 0n,
+      expectedProfitBase: 0n,
+      healthFactor: 0n,
+      timestamp: 0n,
+      blockNumber: watcher.head.number,
     };
   }
 
   /** Every (collateral, debt) pair the user holds. */
   function pairsOf(user: Address): [number, number][] {
     const position = watcher.book.get(user)!;
-    const colls = [...position.scaledCollateral].filter(([id, s]) => s > 0n && ((position.userConfig >> BigInt(2 * id + 1)) & 1n) === 1n).map(([id]) => id);
+    const colls = [...position.scaledCollateral]
+      .filter(([id, s]) => s > 0n && ((position.userConfig >> BigInt(2 * id + 1)) & 1n) === 1n)
+      .map(([id]) => id);
     const debts = [...position.scaledVariableDebt].filter(([, s]) => s > 0n).map(([id]) => id);
     return colls.flatMap((c) => debts.map((d) => [c, d] as [number, number]));
   }
@@ -97,7 +130,13 @@ describe("executor", () => {
   }
 
   async function liquidationsOf(user: Address, fromBlock: bigint): Promise<number> {
-    const logs = await client.getLogs({ address: sandbox.market.pool, event: liquidationCallEvent, args: { user }, fromBlock, toBlock: "latest" });
+    const logs = await client.getLogs({
+      address: sandbox.market.pool,
+      event: liquidationCallEvent,
+      args: { user },
+      fromBlock,
+      toBlock: "latest",
+    });
     return logs.length;
   }
 
@@ -121,14 +160,31 @@ describe("executor", () => {
     client = createPublicClient({ transport: http(url), cacheTime: 0, pollingInterval: 50 });
     // Fund the keeper with every asset (MintableERC20.mint is open), from the deployer.
     for (const asset of sandbox.market.assets) {
-      const data = encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [KEEPER, 10n ** BigInt(asset.decimals) * 100_000_000n] });
-      const hash = await rpc<Hex>(url, "eth_sendTransaction", [{ from: sandbox.market.deployer, to: asset.address, data, gas: "0x1e8480" }]);
+      const data = encodeFunctionData({
+        abi: mintableErc20Abi,
+        functionName: "mint",
+        args: [KEEPER, 10n ** BigInt(asset.decimals) * 100_000_000n],
+      });
+      const hash = await rpc<Hex>(url, "eth_sendTransaction", [
+        { from: sandbox.market.deployer, to: asset.address, data, gas: "0x1e8480" },
+      ]);
       await client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
     }
     const weth = sandbox.market.assets.find((a) => a.symbol === "WETH")!;
-    const price = await client.readContract({ address: sandbox.market.oracle, abi: aaveOracleAbi, functionName: "getAssetPrice", args: [weth.address] });
+    const price = await client.readContract({
+      address: sandbox.market.oracle,
+      abi: aaveOracleAbi,
+      functionName: "getAssetPrice",
+      args: [weth.address],
+    });
     await setFeedAnswer(sandbox.market, "WETH", movedPrice(price, -30));
-    watcher = new Watcher({ client, addressesProvider: sandbox.market.addressesProvider, startBlock: 0n, logChunkBlocks: 2000, logger: silentLogger });
+    watcher = new Watcher({
+      client,
+      addressesProvider: sandbox.market.addressesProvider,
+      startBlock: 0n,
+      logChunkBlocks: 2000,
+      logger: silentLogger,
+    });
     await watcher.sync();
     await watcher.poll();
     candidates = watcher.book.liquidatable();
@@ -150,7 +206,14 @@ describe("executor", () => {
     await executor.ensureApprovals(assets);
     expect(await nonceOf()).toBe(before + assets.length);
     for (const asset of assets) {
-      expect(await client.readContract({ address: asset, abi: mintableErc20Abi, functionName: "allowance", args: [KEEPER, sandbox.market.pool] })).toBe(maxUint256);
+      expect(
+        await client.readContract({
+          address: asset,
+          abi: mintableErc20Abi,
+          functionName: "allowance",
+          args: [KEEPER, sandbox.market.pool],
+        }),
+      ).toBe(maxUint256);
     }
     await executor.ensureApprovals(assets);
     // A fresh executor reads the allowances (already ≥ 2^255) and sends nothing either.
@@ -173,7 +236,9 @@ describe("executor", () => {
     expect(hf).toEqual({ ok: false, reason: "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (45)" });
 
     // A debt asset the user did not borrow.
-    const notBorrowed = watcher.market.reserves.findIndex((r) => r !== undefined && (watcher.book.get(plan.user)!.scaledVariableDebt.get(r.id) ?? 0n) === 0n);
+    const notBorrowed = watcher.market.reserves.findIndex(
+      (r) => r !== undefined && (watcher.book.get(plan.user)!.scaledVariableDebt.get(r.id) ?? 0n) === 0n,
+    );
     const none = await executor.simulate(planFor(plan.user, plan.collateralReserveId, notBorrowed));
     expect(none).toEqual({ ok: false, reason: "SPECIFIED_CURRENCY_NOT_BORROWED_BY_USER (47)" });
 
@@ -182,8 +247,13 @@ describe("executor", () => {
     expect(poor.address).toBe(OTHER);
     expect(await poor.simulate(plan)).toEqual({ ok: false, reason: "ERC20_INSUFFICIENT_BALANCE: ERC20: transfer amount exceeds balance" });
     const data = encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [OTHER, 10n ** 30n] });
-    await client.waitForTransactionReceipt({ hash: await rpc<Hex>(url, "eth_sendTransaction", [{ from: sandbox.market.deployer, to: plan.debtAsset, data }]) });
-    expect(await poor.simulate(plan)).toEqual({ ok: false, reason: "ERC20_INSUFFICIENT_ALLOWANCE: ERC20: transfer amount exceeds allowance" });
+    await client.waitForTransactionReceipt({
+      hash: await rpc<Hex>(url, "eth_sendTransaction", [{ from: sandbox.market.deployer, to: plan.debtAsset, data }]),
+    });
+    expect(await poor.simulate(plan)).toEqual({
+      ok: false,
+      reason: "ERC20_INSUFFICIENT_ALLOWANCE: ERC20: transfer amount exceeds allowance",
+    });
     candidates.unshift(plan.user); // not used up
   });
 
@@ -263,7 +333,10 @@ describe("executor", () => {
   it("replaces a stuck transaction at the same nonce with higher fees; the replacement is mined once", async () => {
     const plan = await nextPlan();
     const lines: string[] = [];
-    const logger = createLogger("debug", { pretty: false, destination: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream });
+    const logger = createLogger("debug", {
+      pretty: false,
+      destination: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream,
+    });
     const stuck = new Executor(options({ maxFeeGwei: 20, logger }));
     await stuck.start();
     const fromBlock = (await head()).number;
@@ -307,7 +380,9 @@ describe("executor", () => {
       expect(await liquidationsOf(plan.user, fromBlock)).toBe(1);
       expect(await nonceOf("latest")).toBe(r.tx.nonce + 1);
       const messages = lines.map((l) => JSON.parse(l) as { msg: string; module?: string });
-      expect(messages.map((m) => m.msg)).toEqual(expect.arrayContaining(["tx sent", "stuck tx: the fee cap is below the base fee; waiting", "tx replaced", "tx mined"]));
+      expect(messages.map((m) => m.msg)).toEqual(
+        expect.arrayContaining(["tx sent", "stuck tx: the fee cap is below the base fee; waiting", "tx replaced", "tx mined"]),
+      );
       expect(messages.every((m) => m.module === "executor")).toBe(true);
       expect(lines.join("\n").toLowerCase()).not.toContain(KEEPER_KEY.slice(2).toLowerCase());
     } finally {
@@ -331,8 +406,14 @@ describe("executor", () => {
       takenNonce = r.tx.nonce;
       // Another process with the same key replaces it (higher fees, same nonce).
       const raw = await keeper.signTransaction({
-        type: "eip1559", chainId: sandbox.market.chainId, nonce: r.tx.nonce, to: KEEPER, value: 0n, gas: 21_000n,
-        maxFeePerGas: r.tx.maxFeePerGas * 2n, maxPriorityFeePerGas: r.tx.maxPriorityFeePerGas * 2n,
+        type: "eip1559",
+        chainId: sandbox.market.chainId,
+        nonce: r.tx.nonce,
+        to: KEEPER,
+        value: 0n,
+        gas: 21_000n,
+        maxFeePerGas: r.tx.maxFeePerGas * 2n,
+        maxPriorityFeePerGas: r.tx.maxPriorityFeePerGas * 2n,
       });
       await rpc(url, "eth_sendRawTransaction", [raw]);
       await mine();
@@ -348,8 +429,14 @@ describe("executor", () => {
     // Yet another transaction from the key, behind the executor's back: its local nonce is now stale.
     const base = (await head()).baseFeePerGas ?? 0n;
     const raw = await keeper.signTransaction({
-      type: "eip1559", chainId: sandbox.market.chainId, nonce: takenNonce + 1, to: KEEPER, value: 0n, gas: 21_000n,
-      maxFeePerGas: 2n * base + parseGwei("1"), maxPriorityFeePerGas: parseGwei("1"),
+      type: "eip1559",
+      chainId: sandbox.market.chainId,
+      nonce: takenNonce + 1,
+      to: KEEPER,
+      value: 0n,
+      gas: 21_000n,
+      maxFeePerGas: 2n * base + parseGwei("1"),
+      maxPriorityFeePerGas: parseGwei("1"),
     });
     await client.waitForTransactionReceipt({ hash: await rpc<Hex>(url, "eth_sendRawTransaction", [raw]), pollingInterval: 20 });
     expect(await nonceOf("latest")).toBe(takenNonce + 2);
@@ -428,10 +515,12 @@ describe("executor", () => {
       const block = await head();
       const r = await executor.submit(plan, block.number, block.baseFeePerGas ?? 0n);
       expect(r.kind).toBe("sent");
-      expect(await executor.drain(300, async () => {
-        const b = await head();
-        await executor.onBlock(b.number, b.baseFeePerGas ?? 0n);
-      })).toBe(false);
+      expect(
+        await executor.drain(300, async () => {
+          const b = await head();
+          await executor.onBlock(b.number, b.baseFeePerGas ?? 0n);
+        }),
+      ).toBe(false);
       let polls = 0;
       const drained = await executor.drain(10_000, async () => {
         polls++;
@@ -506,13 +595,27 @@ describe("executor fees and revert reasons", () => {
   });
   it("replacement: both fees +12.5% at least, at least the base-fee fee, never above the cap", () => {
     const prev = { maxFeePerGas: gwei("21"), maxPriorityFeePerGas: gwei("1") };
-    expect(replacementFees(prev, gwei("10"), gwei("1"), gwei("100"))).toEqual({ maxFeePerGas: gwei("23.625"), maxPriorityFeePerGas: gwei("1.125") });
-    expect(replacementFees(prev, gwei("30"), gwei("1"), gwei("100"))).toEqual({ maxFeePerGas: gwei("61.125"), maxPriorityFeePerGas: gwei("1.125") });
-    expect(replacementFees(prev, gwei("30"), gwei("1"), gwei("40"))).toEqual({ maxFeePerGas: gwei("40"), maxPriorityFeePerGas: gwei("1.125") });
+    expect(replacementFees(prev, gwei("10"), gwei("1"), gwei("100"))).toEqual({
+      maxFeePerGas: gwei("23.625"),
+      maxPriorityFeePerGas: gwei("1.125"),
+    });
+    expect(replacementFees(prev, gwei("30"), gwei("1"), gwei("100"))).toEqual({
+      maxFeePerGas: gwei("61.125"),
+      maxPriorityFeePerGas: gwei("1.125"),
+    });
+    expect(replacementFees(prev, gwei("30"), gwei("1"), gwei("40"))).toEqual({
+      maxFeePerGas: gwei("40"),
+      maxPriorityFeePerGas: gwei("1.125"),
+    });
     expect(replacementFees(prev, gwei("30"), gwei("1"), gwei("23"))).toHaveProperty("skip");
   });
   it("decodes Aave string codes, 3.4+ custom errors and empty reverts", () => {
-    const errorString = (s: string) => encodeFunctionData({ abi: [{ type: "function", name: "Error", inputs: [{ type: "string" }], outputs: [], stateMutability: "pure" }], functionName: "Error", args: [s] });
+    const errorString = (s: string) =>
+      encodeFunctionData({
+        abi: [{ type: "function", name: "Error", inputs: [{ type: "string" }], outputs: [], stateMutability: "pure" }],
+        functionName: "Error",
+        args: [s],
+      });
     expect(decodeRevertData(errorString("27"))).toBe("RESERVE_INACTIVE (27)");
     expect(decodeRevertData(errorString("29"))).toBe("RESERVE_PAUSED (29)");
     expect(decodeRevertData(errorString("46"))).toBe("COLLATERAL_CANNOT_BE_LIQUIDATED (46)");

@@ -8,8 +8,17 @@
 // owner, and a stuck flash transaction is replaced with the same calldata and still mined in time.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createPublicClient, encodeFunctionData, getAddress, http, keccak256, parseEventLogs, parseGwei, toHex,
-  type Address, type Hex, type PublicClient,
+  createPublicClient,
+  encodeFunctionData,
+  getAddress,
+  http,
+  keccak256,
+  parseEventLogs,
+  parseGwei,
+  toHex,
+  type Address,
+  type Hex,
+  type PublicClient,
 } from "viem";
 import { aaveOracleAbi, mintableErc20Abi, poolAbi, poolConfiguratorAbi } from "../../contracts-abi/aave/index.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
@@ -50,8 +59,17 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
   const users = new Map<string, Address>();
 
   const options = (over: Partial<ExecutorOptions> = {}): ExecutorOptions => ({
-    publicClient: client, rpcUrl: market.rpcUrl, privateKey: KEEPER_KEY, chainId: market.chainId, pool: market.pool,
-    maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 2, dryRun: false, logger: silentLogger, ...over,
+    publicClient: client,
+    rpcUrl: market.rpcUrl,
+    privateKey: KEEPER_KEY,
+    chainId: market.chainId,
+    pool: market.pool,
+    maxFeeGwei: 500,
+    priorityFeeGwei: 1,
+    txTimeoutBlocks: 2,
+    dryRun: false,
+    logger: silentLogger,
+    ...over,
   });
   const asset = (symbol: string): DeployedAsset => market.assets.find((a) => a.symbol === symbol)!;
   const head = () => client.getBlock({ blockTag: "latest" });
@@ -97,7 +115,12 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     evaluateAccount(account, snapshot);
     const gas = gasModel(watcher.market, nativeId, baseFeePerGas, parseGwei("1"), parseGwei("500"), 450_000n);
     const planned = planLiquidation(account, snapshot, {
-      gas, walletBalances: undefined, minProfitBase: 0n, blockNumber: number, liquidator, leftoverMarginDivisor: LEFTOVER_MARGIN_DIVISOR,
+      gas,
+      walletBalances: undefined,
+      minProfitBase: 0n,
+      blockNumber: number,
+      liquidator,
+      leftoverMarginDivisor: LEFTOVER_MARGIN_DIVISOR,
       symbols: new Map(market.assets.map((a) => [watcher.market.reserves.findIndex((r) => r?.asset === a.address), a.symbol])),
     });
     const best = planned.best;
@@ -106,7 +129,9 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     const [quote] = await quoter.quote([request], number);
     if (!quote) throw new Error(`${name}: no Uniswap route`);
     const flash = planFlashLoan(best, quote, snapshot, {
-      liquidator, gas: { ...gas, gasUnits: flashLiquidationGas(best.gasUnits ?? gas.gasUnits, quote) }, slippageBps: SLIPPAGE_BPS,
+      liquidator,
+      gas: { ...gas, gasUnits: flashLiquidationGas(best.gasUnits ?? gas.gasUnits, quote) },
+      slippageBps: SLIPPAGE_BPS,
       minProfitBase: 10n ** 8n,
     });
     if ("skip" in flash) throw new Error(`${name}: ${flash.skip}`);
@@ -129,7 +154,8 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
       if (mineBetween) await mine();
       else await new Promise((r) => setTimeout(r, 50));
     }
-    const other = seen.filter((o) => o.tx.plan.user === user)
+    const other = seen
+      .filter((o) => o.tx.plan.user === user)
       .map((o) => (o.kind === "reverted" || o.kind === "dropped" ? `${o.kind}: ${o.reason}` : o.kind));
     throw new Error(`no "${kind}" outcome for ${user} (${other.join("; ") || "none"})`);
   }
@@ -166,7 +192,11 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     for (const [name, user] of users) expect(await healthFactor(user), name).toBeLessThan(HF_ONE);
 
     watcher = new Watcher({
-      client, addressesProvider: market.addressesProvider, startBlock: 0n, logChunkBlocks: 2_000, logger: silentLogger,
+      client,
+      addressesProvider: market.addressesProvider,
+      startBlock: 0n,
+      logChunkBlocks: 2_000,
+      logger: silentLogger,
     });
     await watcher.sync();
     nativeId = nativeReserveId(watcher.market, asset("WETH").address);
@@ -248,8 +278,8 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
       const deviation = deviationBps(value.ownerProfit!, value.expectedOwnerProfit!)!;
       console.log(
         `Aave ${version} flash ${plan.collateralSymbol}/${plan.debtSymbol}: owner profit ${profit}, ` +
-        `predicted ${plan.flashLoan!.expectedProfit} ` +
-        `(${deviation} bps); gas ${outcome.gasUsed}, simulated ${outcome.tx.simulatedGas}, model ${plan.flashLoan!.gasUnits}`,
+          `predicted ${plan.flashLoan!.expectedProfit} ` +
+          `(${deviation} bps); gas ${outcome.gasUsed}, simulated ${outcome.tx.simulatedGas}, model ${plan.flashLoan!.gasUnits}`,
       );
       expect(deviation < 0n ? -deviation : deviation).toBeLessThan(100n);
       expect(value.profitBase).toBe(value.grossProfitBase - value.gasBase);

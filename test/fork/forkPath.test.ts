@@ -35,14 +35,23 @@ describe.each(["3.0", "3.6"] as const)("fork path: anvil --fork-url the Aave %s 
   it("serves every reserve's getReserveData as the origin does", async () => {
     expect(await forked.getBlockNumber()).toBe(forkBlock);
     for (const asset of sandbox.market.assets) {
-      const args = { address: sandbox.market.pool, abi: poolAbi, functionName: "getReserveData", args: [asset.address], blockNumber: forkBlock } as const;
+      const args = {
+        address: sandbox.market.pool,
+        abi: poolAbi,
+        functionName: "getReserveData",
+        args: [asset.address],
+        blockNumber: forkBlock,
+      } as const;
       expect(await forked.readContract(args)).toEqual(await origin.readContract(args));
     }
   });
 
   it("gives every borrower the same account data, and the same HF from balances", async () => {
-    const contracts = sandbox.borrowers.map((b) => ({ address: sandbox.market.pool, abi: poolAbi, functionName: "getUserAccountData", args: [b.address] }) as const);
-    const read = (client: PublicClient) => client.multicall({ contracts, allowFailure: false, blockNumber: forkBlock, ...multicallOptions });
+    const contracts = sandbox.borrowers.map(
+      (b) => ({ address: sandbox.market.pool, abi: poolAbi, functionName: "getUserAccountData", args: [b.address] }) as const,
+    );
+    const read = (client: PublicClient) =>
+      client.multicall({ contracts, allowFailure: false, blockNumber: forkBlock, ...multicallOptions });
     const [fromFork, fromOrigin] = await Promise.all([read(forked), read(origin)]);
     expect(fromFork).toEqual(fromOrigin);
     for (const b of sandbox.borrowers.slice(0, 5)) {
@@ -54,7 +63,9 @@ describe.each(["3.0", "3.6"] as const)("fork path: anvil --fork-url the Aave %s 
 
   it("moves a price on the fork without touching the origin", async () => {
     const onFork = { ...sandbox.market, rpcUrl: fork.rpcUrl, assets: sandbox.market.assets.map((a) => ({ ...a })) };
-    const holder = sandbox.borrowers.find((b) => b.collaterals.some((c) => c.symbol === "WETH") && !b.debts.some((d) => d.symbol === "WETH"))!;
+    const holder = sandbox.borrowers.find(
+      (b) => b.collaterals.some((c) => c.symbol === "WETH") && !b.debts.some((d) => d.symbol === "WETH"),
+    )!;
     const args = { address: sandbox.market.pool, abi: poolAbi, functionName: "getUserAccountData", args: [holder.address] } as const;
     const originBefore = await origin.readContract(args);
     const weth = onFork.assets.find((a) => a.symbol === "WETH")!;

@@ -19,7 +19,9 @@ const DAY = 86_400;
 
 async function mismatches(watcher: Watcher, client: PublicClient, pool: Address, users: readonly Address[]): Promise<string[]> {
   const onChain = await client.multicall({
-    ...multicallOptions, allowFailure: false, blockNumber: watcher.head.number,
+    ...multicallOptions,
+    allowFailure: false,
+    blockNumber: watcher.head.number,
     contracts: users.map((user) => ({ address: pool, abi: poolAbi, functionName: "getUserAccountData", args: [user] }) as const),
   });
   const out: string[] = [];
@@ -27,8 +29,12 @@ async function mismatches(watcher: Watcher, client: PublicClient, pool: Address,
     const [collateral, debt, , threshold, ltv, healthFactor] = onChain[i]!;
     const mine = watcher.book.health(user);
     if (
-      !mine || mine.healthFactor !== healthFactor || mine.totalCollateralBase !== collateral || mine.totalDebtBase !== debt ||
-      mine.avgLiquidationThreshold !== threshold || mine.ltv !== ltv
+      !mine ||
+      mine.healthFactor !== healthFactor ||
+      mine.totalCollateralBase !== collateral ||
+      mine.totalDebtBase !== debt ||
+      mine.avgLiquidationThreshold !== threshold ||
+      mine.ltv !== ltv
     ) {
       out.push(
         `${user}: engine ${mine?.healthFactor} (${mine?.totalCollateralBase}/${mine?.totalDebtBase}/${mine?.avgLiquidationThreshold}/${mine?.ltv}) ` +
@@ -61,7 +67,13 @@ export function describeHealthFactorProperty({ aave, coverage }: PropertyCase): 
       await rpc(url, "evm_increaseTime", [30 * DAY]);
       await rpc(url, "evm_mine");
       client = createPublicClient({ transport: http(url), cacheTime: 0 });
-      watcher = new Watcher({ client, addressesProvider: sandbox.market.addressesProvider, startBlock: 0n, logChunkBlocks: 2_000, logger: silentLogger });
+      watcher = new Watcher({
+        client,
+        addressesProvider: sandbox.market.addressesProvider,
+        startBlock: 0n,
+        logChunkBlocks: 2_000,
+        logger: silentLogger,
+      });
       await watcher.sync();
     });
     afterAll(async () => sandbox?.stop());
@@ -74,8 +86,11 @@ export function describeHealthFactorProperty({ aave, coverage }: PropertyCase): 
       const eModeAccounts = users().filter((u) => watcher.book.get(u)!.eModeCategory !== 0);
       expect(eModeAccounts.length).toBeGreaterThan(100);
       const positions = users().map((u) => watcher.book.get(u)!);
-      const decimals = new Set(positions.flatMap((p) => [...p.scaledCollateral.keys(), ...p.scaledVariableDebt.keys()])
-        .map((id) => watcher.market.reserves[id]!.decimals));
+      const decimals = new Set(
+        positions
+          .flatMap((p) => [...p.scaledCollateral.keys(), ...p.scaledVariableDebt.keys()])
+          .map((id) => watcher.market.reserves[id]!.decimals),
+      );
       expect([...decimals].sort((a, b) => a - b)).toEqual([6, 8, 18]);
       // borrowers (the liquidity provider supplies every reserve and borrows nothing)
       const borrowers = positions.filter((p) => p.scaledVariableDebt.size > 0);

@@ -20,10 +20,14 @@ async function expectBookMatchesChain(watcher: Watcher, client: PublicClient, po
   const users = [...watcher.book.users()];
   for (const u of expectedUsers ?? []) expect(watcher.book.has(u), `${u} is in the book`).toBe(true);
   const onChain = await client.multicall({
-    ...multicallOptions, allowFailure: false, blockNumber: watcher.head.number,
+    ...multicallOptions,
+    allowFailure: false,
+    blockNumber: watcher.head.number,
     contracts: users.map((user) => ({ address: pool, abi: poolAbi, functionName: "getUserAccountData", args: [user] }) as const),
   });
-  const wrong = users.filter((u, i) => watcher.book.health(u)?.healthFactor !== onChain[i]![5] || watcher.book.health(u)?.totalCollateralBase !== onChain[i]![0]);
+  const wrong = users.filter(
+    (u, i) => watcher.book.health(u)?.healthFactor !== onChain[i]![5] || watcher.book.health(u)?.totalCollateralBase !== onChain[i]![0],
+  );
   expect(wrong).toEqual([]);
 }
 
@@ -58,18 +62,36 @@ describe.each(AAVE_VERSIONS)("indexer on Aave %s", (aave) => {
   });
 
   const newWatcher = (options: { stateDir?: string; startBlock?: bigint } = {}) =>
-    new Watcher({ client, addressesProvider: sandbox.market.addressesProvider, startBlock: options.startBlock ?? sandbox.market.deploymentBlock, logChunkBlocks: 5, logger: silentLogger, stateDir: options.stateDir, checkpointIntervalMs: 0 });
+    new Watcher({
+      client,
+      addressesProvider: sandbox.market.addressesProvider,
+      startBlock: options.startBlock ?? sandbox.market.deploymentBlock,
+      logChunkBlocks: 5,
+      logger: silentLogger,
+      stateDir: options.stateDir,
+      checkpointIntervalMs: 0,
+    });
 
   it("finds borrowers created before and after it starts, transfers and collateral toggles", async () => {
     const watcher = newWatcher({ stateDir });
     await watcher.sync();
-    await expectBookMatchesChain(watcher, client, sandbox.market.pool, sandbox.borrowers.map((b) => b.address));
+    await expectBookMatchesChain(
+      watcher,
+      client,
+      sandbox.market.pool,
+      sandbox.borrowers.map((b) => b.address),
+    );
 
     const later = planBorrowers(sandbox.market, { count: 40, seed: 32 });
     await createBorrowers(sandbox.market, later);
     const update = await watcher.poll();
     expect(update?.newUsers).toBe(40);
-    await expectBookMatchesChain(watcher, client, sandbox.market.pool, later.map((b) => b.address));
+    await expectBookMatchesChain(
+      watcher,
+      client,
+      sandbox.market.pool,
+      later.map((b) => b.address),
+    );
 
     // aToken transfer: collateral moves with no Pool event; the receiver becomes an account. (Outside
     // eMode: on 3.6 a holder of an LTV-zero collateral may only move that one first.)
@@ -78,13 +100,23 @@ describe.each(AAVE_VERSIONS)("indexer on Aave %s", (aave) => {
     const asset = sandbox.market.assets.find((a) => a.address === rich.collaterals[0]!.asset)!;
     const receiver: Address = "0x00000000000000000000000000000000000b0b0b";
     const before = watcher.book.get(rich.address)!.scaledCollateral.get(sandbox.market.assets.indexOf(asset))!;
-    await sendAs(url, rich.address, asset.aToken, encodeFunctionData({ abi: aTokenAbi, functionName: "transfer", args: [receiver, rich.collaterals[0]!.amount / 10n] }));
+    await sendAs(
+      url,
+      rich.address,
+      asset.aToken,
+      encodeFunctionData({ abi: aTokenAbi, functionName: "transfer", args: [receiver, rich.collaterals[0]!.amount / 10n] }),
+    );
     await watcher.poll();
     expect(watcher.users.has(receiver.toLowerCase())).toBe(true);
     // 3.0 enables a received aToken as collateral when the receiver held none; 3.6 does not
     // (SupplyLogic.executeFinalizeTransfer): there the receiver has no position until it enables it.
     expect(watcher.book.has(receiver)).toBe(aave === "3.0");
-    await sendAs(url, receiver, sandbox.market.pool, encodeFunctionData({ abi: poolAbi, functionName: "setUserUseReserveAsCollateral", args: [asset.address, true] }));
+    await sendAs(
+      url,
+      receiver,
+      sandbox.market.pool,
+      encodeFunctionData({ abi: poolAbi, functionName: "setUserUseReserveAsCollateral", args: [asset.address, true] }),
+    );
     await watcher.poll();
     expect(watcher.book.has(receiver)).toBe(true);
     expect(watcher.book.get(rich.address)!.scaledCollateral.get(sandbox.market.assets.indexOf(asset))!).toBeLessThan(before);
@@ -93,7 +125,12 @@ describe.each(AAVE_VERSIONS)("indexer on Aave %s", (aave) => {
     const other = rich.collaterals[1]!;
     const id = sandbox.market.assets.findIndex((a) => a.address === other.asset);
     const hfBefore = watcher.book.health(rich.address)!.healthFactor;
-    await sendAs(url, rich.address, sandbox.market.pool, encodeFunctionData({ abi: poolAbi, functionName: "setUserUseReserveAsCollateral", args: [other.asset, false] }));
+    await sendAs(
+      url,
+      rich.address,
+      sandbox.market.pool,
+      encodeFunctionData({ abi: poolAbi, functionName: "setUserUseReserveAsCollateral", args: [other.asset, false] }),
+    );
     await watcher.poll();
     expect((watcher.book.get(rich.address)!.userConfig >> BigInt(2 * id + 1)) & 1n).toBe(0n);
     watcher.book.recomputeAll(watcher.snapshot);
@@ -112,7 +149,12 @@ describe.each(AAVE_VERSIONS)("indexer on Aave %s", (aave) => {
     expect(resumed.head.number).toBe(fresh.head.number);
     expect(new Set(resumed.book.users())).toEqual(new Set(fresh.book.users()));
     for (const u of fresh.book.users()) expect(resumed.book.get(u)).toEqual(fresh.book.get(u));
-    await expectBookMatchesChain(resumed, client, sandbox.market.pool, whileDown.map((b) => b.address));
+    await expectBookMatchesChain(
+      resumed,
+      client,
+      sandbox.market.pool,
+      whileDown.map((b) => b.address),
+    );
   });
 
   it("undoes a reorg: a supply in an orphaned block disappears from the book", async () => {
@@ -124,11 +166,42 @@ describe.each(AAVE_VERSIONS)("indexer on Aave %s", (aave) => {
     const original = watcher.book.get(borrower.address)!.scaledCollateral.get(id)!;
 
     const snapshot = await rpc<Hex>(url, "evm_snapshot");
-    await sendAs(url, borrower.address, asset.address, encodeFunctionData({ abi: aTokenAbi, functionName: "approve", args: [sandbox.market.pool, 2n ** 255n] }));
+    await sendAs(
+      url,
+      borrower.address,
+      asset.address,
+      encodeFunctionData({ abi: aTokenAbi, functionName: "approve", args: [sandbox.market.pool, 2n ** 255n] }),
+    );
     await rpc(url, "anvil_setBalance", [borrower.address, "0x56bc75e2d63100000"]);
     // mint and supply more in the block that will be orphaned
-    await sendAs(url, borrower.address, asset.address, encodeFunctionData({ abi: [{ type: "function", name: "mint", stateMutability: "nonpayable", inputs: [{ type: "uint256", name: "v" }], outputs: [{ type: "bool", name: "" }] }], functionName: "mint", args: [borrower.collaterals[0]!.amount] }));
-    await sendAs(url, borrower.address, sandbox.market.pool, encodeFunctionData({ abi: poolAbi, functionName: "supply", args: [asset.address, borrower.collaterals[0]!.amount, borrower.address, 0] }));
+    await sendAs(
+      url,
+      borrower.address,
+      asset.address,
+      encodeFunctionData({
+        abi: [
+          {
+            type: "function",
+            name: "mint",
+            stateMutability: "nonpayable",
+            inputs: [{ type: "uint256", name: "v" }],
+            outputs: [{ type: "bool", name: "" }],
+          },
+        ],
+        functionName: "mint",
+        args: [borrower.collaterals[0]!.amount],
+      }),
+    );
+    await sendAs(
+      url,
+      borrower.address,
+      sandbox.market.pool,
+      encodeFunctionData({
+        abi: poolAbi,
+        functionName: "supply",
+        args: [asset.address, borrower.collaterals[0]!.amount, borrower.address, 0],
+      }),
+    );
     await watcher.poll();
     expect(watcher.book.get(borrower.address)!.scaledCollateral.get(id)!).toBeGreaterThan(original);
 

@@ -32,8 +32,13 @@ function keeperEnv(market: MarketDeployment, rpcUrl: string, extra: Record<strin
   const stateDir = mkdtempSync(join(tmpdir(), "keeper-run-"));
   cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
   return {
-    RPC_URL: rpcUrl, POOL_ADDRESSES_PROVIDER: market.addressesProvider, PRIVATE_KEY: SANDBOX_KEEPER_KEY,
-    START_BLOCK: String(market.deploymentBlock), STATE_DIR: stateDir, LOG_LEVEL: "info", POLL_INTERVAL_MS: "100",
+    RPC_URL: rpcUrl,
+    POOL_ADDRESSES_PROVIDER: market.addressesProvider,
+    PRIVATE_KEY: SANDBOX_KEEPER_KEY,
+    START_BLOCK: String(market.deploymentBlock),
+    STATE_DIR: stateDir,
+    LOG_LEVEL: "info",
+    POLL_INTERVAL_MS: "100",
     ...extra,
   };
 }
@@ -59,7 +64,12 @@ async function shock(market: MarketDeployment, moves: readonly (readonly [string
 }
 
 /** Shocks `moves` on `market` and checks the keeper's work in the blocks after. */
-async function shockAndCheck(client: PublicClient, market: MarketDeployment, users: readonly Address[], moves: readonly (readonly [string, number])[]) {
+async function shockAndCheck(
+  client: PublicClient,
+  market: MarketDeployment,
+  users: readonly Address[],
+  moves: readonly (readonly [string, number])[],
+) {
   const shockBlock = (await shock(market, moves)).blockNumber;
   const underWater = await liquidatableAt(client, market.pool, users, shockBlock);
   expect(underWater.length).toBeGreaterThan(5);
@@ -69,7 +79,10 @@ async function shockAndCheck(client: PublicClient, market: MarketDeployment, use
   const missed = underWater.filter((u) => !liquidated.has(u.toLowerCase()));
   expect(missed, "every account under water after the shock was liquidated").toEqual([]);
   const late = underWater.filter((u) => {
-    const first = liquidations.filter((l) => l.user.toLowerCase() === u.toLowerCase()).map((l) => l.blockNumber).sort()[0]!;
+    const first = liquidations
+      .filter((l) => l.user.toLowerCase() === u.toLowerCase())
+      .map((l) => l.blockNumber)
+      .sort()[0]!;
     return first > shockBlock + 2n;
   });
   expect(late, "each in the first or second block after the shock").toEqual([]);
@@ -77,7 +90,10 @@ async function shockAndCheck(client: PublicClient, market: MarketDeployment, use
   const txs = await transactionsFrom(client, SANDBOX_KEEPER_ADDRESS, shockBlock + 1n, shockBlock + 4n);
   expect(txs.filter((t) => t.status !== "success")).toEqual([]);
   for (const l of liquidations) {
-    expect((await liquidatableAt(client, market.pool, [l.user], l.blockNumber - 1n)).length, `${l.user} was under water before block ${l.blockNumber}`).toBe(1);
+    expect(
+      (await liquidatableAt(client, market.pool, [l.user], l.blockNumber - 1n)).length,
+      `${l.user} was under water before block ${l.blockNumber}`,
+    ).toBe(1);
   }
   return { shockBlock, underWater, liquidations };
 }
@@ -86,7 +102,13 @@ async function shockAndCheck(client: PublicClient, market: MarketDeployment, use
  * reserve (wstETH, collateral only in the category) and its LTV-zero asset (weETH). */
 const VERSIONS: [AaveVersion, [string, number][]][] = [
   ["3.0", [["WBTC", -30]]],
-  ["3.6", [["wstETH", -25], ["weETH", -20]]],
+  [
+    "3.6",
+    [
+      ["wstETH", -25],
+      ["weETH", -20],
+    ],
+  ],
 ];
 
 describe.each(VERSIONS)("keeper run on Aave %s", (aave, secondShock) => {

@@ -32,8 +32,13 @@ describe("keeper run in a cascade", () => {
     const startBlock = await client.getBlockNumber();
     await rpc(url, "evm_setIntervalMining", [1]);
     const keeper = startKeeper(["run"], {
-      RPC_URL: url, POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider, PRIVATE_KEY: SANDBOX_KEEPER_KEY,
-      START_BLOCK: String(sandbox.market.deploymentBlock), STATE_DIR: stateDir, LOG_LEVEL: "info", POLL_INTERVAL_MS: "100",
+      RPC_URL: url,
+      POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider,
+      PRIVATE_KEY: SANDBOX_KEEPER_KEY,
+      START_BLOCK: String(sandbox.market.deploymentBlock),
+      STATE_DIR: stateDir,
+      LOG_LEVEL: "info",
+      POLL_INTERVAL_MS: "100",
       WRAPPED_NATIVE_TOKEN: sandboxWrappedNative(sandbox.market)!,
     });
     cleanups.push(() => keeper.stop("SIGKILL"));
@@ -52,7 +57,10 @@ describe("keeper run in a cascade", () => {
     expect(await keeper.stop("SIGTERM")).toBe(0);
     const liquidations = await liquidationsBy(client, sandbox.market.pool, SANDBOX_KEEPER_ADDRESS, shock + 1n, end);
     const liquidated = new Set(liquidations.map((l) => l.user.toLowerCase()));
-    expect(underWater.filter((u) => !liquidated.has(u.toLowerCase())), "every account under water after the shock was liquidated").toEqual([]);
+    expect(
+      underWater.filter((u) => !liquidated.has(u.toLowerCase())),
+      "every account under water after the shock was liquidated",
+    ).toEqual([]);
 
     // No healthy account touched: each liquidated account was under water at the end of the block before.
     const byBlock = new Map<bigint, Address[]>();
@@ -73,13 +81,16 @@ describe("keeper run in a cascade", () => {
       nonces.push(...mine.map((t) => t.nonce));
       const receipts = await rpc<{ status: string; transactionHash: string }[]>(url, "eth_getBlockReceipts", [`0x${b.toString(16)}`]);
       const hashes = new Set(mine.map((t) => t.hash));
-      failed.push(...receipts.filter((r) => hashes.has(r.transactionHash as `0x${string}`) && r.status !== "0x1").map((r) => r.transactionHash));
+      failed.push(
+        ...receipts.filter((r) => hashes.has(r.transactionHash as `0x${string}`) && r.status !== "0x1").map((r) => r.transactionHash),
+      );
     }
     expect(failed, "no keeper transaction reverted").toEqual([]);
     const nonceAfter = await client.getTransactionCount({ address: SANDBOX_KEEPER_ADDRESS });
     expect(nonces.length).toBeGreaterThan(underWater.length);
-    expect([...nonces].sort((a, b) => a - b), "nonces consecutive, no gap, no duplicate").toEqual(
-      Array.from({ length: nonceAfter - nonceBefore }, (_, i) => nonceBefore + i),
-    );
+    expect(
+      [...nonces].sort((a, b) => a - b),
+      "nonces consecutive, no gap, no duplicate",
+    ).toEqual(Array.from({ length: nonceAfter - nonceBefore }, (_, i) => nonceBefore + i));
   }, 600_000);
 });

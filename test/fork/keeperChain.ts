@@ -4,9 +4,16 @@ import { parseEventLogs, type Address, type Hex, type PublicClient } from "viem"
 import { poolAbi } from "../../contracts-abi/aave/index.js";
 import { multicallOptions } from "../../src/chain/multicall.js";
 
-export async function liquidatableAt(client: PublicClient, pool: Address, users: readonly Address[], blockNumber: bigint): Promise<Address[]> {
+export async function liquidatableAt(
+  client: PublicClient,
+  pool: Address,
+  users: readonly Address[],
+  blockNumber: bigint,
+): Promise<Address[]> {
   const data = await client.multicall({
-    ...multicallOptions, allowFailure: false, blockNumber,
+    ...multicallOptions,
+    allowFailure: false,
+    blockNumber,
     contracts: users.map((user) => ({ address: pool, abi: poolAbi, functionName: "getUserAccountData", args: [user] }) as const),
   });
   return users.filter((_, i) => data[i]![5] < 10n ** 18n);
@@ -22,18 +29,34 @@ export interface KeeperLiquidation {
   collateral: bigint;
 }
 
-export async function liquidationsBy(client: PublicClient, pool: Address, liquidator: Address, fromBlock: bigint, toBlock: bigint): Promise<KeeperLiquidation[]> {
+export async function liquidationsBy(
+  client: PublicClient,
+  pool: Address,
+  liquidator: Address,
+  fromBlock: bigint,
+  toBlock: bigint,
+): Promise<KeeperLiquidation[]> {
   const logs = await client.getLogs({ address: pool, fromBlock, toBlock });
   return parseEventLogs({ abi: poolAbi, eventName: "LiquidationCall", logs })
     .filter((l) => l.args.liquidator.toLowerCase() === liquidator.toLowerCase())
     .map((l) => ({
-      user: l.args.user, collateralAsset: l.args.collateralAsset, debtAsset: l.args.debtAsset, blockNumber: l.blockNumber,
-      transactionHash: l.transactionHash, debtToCover: l.args.debtToCover, collateral: l.args.liquidatedCollateralAmount,
+      user: l.args.user,
+      collateralAsset: l.args.collateralAsset,
+      debtAsset: l.args.debtAsset,
+      blockNumber: l.blockNumber,
+      transactionHash: l.transactionHash,
+      debtToCover: l.args.debtToCover,
+      collateral: l.args.liquidatedCollateralAmount,
     }));
 }
 
 /** Every transaction `from` sent in the range, with its receipt status. */
-export async function transactionsFrom(client: PublicClient, from: Address, fromBlock: bigint, toBlock: bigint): Promise<{ hash: Hex; status: string; blockNumber: bigint }[]> {
+export async function transactionsFrom(
+  client: PublicClient,
+  from: Address,
+  fromBlock: bigint,
+  toBlock: bigint,
+): Promise<{ hash: Hex; status: string; blockNumber: bigint }[]> {
   const out: { hash: Hex; status: string; blockNumber: bigint }[] = [];
   for (let b = fromBlock; b <= toBlock; b++) {
     const block = await client.getBlock({ blockNumber: b, includeTransactions: true });

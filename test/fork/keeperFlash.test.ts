@@ -33,10 +33,17 @@ const TOLERANCE_BPS = 100n;
 
 async function balancesOf(client: PublicClient, market: MarketDeployment, holder: Address): Promise<bigint[]> {
   return client.multicall({
-    ...multicallOptions, allowFailure: false,
-    contracts: market.assets.map((a) => ({
-      address: a.address, abi: mintableErc20Abi, functionName: "balanceOf", args: [holder],
-    }) as const),
+    ...multicallOptions,
+    allowFailure: false,
+    contracts: market.assets.map(
+      (a) =>
+        ({
+          address: a.address,
+          abi: mintableErc20Abi,
+          functionName: "balanceOf",
+          args: [holder],
+        }) as const,
+    ),
   });
 }
 
@@ -64,7 +71,10 @@ describe.each(AAVE_VERSIONS)("keeper run with flash loans on Aave %s, its wallet
 
     // The keeper wallet: gas only.
     const before = await balancesOf(client, market, SANDBOX_KEEPER_ADDRESS);
-    expect(before.every((b) => b === 0n), "the keeper wallet holds no token").toBe(true);
+    expect(
+      before.every((b) => b === 0n),
+      "the keeper wallet holds no token",
+    ).toBe(true);
     expect(await client.getBalance({ address: SANDBOX_KEEPER_ADDRESS })).toBeGreaterThan(0n);
 
     await rpc(url, "evm_setIntervalMining", [1]);
@@ -131,11 +141,20 @@ describe.each(AAVE_VERSIONS)("keeper run with flash loans on Aave %s, its wallet
     const liquidations = await liquidationsBy(client, market.pool, liquidator, shock + 1n, last);
     const fromWallet = await liquidationsBy(client, market.pool, SANDBOX_KEEPER_ADDRESS, shock + 1n, last);
     const liquidated = new Set([...liquidations, ...fromWallet].map((l) => l.user.toLowerCase()));
-    expect(underWater.filter((u) => !liquidated.has(u.toLowerCase())), "every account under water was liquidated").toEqual([]);
+    expect(
+      underWater.filter((u) => !liquidated.has(u.toLowerCase())),
+      "every account under water was liquidated",
+    ).toEqual([]);
     const firstBlock = [...liquidations, ...fromWallet].map((l) => l.blockNumber).reduce((a, b) => (a < b ? a : b));
-    expect(fromWallet.filter((l) => l.blockNumber === firstBlock), "the first block's liquidations are all flash loans").toEqual([]);
+    expect(
+      fromWallet.filter((l) => l.blockNumber === firstBlock),
+      "the first block's liquidations are all flash loans",
+    ).toEqual([]);
     const txs = await transactionsFrom(client, SANDBOX_KEEPER_ADDRESS, shock + 1n, last);
-    expect(txs.filter((t) => t.status !== "success"), "no keeper transaction reverted").toEqual([]);
+    expect(
+      txs.filter((t) => t.status !== "success"),
+      "no keeper transaction reverted",
+    ).toEqual([]);
 
     // The owner got exactly the Liquidated events' profits (and what its own liquidations moved); the contract keeps nothing.
     const logs = await client.getLogs({ address: liquidator, fromBlock: shock + 1n, toBlock: last });
@@ -146,11 +165,15 @@ describe.each(AAVE_VERSIONS)("keeper run with flash loans on Aave %s, its wallet
       const is = (a: Address) => a.toLowerCase() === asset.address.toLowerCase();
       const profit = events.filter((e) => is(e.args.debtAsset)).reduce((sum, e) => sum + e.args.profit, 0n);
       const own = fromWallet.reduce(
-        (sum, l) => sum + (is(l.collateralAsset) ? l.collateral : 0n) - (is(l.debtAsset) ? l.debtToCover : 0n), 0n,
+        (sum, l) => sum + (is(l.collateralAsset) ? l.collateral : 0n) - (is(l.debtAsset) ? l.debtToCover : 0n),
+        0n,
       );
       expect(after[i]! - before[i]!, `the owner's ${asset.symbol}`).toBe(profit + own);
     });
-    expect((await balancesOf(client, market, liquidator)).every((b) => b === 0n), "the Liquidator holds no token").toBe(true);
+    expect(
+      (await balancesOf(client, market, liquidator)).every((b) => b === 0n),
+      "the Liquidator holds no token",
+    ).toBe(true);
 
     // Realized per liquidation from the chain (event profit at the block's oracle price, less the gas
     // paid, valued at the block's WETH price), beside the keeper's own figures and its prediction.
@@ -163,7 +186,10 @@ describe.each(AAVE_VERSIONS)("keeper run with flash loans on Aave %s, its wallet
       expect(line, `a liquidated line for ${e.transactionHash}`).toBeDefined();
       const debt = market.assets.find((a) => a.address.toLowerCase() === e.args.debtAsset.toLowerCase())!;
       const [debtPrice, wethPrice] = await client.readContract({
-        address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetsPrices", args: [[debt.address, weth.address]],
+        address: market.oracle,
+        abi: aaveOracleAbi,
+        functionName: "getAssetsPrices",
+        args: [[debt.address, weth.address]],
         blockNumber: e.blockNumber,
       });
       const receipt = await client.getTransactionReceipt({ hash: e.transactionHash });

@@ -25,14 +25,25 @@ afterAll(async () => {
 
 function good(): Record<string, string> {
   return {
-    RPC_URL: sandbox.anvil.rpcUrl, POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider, PRIVATE_KEY: SANDBOX_KEEPER_KEY,
-    START_BLOCK: "0", STATE_DIR: join(cwd, "state"),
+    RPC_URL: sandbox.anvil.rpcUrl,
+    POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider,
+    PRIVATE_KEY: SANDBOX_KEEPER_KEY,
+    START_BLOCK: "0",
+    STATE_DIR: join(cwd, "state"),
   };
 }
 
 function runOnce(env: Record<string, string | undefined>, options: { cwd?: string; args?: string[] } = {}) {
-  const clean = Object.fromEntries(Object.entries({ PATH: process.env.PATH, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
-  return spawnSync(process.execPath, [KEEPER_BIN, ...(options.args ?? ["run"])], { env: clean, cwd: options.cwd ?? cwd, encoding: "utf8", timeout: 60_000 });
+  const clean = Object.fromEntries(Object.entries({ PATH: process.env.PATH, ...env }).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string
+  >;
+  return spawnSync(process.execPath, [KEEPER_BIN, ...(options.args ?? ["run"])], {
+    env: clean,
+    cwd: options.cwd ?? cwd,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 }
 
 /** A file where a directory is expected, in the test's working directory. */
@@ -48,27 +59,52 @@ const cases: [string, Record<string, string | undefined>, RegExp][] = [
   ["RPC_URL malformed", { RPC_URL: "htp:/nowhere" }, /^keeper: RPC_URL: /],
   ["POOL_ADDRESSES_PROVIDER missing", { POOL_ADDRESSES_PROVIDER: undefined }, /^keeper: POOL_ADDRESSES_PROVIDER: not set/],
   ["POOL_ADDRESSES_PROVIDER malformed", { POOL_ADDRESSES_PROVIDER: "0x1234" }, /^keeper: POOL_ADDRESSES_PROVIDER: /],
-  ["POOL_ADDRESSES_PROVIDER not a contract", { POOL_ADDRESSES_PROVIDER: "0x000000000000000000000000000000000000dEaD" }, /^keeper: POOL_ADDRESSES_PROVIDER: no contract at/],
-  ["POOL_ADDRESSES_PROVIDER a contract but not a provider", { POOL_ADDRESSES_PROVIDER: "0xcA11bde05977b3631167028862bE2a173976CA11" }, /^keeper: POOL_ADDRESSES_PROVIDER: .* is not an Aave V3 PoolAddressesProvider/],
+  [
+    "POOL_ADDRESSES_PROVIDER not a contract",
+    { POOL_ADDRESSES_PROVIDER: "0x000000000000000000000000000000000000dEaD" },
+    /^keeper: POOL_ADDRESSES_PROVIDER: no contract at/,
+  ],
+  [
+    "POOL_ADDRESSES_PROVIDER a contract but not a provider",
+    { POOL_ADDRESSES_PROVIDER: "0xcA11bde05977b3631167028862bE2a173976CA11" },
+    /^keeper: POOL_ADDRESSES_PROVIDER: .* is not an Aave V3 PoolAddressesProvider/,
+  ],
   ["PRIVATE_KEY missing", { PRIVATE_KEY: undefined }, /^keeper: PRIVATE_KEY: not set/],
   ["PRIVATE_KEY malformed", { PRIVATE_KEY: "0xnothex" }, /^keeper: PRIVATE_KEY: /],
   ["DRY_RUN malformed", { DRY_RUN: "perhaps" }, /^keeper: DRY_RUN: /],
   ["START_BLOCK malformed", { START_BLOCK: "-5" }, /^keeper: START_BLOCK: /],
   ["CHAIN_ID malformed", { CHAIN_ID: "mainnet" }, /^keeper: CHAIN_ID: /],
   ["CHAIN_ID not the node's", { CHAIN_ID: "1" }, /^keeper: CHAIN_ID: is 1 but the node .* is on chain 31337/],
-  ["POOL_ADDRESSES_PROVIDER a market of another chain", { POOL_ADDRESSES_PROVIDER: "ethereum" },
-    /^keeper: POOL_ADDRESSES_PROVIDER: market ethereum is on chain 1, but the node at http:\/\/127\.0\.0\.1:\d+\/? is on chain 31337$/],
-  ["POOL_ADDRESSES_PROVIDER a book name of another chain", { POOL_ADDRESSES_PROVIDER: "AaveV3Arbitrum" },
-    /^keeper: POOL_ADDRESSES_PROVIDER: market arbitrum is on chain 42161, but the node at .* is on chain 31337$/],
-  ["POOL_ADDRESSES_PROVIDER an unknown name", { POOL_ADDRESSES_PROVIDER: "ethereum-core" },
-    /^keeper: POOL_ADDRESSES_PROVIDER: "ethereum-core" is neither an address nor a known market name/],
+  [
+    "POOL_ADDRESSES_PROVIDER a market of another chain",
+    { POOL_ADDRESSES_PROVIDER: "ethereum" },
+    /^keeper: POOL_ADDRESSES_PROVIDER: market ethereum is on chain 1, but the node at http:\/\/127\.0\.0\.1:\d+\/? is on chain 31337$/,
+  ],
+  [
+    "POOL_ADDRESSES_PROVIDER a book name of another chain",
+    { POOL_ADDRESSES_PROVIDER: "AaveV3Arbitrum" },
+    /^keeper: POOL_ADDRESSES_PROVIDER: market arbitrum is on chain 42161, but the node at .* is on chain 31337$/,
+  ],
+  [
+    "POOL_ADDRESSES_PROVIDER an unknown name",
+    { POOL_ADDRESSES_PROVIDER: "ethereum-core" },
+    /^keeper: POOL_ADDRESSES_PROVIDER: "ethereum-core" is neither an address nor a known market name/,
+  ],
   ["LOG_LEVEL malformed", { LOG_LEVEL: "loud" }, /^keeper: LOG_LEVEL: /],
   ["MAX_FEE_GWEI malformed", { MAX_FEE_GWEI: "lots" }, /^keeper: MAX_FEE_GWEI: /],
   ["POLL_INTERVAL_MS malformed", { POLL_INTERVAL_MS: "0" }, /^keeper: POLL_INTERVAL_MS: /],
   ["STATE_DIR a file", { STATE_DIR: "<file>" }, /^keeper: STATE_DIR: \/.*not-a-directory is a file, not a directory$/],
-  ["STATE_DIR under a file", { STATE_DIR: "<file>/state" }, /^keeper: STATE_DIR: \/.*not-a-directory\/state cannot be created: .*not-a-directory is a file$/],
+  [
+    "STATE_DIR under a file",
+    { STATE_DIR: "<file>/state" },
+    /^keeper: STATE_DIR: \/.*not-a-directory\/state cannot be created: .*not-a-directory is a file$/,
+  ],
   // Not writable even for root: sysfs refuses new directories (EPERM), and a non-root user gets EACCES.
-  ["STATE_DIR not writable", { STATE_DIR: "/sys/keeper-state" }, /^keeper: STATE_DIR: \/sys\/keeper-state cannot be created \((EPERM|EACCES|EROFS)/],
+  [
+    "STATE_DIR not writable",
+    { STATE_DIR: "/sys/keeper-state" },
+    /^keeper: STATE_DIR: \/sys\/keeper-state cannot be created \((EPERM|EACCES|EROFS)/,
+  ],
 ];
 
 describe("keeper run: bad input", () => {
@@ -138,7 +174,9 @@ describe("STATE_DIR and the sandbox's file", () => {
       expect(result.status, result.stdout + result.stderr).toBe(2);
       const lines = result.stderr.trim().split("\n");
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^keeper: RPC_URL: not set, and the sandbox in \/.*\.keeper\/sandbox\.json \(http:\/\/127\.0\.0\.1:9\) does not answer/);
+      expect(lines[0]).toMatch(
+        /^keeper: RPC_URL: not set, and the sandbox in \/.*\.keeper\/sandbox\.json \(http:\/\/127\.0\.0\.1:9\) does not answer/,
+      );
       expect(Date.now() - started, `${args[0]} gave up at once`).toBeLessThan(15_000);
     }
   });

@@ -24,7 +24,13 @@ import {
   type PublicClient,
   toHex,
 } from "viem";
-import { aaveV36ErrorsAbi, aTokenV36Abi, mintableErc20V36Abi, poolConfiguratorV36Abi, poolV36Abi } from "../../contracts-abi/aave-v3.6/index.js";
+import {
+  aaveV36ErrorsAbi,
+  aTokenV36Abi,
+  mintableErc20V36Abi,
+  poolConfiguratorV36Abi,
+  poolV36Abi,
+} from "../../contracts-abi/aave-v3.6/index.js";
 import { rpc } from "../../src/chain/rpc.js";
 import { silentLogger } from "../../src/logging.js";
 import { evaluateAccount, healthOf, type CompiledAccount } from "../../src/risk/healthFactor.js";
@@ -66,8 +72,16 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
     client = createPublicClient({ transport: http(url), cacheTime: 0, pollingInterval: 20 });
     for (const a of market.assets) {
       basePrice.set(a.symbol, a.spec.priceUsd);
-      await send(LIQUIDATOR, a.address, encodeFunctionData({ abi: mintableErc20V36Abi, functionName: "mint", args: [LIQUIDATOR, 10n ** 12n * 10n ** BigInt(a.decimals)] }));
-      await send(LIQUIDATOR, a.address, encodeFunctionData({ abi: mintableErc20V36Abi, functionName: "approve", args: [market.pool, maxUint256] }));
+      await send(
+        LIQUIDATOR,
+        a.address,
+        encodeFunctionData({ abi: mintableErc20V36Abi, functionName: "mint", args: [LIQUIDATOR, 10n ** 12n * 10n ** BigInt(a.decimals)] }),
+      );
+      await send(
+        LIQUIDATOR,
+        a.address,
+        encodeFunctionData({ abi: mintableErc20V36Abi, functionName: "approve", args: [market.pool, maxUint256] }),
+      );
     }
     w = new Watcher({ client, addressesProvider: market.addressesProvider, startBlock: 0n, logChunkBlocks: 2_000, logger: silentLogger });
     await w.sync();
@@ -92,7 +106,12 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
   const restorePrice = async (symbol: string) => setPrice(symbol, 1);
 
   /** A fresh impersonated borrower: eMode, supplies (collateral on, unless listed in `notCollateral`), borrows. */
-  async function open(o: { eMode?: number; supply: [string, number][]; borrow: [string, number][]; notCollateral?: string[] }): Promise<Address> {
+  async function open(o: {
+    eMode?: number;
+    supply: [string, number][];
+    borrow: [string, number][];
+    notCollateral?: string[];
+  }): Promise<Address> {
     borrowers++;
     const user = getAddress(`0x${(0xb0b0000 + borrowers).toString(16).padStart(40, "0")}`);
     await rpc(url, "anvil_impersonateAccount", [user]);
@@ -102,14 +121,26 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
       const a = asset(symbol);
       const amount = units(symbol, usd);
       await send(user, a.address, encodeFunctionData({ abi: mintableErc20V36Abi, functionName: "mint", args: [user, amount] }));
-      await send(user, a.address, encodeFunctionData({ abi: mintableErc20V36Abi, functionName: "approve", args: [market.pool, maxUint256] }));
+      await send(
+        user,
+        a.address,
+        encodeFunctionData({ abi: mintableErc20V36Abi, functionName: "approve", args: [market.pool, maxUint256] }),
+      );
       await send(user, market.pool, encodeFunctionData({ abi: poolV36Abi, functionName: "supply", args: [a.address, amount, user, 0] }));
       if (o.notCollateral?.includes(symbol)) {
-        await send(user, market.pool, encodeFunctionData({ abi: poolV36Abi, functionName: "setUserUseReserveAsCollateral", args: [a.address, false] }));
+        await send(
+          user,
+          market.pool,
+          encodeFunctionData({ abi: poolV36Abi, functionName: "setUserUseReserveAsCollateral", args: [a.address, false] }),
+        );
       }
     }
     for (const [symbol, usd] of o.borrow) {
-      await send(user, market.pool, encodeFunctionData({ abi: poolV36Abi, functionName: "borrow", args: [asset(symbol).address, units(symbol, usd), 2n, 0, user] }));
+      await send(
+        user,
+        market.pool,
+        encodeFunctionData({ abi: poolV36Abi, functionName: "borrow", args: [asset(symbol).address, units(symbol, usd), 2n, 0, user] }),
+      );
     }
     await w.poll();
     expect(w.book.compiled(user), `${user} is in the book`).toBeDefined();
@@ -149,7 +180,12 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
 
   /** Storage slot of `_reserves[asset].configuration` in the pool (found by matching getConfiguration). */
   async function configurationSlot(assetAddress: Address): Promise<Hex> {
-    const { data } = await client.readContract({ address: market.pool, abi: poolV36Abi, functionName: "getConfiguration", args: [assetAddress] });
+    const { data } = await client.readContract({
+      address: market.pool,
+      abi: poolV36Abi,
+      functionName: "getConfiguration",
+      args: [assetAddress],
+    });
     for (let s = 0n; s < 200n; s++) {
       const slot = keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [assetAddress, s]));
       if (hexToBigInt((await client.getStorageAt({ address: market.pool, slot }))!) === data) return slot;
@@ -162,11 +198,21 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
   }
 
   /** The error the pool reverts with for this call from `from` (undefined when it would succeed). */
-  async function revertOf(user: Address, c: string, d: string, debtToCover: bigint, from: Address = LIQUIDATOR): Promise<string | undefined> {
+  async function revertOf(
+    user: Address,
+    c: string,
+    d: string,
+    debtToCover: bigint,
+    from: Address = LIQUIDATOR,
+  ): Promise<string | undefined> {
     try {
       await client.simulateContract({
-        address: market.pool, abi: POOL_AND_ERRORS, functionName: "liquidationCall",
-        args: [asset(c).address, asset(d).address, user, debtToCover, false], account: from, gas: 3_000_000n,
+        address: market.pool,
+        abi: POOL_AND_ERRORS,
+        functionName: "liquidationCall",
+        args: [asset(c).address, asset(d).address, user, debtToCover, false],
+        account: from,
+        gas: 3_000_000n,
       });
       return undefined;
     } catch (err) {
@@ -179,12 +225,21 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
   /** Sends the plan's liquidationCall in the block with timestamp `ts` and checks every amount. */
   async function execute(what: string, p: LiquidationPlan, ts: bigint): Promise<void> {
     const c = w.market.reserves[p.collateralReserveId]!;
-    const userScaledBefore = await client.readContract({ address: c.aToken, abi: aTokenV36Abi, functionName: "scaledBalanceOf", args: [p.user] });
+    const userScaledBefore = await client.readContract({
+      address: c.aToken,
+      abi: aTokenV36Abi,
+      functionName: "scaledBalanceOf",
+      args: [p.user],
+    });
     await rpc(url, "evm_setNextBlockTimestamp", [Number(ts)]);
     const receipt = await send(
       LIQUIDATOR,
       market.pool,
-      encodeFunctionData({ abi: poolV36Abi, functionName: "liquidationCall", args: [p.collateralAsset, p.debtAsset, p.user, p.debtToCover, p.receiveAToken] }),
+      encodeFunctionData({
+        abi: poolV36Abi,
+        functionName: "liquidationCall",
+        args: [p.collateralAsset, p.debtAsset, p.user, p.debtToCover, p.receiveAToken],
+      }),
     );
     expect((await client.getBlock({ blockNumber: receipt.blockNumber })).timestamp).toBe(ts);
     const [event, ...more] = parseEventLogs({ abi: poolV36Abi, eventName: "LiquidationCall", logs: receipt.logs });
@@ -199,32 +254,59 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
       receiveAToken: false,
     });
     // The treasury's fee: the aToken Transfer from the user, the amount after the pool's 1-wei clamp.
-    const feeTransfers = parseEventLogs({ abi: aTokenV36Abi, eventName: "Transfer", logs: receipt.logs })
-      .filter((l) => l.address.toLowerCase() === c.aToken.toLowerCase() && l.args.from === p.user && l.args.to.toLowerCase() === market.treasury.toLowerCase());
-    expect(feeTransfers.map((l) => l.args.value), `${what}: treasury fee`).toEqual(p.expectedProtocolFee === 0n ? [] : [p.expectedProtocolFee]);
+    const feeTransfers = parseEventLogs({ abi: aTokenV36Abi, eventName: "Transfer", logs: receipt.logs }).filter(
+      (l) =>
+        l.address.toLowerCase() === c.aToken.toLowerCase() &&
+        l.args.from === p.user &&
+        l.args.to.toLowerCase() === market.treasury.toLowerCase(),
+    );
+    expect(
+      feeTransfers.map((l) => l.args.value),
+      `${what}: treasury fee`,
+    ).toEqual(p.expectedProtocolFee === 0n ? [] : [p.expectedProtocolFee]);
     // The user's scaled aTokens: the liquidator's share and the fee leave with TokenMath's ceil.
-    const index = await client.readContract({ address: market.pool, abi: poolV36Abi, functionName: "getReserveNormalizedIncome", args: [c.asset], blockNumber: receipt.blockNumber });
-    const userScaledAfter = await client.readContract({ address: c.aToken, abi: aTokenV36Abi, functionName: "scaledBalanceOf", args: [p.user], blockNumber: receipt.blockNumber });
+    const index = await client.readContract({
+      address: market.pool,
+      abi: poolV36Abi,
+      functionName: "getReserveNormalizedIncome",
+      args: [c.asset],
+      blockNumber: receipt.blockNumber,
+    });
+    const userScaledAfter = await client.readContract({
+      address: c.aToken,
+      abi: aTokenV36Abi,
+      functionName: "scaledBalanceOf",
+      args: [p.user],
+      blockNumber: receipt.blockNumber,
+    });
     const liquidatorShare = RULES_V3_6.aTokenLiquidationScaled(p.expectedCollateralSeized, index);
     const feeScaled = p.expectedProtocolFee === 0n ? 0n : RULES_V3_6.aTokenLiquidationScaled(p.expectedProtocolFee, index);
     const left = userScaledBefore - liquidatorShare;
     expect(userScaledBefore - userScaledAfter).toBe(liquidatorShare + (feeScaled > left ? left : feeScaled));
     // Bad debt: one DeficitCreated per planned deficit.
     const deficits = parseEventLogs({ abi: poolV36Abi, eventName: "DeficitCreated", logs: receipt.logs });
-    expect(deficits.map((l) => ({ asset: l.args.debtAsset, amount: l.args.amountCreated })), `${what}: deficits`).toEqual(
-      (p.expectedDeficits ?? []).map((x) => ({ asset: x.asset, amount: x.amount })),
-    );
+    expect(
+      deficits.map((l) => ({ asset: l.args.debtAsset, amount: l.args.amountCreated })),
+      `${what}: deficits`,
+    ).toEqual((p.expectedDeficits ?? []).map((x) => ({ asset: x.asset, amount: x.amount })));
     executed.push({ what, plan: p });
   }
 
   it("revert reasons the planner never plans: healthy, collateral not enabled, debt not borrowed", async () => {
-    const user = await open({ supply: [["WETH", 10_000], ["LINK", 3_000]], borrow: [["USDC", 7_000]], notCollateral: ["LINK"] });
+    const user = await open({
+      supply: [
+        ["WETH", 10_000],
+        ["LINK", 3_000],
+      ],
+      borrow: [["USDC", 7_000]],
+      notCollateral: ["LINK"],
+    });
     let { snap, ts } = await nextBlock();
     // HF = 10000·0.83/7000 > 1
     expect(planLiquidation(compiledAt(user, snap), snap, options()).skip).toMatch(/^healthy \(HF 1\.\d{4}\)$/);
     expect(await revertOf(user, "WETH", "USDC", maxUint256)).toBe("HealthFactorNotBelowThreshold");
     // WETH -18%: HF 0.97
-    await setPrice("WETH", 0.97 * 7_000 / 8_300);
+    await setPrice("WETH", (0.97 * 7_000) / 8_300);
     ({ snap, ts } = await nextBlock());
     expect(healthOf(compiledAt(user, snap)).healthFactor).toBeLessThan(WAD);
     expect(skipOf(pairPlan(user, snap, "LINK", "USDC"))).toBe("LINK is not enabled as collateral by the user");
@@ -245,11 +327,12 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
 
   it("100% close factor below HF 0.95; self-liquidation, paused reserve and grace period are never planned", async () => {
     const user = await open({ supply: [["WETH", 10_000]], borrow: [["USDC", 7_000]] });
-    await setPrice("WETH", 0.9 * 7_000 / 8_300);
+    await setPrice("WETH", (0.9 * 7_000) / 8_300);
     let { snap, ts } = await nextBlock();
     // the borrower liquidating itself: skipped, and the pool says SelfLiquidation
     expect(planLiquidation(compiledAt(user, snap), snap, options({ liquidator: user }))).toEqual({
-      pairs: [], skip: "self-liquidation: the liquidator is the borrower (SelfLiquidation, Aave 3.4+)",
+      pairs: [],
+      skip: "self-liquidation: the liquidator is the borrower (SelfLiquidation, Aave 3.4+)",
     });
     expect(await revertOf(user, "WETH", "USDC", maxUint256, user)).toBe("SelfLiquidation");
 
@@ -275,7 +358,9 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
     await configurator("setReservePause", [asset("USDC").address, false, 3600]);
     ({ snap } = await nextBlock());
     expect(reserve("USDC").liquidationGracePeriodUntil > snap.timestamp).toBe(true);
-    expect(skipOf(pairPlan(user, snap, "WETH", "USDC"))).toBe(`debt USDC is in its liquidation grace period until ${reserve("USDC").liquidationGracePeriodUntil}`);
+    expect(skipOf(pairPlan(user, snap, "WETH", "USDC"))).toBe(
+      `debt USDC is in its liquidation grace period until ${reserve("USDC").liquidationGracePeriodUntil}`,
+    );
     expect(await revertOf(user, "WETH", "USDC", maxUint256)).toBe("LiquidationGraceSentinelCheckFailed");
     await configurator("disableLiquidationGracePeriod", [asset("USDC").address]);
 
@@ -285,13 +370,15 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
     expect(p.expectedDebtRepaid).toBe(compiledAt(user, snap).debt[0]!.varBal);
     expect(p.debtToCover).toBe(MAX_UINT256);
     await execute("100% close factor", p, ts);
-    expect(await client.readContract({ address: reserve("USDC").variableDebtToken, abi: aTokenV36Abi, functionName: "balanceOf", args: [user] })).toBe(0n);
+    expect(
+      await client.readContract({ address: reserve("USDC").variableDebtToken, abi: aTokenV36Abi, functionName: "balanceOf", args: [user] }),
+    ).toBe(0n);
     await restorePrice("WETH");
   });
 
   it("a position under $2,000 is repaid whole above HF 0.95", async () => {
     const user = await open({ supply: [["WETH", 1_800]], borrow: [["USDC", 1_300]] });
-    await setPrice("WETH", 0.97 * 1_300 / (1_800 * 0.83));
+    await setPrice("WETH", (0.97 * 1_300) / (1_800 * 0.83));
     const { snap, ts } = await nextBlock();
     const p = planLiquidation(compiledAt(user, snap), snap, options()).best!;
     expect(p.healthFactor > HF_095 && p.healthFactor < WAD).toBe(true);
@@ -302,8 +389,14 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
   });
 
   it("a leftover that would be dust: the plan leaves $1,000 of debt; the 50% amount reverts MustNotLeaveDust", async () => {
-    const user = await open({ supply: [["WETH", 12_000]], borrow: [["USDC", 4_000], ["DAI", 2_800]] });
-    await setPrice("WETH", 0.97 * 6_800 / (12_000 * 0.83));
+    const user = await open({
+      supply: [["WETH", 12_000]],
+      borrow: [
+        ["USDC", 4_000],
+        ["DAI", 2_800],
+      ],
+    });
+    await setPrice("WETH", (0.97 * 6_800) / (12_000 * 0.83));
     const { snap, ts } = await nextBlock();
     const acc = compiledAt(user, snap);
     const usdcDebt = acc.debt.find((s) => s.id === id("USDC"))!.varBal;
@@ -323,7 +416,13 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
 
   it("collateral-capped: all of the small collateral, the debt needed rounded up", async () => {
     // borrowing power 1000·0.805 + 8000·0.53 = $5045; HF 0.97 after LINK falls
-    const user = await open({ supply: [["WETH", 1_000], ["LINK", 8_000]], borrow: [["USDC", 5_000]] });
+    const user = await open({
+      supply: [
+        ["WETH", 1_000],
+        ["LINK", 8_000],
+      ],
+      borrow: [["USDC", 5_000]],
+    });
     await setPrice("LINK", (0.97 * 5_000 - 830) / (8_000 * 0.68));
     const { snap, ts } = await nextBlock();
     const acc = compiledAt(user, snap);
@@ -331,21 +430,25 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
     const wethBal = acc.collateral.find((s) => s.id === id("WETH"))!.bal;
     expect(p.expectedCollateralSeized + p.expectedProtocolFee).toBe(wethBal);
     expect(p.expectedDebtRepaid < acc.debt[0]!.varBal).toBe(true);
-    const c = reserve("WETH"), d = reserve("USDC");
+    const c = reserve("WETH"),
+      d = reserve("USDC");
     expect(p.expectedDebtRepaid).toBe(percentDivCeil((c.price * wethBal * d.unit) / (d.price * c.unit), BigInt(c.liquidationBonus)));
     expect(p.debtToCover).toBe(MAX_UINT256);
     expect(p.expectedDeficits).toBeUndefined();
     await execute("collateral-capped", p, ts);
-    expect(await client.readContract({ address: reserve("WETH").aToken, abi: aTokenV36Abi, functionName: "balanceOf", args: [user] })).toBe(0n);
+    expect(await client.readContract({ address: reserve("WETH").aToken, abi: aTokenV36Abi, functionName: "balanceOf", args: [user] })).toBe(
+      0n,
+    );
     await restorePrice("LINK");
   });
 
   it("eMode (bitmap): the stablecoin category's 1% bonus", async () => {
     const user = await open({ eMode: 1, supply: [["DAI", 10_000]], borrow: [["USDC", 9_000]] });
-    await setPrice("DAI", 0.97 * 9_000 / 9_500);
+    await setPrice("DAI", (0.97 * 9_000) / 9_500);
     const { snap, ts } = await nextBlock();
     const p = planOf(pairPlan(user, snap, "DAI", "USDC"));
-    const c = reserve("DAI"), d = reserve("USDC");
+    const c = reserve("DAI"),
+      d = reserve("USDC");
     const category = w.market.eModes.get(1)!;
     expect(category.liquidationBonus).not.toBe(c.liquidationBonus);
     const base = (d.price * p.expectedDebtRepaid * c.unit) / (c.price * d.unit);
@@ -358,12 +461,13 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
     expect(reserve("wstETH").liquidationThreshold).toBe(0);
     const user = await open({ eMode: 2, supply: [["wstETH", 10_000]], borrow: [["WETH", 8_000]] });
     const lt = w.market.eModes.get(2)!.liquidationThreshold / 10_000;
-    await setPrice("wstETH", 0.97 * 8_000 / (10_000 * lt));
+    await setPrice("wstETH", (0.97 * 8_000) / (10_000 * lt));
     const { snap, ts } = await nextBlock();
     const p = planOf(pairPlan(user, snap, "wstETH", "WETH"));
     expect(p.healthFactor < WAD).toBe(true);
     // the category's bonus (the reserve's own is 0): seized + fee = percentMul(base, eMode LB)
-    const c = reserve("wstETH"), d = reserve("WETH");
+    const c = reserve("wstETH"),
+      d = reserve("WETH");
     const base = (d.price * p.expectedDebtRepaid * c.unit) / (c.price * d.unit);
     expect(p.expectedCollateralSeized + p.expectedProtocolFee).toBe(percentMul(base, BigInt(w.market.eModes.get(2)!.liquidationBonus)));
     await execute("LT-0 collateral", p, ts);
@@ -371,7 +475,13 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
   });
 
   it("bad debt: the last collateral goes, the other debts become deficit", async () => {
-    const user = await open({ supply: [["WETH", 1_000]], borrow: [["USDC", 600], ["DAI", 200]] });
+    const user = await open({
+      supply: [["WETH", 1_000]],
+      borrow: [
+        ["USDC", 600],
+        ["DAI", 200],
+      ],
+    });
     await setPrice("WETH", 0.5);
     const { snap, ts } = await nextBlock();
     const p = planOf(pairPlan(user, snap, "WETH", "USDC"));
@@ -379,14 +489,23 @@ describe("profit model == Aave 3.6 Pool.liquidationCall, to the wei", () => {
     expect(p.gasUnits).toBe(450_000n + 75_000n);
     await execute("deficit", p, ts);
     for (const s of ["USDC", "DAI"]) {
-      expect(await client.readContract({ address: reserve(s).variableDebtToken, abi: aTokenV36Abi, functionName: "balanceOf", args: [user] })).toBe(0n);
+      expect(
+        await client.readContract({ address: reserve(s).variableDebtToken, abi: aTokenV36Abi, functionName: "balanceOf", args: [user] }),
+      ).toBe(0n);
     }
     await restorePrice("WETH");
   });
 
   it("every branch was executed", () => {
     expect(executed.map((e) => e.what)).toEqual([
-      "50% close factor", "100% close factor", "under $2,000", "dust avoided", "collateral-capped", "eMode", "LT-0 collateral", "deficit",
+      "50% close factor",
+      "100% close factor",
+      "under $2,000",
+      "dust avoided",
+      "collateral-capped",
+      "eMode",
+      "LT-0 collateral",
+      "deficit",
     ]);
     expect(executed.some((e) => e.plan.expectedProtocolFee > 0n)).toBe(true);
   });

@@ -138,7 +138,11 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
   }
 
   async function liquidation(
-    name: string, collateral: string, debt: string, route: string[], o: Partial<Liquidation> = {},
+    name: string,
+    collateral: string,
+    debt: string,
+    route: string[],
+    o: Partial<Liquidation> = {},
   ): Promise<Liquidation> {
     const user = users.get(name)!;
     return {
@@ -154,16 +158,19 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
   }
 
   /** FlashLoanLogic.executeFlashLoanSimple: percentMul (half up) on 3.0, percentMulCeil on 3.6. */
-  const premiumOn = (amount: bigint) =>
-    (amount * FLASH_PREMIUM_BPS + (version === "3.0" ? 5_000n : 9_999n)) / 10_000n;
+  const premiumOn = (amount: bigint) => (amount * FLASH_PREMIUM_BPS + (version === "3.0" ? 5_000n : 9_999n)) / 10_000n;
 
   const deadline = async () => (await client.getBlock()).timestamp + 600n;
 
   /** eth_call of liquidate as `from`: the profits it would return, or the revert. */
   async function simulate(items: Liquidation[], from: Address = OWNER, when?: bigint) {
     const { result } = await client.simulateContract({
-      address: liquidator, abi: liquidatorAbi, functionName: "liquidate", account: from,
-      args: [items, when ?? (await deadline())], gas: GAS,
+      address: liquidator,
+      abi: liquidatorAbi,
+      functionName: "liquidate",
+      account: from,
+      args: [items, when ?? (await deadline())],
+      gas: GAS,
     });
     return result;
   }
@@ -182,7 +189,10 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
 
   /** The revert's custom error (name and args), or its reason string. */
   async function revertOf(call: Promise<unknown>): Promise<{ errorName?: string; args?: readonly unknown[]; reason?: string }> {
-    const err = await call.then(() => undefined, (e: unknown) => e);
+    const err = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err, "the call was expected to revert").toBeInstanceOf(BaseError);
     const revert = (err as BaseError).walk((e) => e instanceof ContractFunctionRevertedError);
     expect(revert, String(err)).toBeInstanceOf(ContractFunctionRevertedError);
@@ -197,7 +207,10 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
       expect(await balanceOf(a.aToken, liquidator), `a${a.symbol} left in the liquidator`).toBe(0n);
       for (const spender of [market.pool, dex.swapRouter]) {
         const allowance = await client.readContract({
-          address: a.address, abi: mintableErc20Abi, functionName: "allowance", args: [liquidator, spender],
+          address: a.address,
+          abi: mintableErc20Abi,
+          functionName: "allowance",
+          args: [liquidator, spender],
         });
         expect(allowance, `${a.symbol} allowance left to ${spender}`).toBe(0n);
       }
@@ -218,7 +231,11 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     expect(calls).toHaveLength(1);
     const { args } = calls[0]!;
     expect(args).toMatchObject({
-      collateralAsset: l.collateralAsset, debtAsset: l.debtAsset, user: l.user, liquidator, receiveAToken: false,
+      collateralAsset: l.collateralAsset,
+      debtAsset: l.debtAsset,
+      user: l.user,
+      liquidator,
+      receiveAToken: false,
     });
     expect(args.debtToCover).toBeLessThanOrEqual(l.debtToCover);
 
@@ -262,9 +279,14 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     const premium = await client.readContract({ address: market.pool, abi: poolAbi, functionName: "FLASHLOAN_PREMIUM_TOTAL" });
     expect(premium).toBe(FLASH_PREMIUM_BPS);
 
-    const deployed = await sendUnlocked(market.rpcUrl, OWNER, {
-      data: encodeDeployData({ abi: liquidatorAbi, bytecode: liquidatorBytecode, args: [market.pool, dex.swapRouter] }),
-    }, "deploying the liquidator");
+    const deployed = await sendUnlocked(
+      market.rpcUrl,
+      OWNER,
+      {
+        data: encodeDeployData({ abi: liquidatorAbi, bytecode: liquidatorBytecode, args: [market.pool, dex.swapRouter] }),
+      },
+      "deploying the liquidator",
+    );
     liquidator = getAddress(deployed.contractAddress!);
     expect(await client.readContract({ address: liquidator, abi: liquidatorAbi, functionName: "owner" })).toBe(OWNER);
 
@@ -275,7 +297,14 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     await openPosition("batch-usdc", [["WETH", 75_000]], [["USDC", 60_000]]);
     // USDC collateral and USDC debt: (0.83·65.1 + 0.79·30)/79 = 0.984 after WETH -7%. Half the debt
     // would seize more USDC than the 30k there: the pool takes all of it and less debt than lent.
-    await openPosition("same", [["WETH", 70_000], ["USDC", 30_000]], [["USDC", 79_000]]);
+    await openPosition(
+      "same",
+      [
+        ["WETH", 70_000],
+        ["USDC", 30_000],
+      ],
+      [["USDC", 79_000]],
+    );
     // WBTC collateral, DAI debt (no WBTC/DAI pool): 0.78·100/72 = 1.083, 0.975 after WBTC -10%.
     await openPosition("two-hop", [["WBTC", 100_000]], [["DAI", 72_000]]);
     for (const user of users.values()) expect(await healthFactor(user)).toBeGreaterThan(HF_ONE);
@@ -303,21 +332,43 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
   it("a stranger can neither liquidate, nor call the flash-loan callback, nor start a loan that calls it", async () => {
     const l = await liquidation("single", "WETH", "USDC", ["WETH", "USDC"]);
     expect(await revertOf(simulate([l], STRANGER))).toMatchObject({ errorName: "NotOwner" });
-    expect(await revertOf(client.simulateContract({
-      address: liquidator, abi: liquidatorAbi, functionName: "sweep", args: [asset("USDC").address], account: STRANGER,
-    }))).toMatchObject({ errorName: "NotOwner" });
+    expect(
+      await revertOf(
+        client.simulateContract({
+          address: liquidator,
+          abi: liquidatorAbi,
+          functionName: "sweep",
+          args: [asset("USDC").address],
+          account: STRANGER,
+        }),
+      ),
+    ).toMatchObject({ errorName: "NotOwner" });
     // The callback itself, called directly.
-    expect(await revertOf(client.simulateContract({
-      address: liquidator, abi: liquidatorAbi, functionName: "executeOperation", account: STRANGER,
-      args: [l.debtAsset, l.debtToCover, 0n, liquidator, "0x"],
-    }))).toMatchObject({ errorName: "NotPool" });
+    expect(
+      await revertOf(
+        client.simulateContract({
+          address: liquidator,
+          abi: liquidatorAbi,
+          functionName: "executeOperation",
+          account: STRANGER,
+          args: [l.debtAsset, l.debtToCover, 0n, liquidator, "0x"],
+        }),
+      ),
+    ).toMatchObject({ errorName: "NotPool" });
     // A flash loan someone else takes with the liquidator as receiver: the pool calls back with that initiator.
-    expect(await revertOf(client.simulateContract({
-      // The pool's ABI with the liquidator's errors, which the pool passes on.
-      address: market.pool, abi: [...poolAbi, ...liquidatorAbi.filter((x) => x.type === "error")], functionName: "flashLoanSimple",
-      account: STRANGER, gas: GAS,
-      args: [liquidator, l.debtAsset, 1_000_000n, "0x", 0],
-    }))).toMatchObject({ errorName: "NotInitiator" });
+    expect(
+      await revertOf(
+        client.simulateContract({
+          // The pool's ABI with the liquidator's errors, which the pool passes on.
+          address: market.pool,
+          abi: [...poolAbi, ...liquidatorAbi.filter((x) => x.type === "error")],
+          functionName: "flashLoanSimple",
+          account: STRANGER,
+          gas: GAS,
+          args: [liquidator, l.debtAsset, 1_000_000n, "0x", 0],
+        }),
+      ),
+    ).toMatchObject({ errorName: "NotInitiator" });
     expect(await healthFactor(l.user)).toBeLessThan(HF_ONE);
   });
 
@@ -337,7 +388,7 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     // Bonus 5% less the 10% protocol fee on it, less the swap's 0.05% fee, price impact and the 5 bps premium.
     expect(profit).toBeGreaterThan((l.debtToCover * 400n) / 10_000n);
     expect(profit).toBeLessThan((l.debtToCover * 450n) / 10_000n);
-    expect(profit * 1_000n / simulated!).toBeGreaterThanOrEqual(999n);
+    expect((profit * 1_000n) / simulated!).toBeGreaterThanOrEqual(999n);
     for (const a of market.assets) if (a.address !== l.debtAsset) expect(await balanceOf(a.address, OWNER)).toBe(0n);
     await expectNothingLeft();
   });
@@ -346,7 +397,8 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     const l = await liquidation("unprofitable", "WETH", "USDC", ["WETH", "USDC"]);
     const [profit] = await simulate([l]);
     expect(await revertOf(simulate([{ ...l, minProfit: profit! + 1n }]))).toMatchObject({
-      errorName: "ProfitBelowMinimum", args: [0n, profit, profit! + 1n],
+      errorName: "ProfitBelowMinimum",
+      args: [0n, profit, profit! + 1n],
     });
     expect(await revertOf(simulate([{ ...l, minAmountOut: l.debtToCover * 2n }]))).toMatchObject({ reason: "Too little received" });
     expect(await revertOf(simulate([l], OWNER, (await client.getBlock()).timestamp - 1n))).toMatchObject({ errorName: "Expired" });
@@ -358,13 +410,32 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     const weth = asset("WETH");
     const dump = await tokens("WETH", 30_000_000);
     await mint(weth.address, market.deployer, dump);
-    await send(market.deployer, dex.swapRouter, encodeFunctionData({
-      abi: swapRouterAbi, functionName: "exactInputSingle",
-      args: [{ tokenIn: weth.address, tokenOut: l.debtAsset, fee: poolOf("WETH", "USDC").fee, recipient: market.deployer,
-        deadline: maxUint256, amountIn: dump, amountOutMinimum: 0n, sqrtPriceLimitX96: 0n }],
-    }), "dumping WETH");
+    await send(
+      market.deployer,
+      dex.swapRouter,
+      encodeFunctionData({
+        abi: swapRouterAbi,
+        functionName: "exactInputSingle",
+        args: [
+          {
+            tokenIn: weth.address,
+            tokenOut: l.debtAsset,
+            fee: poolOf("WETH", "USDC").fee,
+            recipient: market.deployer,
+            deadline: maxUint256,
+            amountIn: dump,
+            amountOutMinimum: 0n,
+            sqrtPriceLimitX96: 0n,
+          },
+        ],
+      }),
+      "dumping WETH",
+    );
     expect(await revertOf(simulate([l]))).toMatchObject({ errorName: "ProfitBelowMinimum", args: [0n, 0n, 0n] });
-    const sent = await liquidate([l]).then(() => "mined", (e: Error) => e.message);
+    const sent = await liquidate([l]).then(
+      () => "mined",
+      (e: Error) => e.message,
+    );
     expect(sent).toContain("reverted");
 
     await alignPools(market);
@@ -440,9 +511,17 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     const sweep = encodeFunctionData({ abi: liquidatorAbi, functionName: "sweep", args: [wbtc.address] });
     // A stranger's sweep is refused (simulated: a reverting transaction from an impersonated account
     // proves nothing more, and under a loaded suite its receipt wait was the flaky part).
-    expect(await revertOf(client.simulateContract({
-      address: liquidator, abi: liquidatorAbi, functionName: "sweep", args: [wbtc.address], account: STRANGER,
-    }))).toMatchObject({ errorName: "NotOwner" });
+    expect(
+      await revertOf(
+        client.simulateContract({
+          address: liquidator,
+          abi: liquidatorAbi,
+          functionName: "sweep",
+          args: [wbtc.address],
+          account: STRANGER,
+        }),
+      ),
+    ).toMatchObject({ errorName: "NotOwner" });
     expect(await balanceOf(wbtc.address, liquidator)).toBe(12_345n);
     await send(OWNER, liquidator, sweep, "sweep");
     expect(await balanceOf(wbtc.address, OWNER)).toBe(12_345n);
@@ -456,9 +535,16 @@ describe.each(AAVE_VERSIONS)("flash Liquidator on the Aave %s sandbox with Unisw
     await mint(usdc.address, WALLET, debtToCover);
     await approve(WALLET, usdc.address, market.pool, debtToCover);
     await laterBlock();
-    const receipt = await send(WALLET, market.pool, encodeFunctionData({
-      abi: poolAbi, functionName: "liquidationCall", args: [asset("WETH").address, usdc.address, user, debtToCover, false],
-    }), "liquidationCall");
+    const receipt = await send(
+      WALLET,
+      market.pool,
+      encodeFunctionData({
+        abi: poolAbi,
+        functionName: "liquidationCall",
+        args: [asset("WETH").address, usdc.address, user, debtToCover, false],
+      }),
+      "liquidationCall",
+    );
     const [event] = parseEventLogs({ abi: poolAbi, eventName: "LiquidationCall", logs: receipt.logs });
     expect(event!.args).toMatchObject({ user, debtToCover, liquidator: WALLET });
     gas.push({ what: "plain liquidationCall from a wallet (WETH / USDC)", gasUsed: receipt.gasUsed, liquidations: 1 });

@@ -73,7 +73,10 @@ describe.each(AAVE_VERSIONS)("sandbox market deployment, Aave %s", (version) => 
     for (const [id, asset] of market.assets.entries()) {
       const s = spec.assets[id]!;
       const data = await client.readContract({
-        address: market.pool, abi: pool36 ? poolV36Abi : poolAbi, functionName: "getReserveData", args: [asset.address],
+        address: market.pool,
+        abi: pool36 ? poolV36Abi : poolAbi,
+        functionName: "getReserveData",
+        args: [asset.address],
       });
       const config = data.configuration.data;
       expect(data.id).toBe(id);
@@ -105,19 +108,32 @@ describe.each(AAVE_VERSIONS)("sandbox market deployment, Aave %s", (version) => 
 
   it("prices every asset through AaveOracle in USD with 8 decimals", async () => {
     const prices = await client.readContract({
-      address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetsPrices", args: [market.assets.map((a) => a.address)],
+      address: market.oracle,
+      abi: aaveOracleAbi,
+      functionName: "getAssetsPrices",
+      args: [market.assets.map((a) => a.address)],
     });
     expect(prices).toEqual(spec.assets.map((a) => a.priceUsd));
     expect(await client.readContract({ address: market.oracle, abi: aaveOracleAbi, functionName: "BASE_CURRENCY_UNIT" })).toBe(10n ** 8n);
     for (const asset of market.assets) {
-      const source = await client.readContract({ address: market.oracle, abi: aaveOracleAbi, functionName: "getSourceOfAsset", args: [asset.address] });
+      const source = await client.readContract({
+        address: market.oracle,
+        abi: aaveOracleAbi,
+        functionName: "getSourceOfAsset",
+        args: [asset.address],
+      });
       expect(source.toLowerCase()).toBe(asset.priceFeed.toLowerCase());
     }
   });
 
   it("has the eMode categories of the spec", async () => {
     for (const eMode of spec.eModes) {
-      const data = await client.readContract({ address: market.pool, abi: poolAbi, functionName: "getEModeCategoryData", args: [eMode.id] });
+      const data = await client.readContract({
+        address: market.pool,
+        abi: poolAbi,
+        functionName: "getEModeCategoryData",
+        args: [eMode.id],
+      });
       expect(data.ltv).toBe(eMode.ltv);
       expect(data.liquidationThreshold).toBe(eMode.liquidationThreshold);
       expect(data.liquidationBonus).toBe(eMode.liquidationBonus);
@@ -129,15 +145,26 @@ describe.each(AAVE_VERSIONS)("sandbox market deployment, Aave %s", (version) => 
   it.runIf(pool36)("3.6: sets each category's collateral, borrowable and ltvzero bitmaps by reserve id", async () => {
     const bitmap = (symbols: readonly string[] | undefined) =>
       market.assets.reduce((map, a, id) => (symbols?.includes(a.symbol) ? map | (1n << BigInt(id)) : map), 0n);
-    const read = (functionName: "getEModeCategoryCollateralBitmap" | "getEModeCategoryBorrowableBitmap" | "getEModeCategoryLtvzeroBitmap", id: number) =>
-      client.readContract({ address: market.pool, abi: poolV36Abi, functionName, args: [id] });
+    const read = (
+      functionName: "getEModeCategoryCollateralBitmap" | "getEModeCategoryBorrowableBitmap" | "getEModeCategoryLtvzeroBitmap",
+      id: number,
+    ) => client.readContract({ address: market.pool, abi: poolV36Abi, functionName, args: [id] });
     expect(spec.eModes.map((e) => e.id)).toEqual([1, 2]);
     for (const eMode of spec.eModes) {
       expect(await read("getEModeCategoryCollateralBitmap", eMode.id)).toBe(bitmap(eMode.collateral));
       expect(await read("getEModeCategoryBorrowableBitmap", eMode.id)).toBe(bitmap(eMode.borrowable));
       expect(await read("getEModeCategoryLtvzeroBitmap", eMode.id)).toBe(bitmap(eMode.ltvzero));
-      const config = await client.readContract({ address: market.pool, abi: poolV36Abi, functionName: "getEModeCategoryCollateralConfig", args: [eMode.id] });
-      expect(config).toEqual({ ltv: eMode.ltv, liquidationThreshold: eMode.liquidationThreshold, liquidationBonus: eMode.liquidationBonus });
+      const config = await client.readContract({
+        address: market.pool,
+        abi: poolV36Abi,
+        functionName: "getEModeCategoryCollateralConfig",
+        args: [eMode.id],
+      });
+      expect(config).toEqual({
+        ltv: eMode.ltv,
+        liquidationThreshold: eMode.liquidationThreshold,
+        liquidationBonus: eMode.liquidationBonus,
+      });
     }
     // The ETH-correlated category holds an LTV-zero asset; one reserve has LT 0 and is in it.
     const eth = spec.eModes.find((e) => e.id === 2)!;
@@ -145,19 +172,31 @@ describe.each(AAVE_VERSIONS)("sandbox market deployment, Aave %s", (version) => 
     const ltZero = spec.assets.filter((a) => a.liquidationThreshold === 0).map((a) => a.symbol);
     expect(ltZero).toEqual(["wstETH"]);
     expect(eth.collateral).toContain("wstETH");
-    expect(await client.readContract({ address: market.pool, abi: poolV36Abi, functionName: "FLASHLOAN_PREMIUM_TOTAL" })).toBe(FLASH_LOAN_PREMIUM_V36);
+    expect(await client.readContract({ address: market.pool, abi: poolV36Abi, functionName: "FLASHLOAN_PREMIUM_TOTAL" })).toBe(
+      FLASH_LOAN_PREMIUM_V36,
+    );
   });
 
   it("serves the data providers and Multicall3 at its canonical address", async () => {
-    const tokens = await client.readContract({ address: market.protocolDataProvider, abi: aaveProtocolDataProviderAbi, functionName: "getAllReservesTokens" });
+    const tokens = await client.readContract({
+      address: market.protocolDataProvider,
+      abi: aaveProtocolDataProviderAbi,
+      functionName: "getAllReservesTokens",
+    });
     expect(tokens.map((t) => t.symbol)).toEqual(spec.assets.map((a) => a.symbol));
     const [reserves, base] = pool36
       ? await client.readContract({
-        address: market.uiPoolDataProvider, abi: uiPoolDataProviderV3V36Abi, functionName: "getReservesData", args: [market.addressesProvider],
-      })
+          address: market.uiPoolDataProvider,
+          abi: uiPoolDataProviderV3V36Abi,
+          functionName: "getReservesData",
+          args: [market.addressesProvider],
+        })
       : await client.readContract({
-        address: market.uiPoolDataProvider, abi: uiPoolDataProviderV3Abi, functionName: "getReservesData", args: [market.addressesProvider],
-      });
+          address: market.uiPoolDataProvider,
+          abi: uiPoolDataProviderV3Abi,
+          functionName: "getReservesData",
+          args: [market.addressesProvider],
+        });
     expect(reserves.map((r) => r.symbol)).toEqual(spec.assets.map((a) => a.symbol));
     expect(base.marketReferenceCurrencyUnit).toBe(10n ** 8n);
     expect(base.networkBaseTokenPriceInUsd).toBe(spec.assets.find((a) => a.symbol === "WETH")!.priceUsd);
@@ -168,7 +207,10 @@ describe.each(AAVE_VERSIONS)("sandbox market deployment, Aave %s", (version) => 
   it("seeded liquidity in every reserve", async () => {
     for (const asset of market.assets) {
       const data = await client.readContract({
-        address: market.protocolDataProvider, abi: aaveProtocolDataProviderAbi, functionName: "getReserveData", args: [asset.address],
+        address: market.protocolDataProvider,
+        abi: aaveProtocolDataProviderAbi,
+        functionName: "getReserveData",
+        args: [asset.address],
       });
       const totalAToken = data[2];
       const expected = (asset.spec.seedLiquidityUsd * 10n ** 8n * 10n ** BigInt(asset.decimals)) / asset.spec.priceUsd;
@@ -186,7 +228,9 @@ describe.each(AAVE_VERSIONS)("sandbox market deployment, Aave %s", (version) => 
     await rpc(url, "anvil_setBalance", [user, "0x3635c9adc5dea00000"]);
     await rpc(url, "anvil_impersonateAccount", [user]);
     const send = async (to: Address, abi: Abi, functionName: string, args: readonly unknown[]) => {
-      const hash = await rpc<Hex>(url, "eth_sendTransaction", [{ from: user, to, gas: "0x2dc6c0", data: encodeFunctionData({ abi, functionName, args }) }]);
+      const hash = await rpc<Hex>(url, "eth_sendTransaction", [
+        { from: user, to, gas: "0x2dc6c0", data: encodeFunctionData({ abi, functionName, args }) },
+      ]);
       return client.waitForTransactionReceipt({ hash });
     };
     const simulateRevert = async (functionName: string, args: readonly unknown[]) => {
@@ -201,7 +245,9 @@ describe.each(AAVE_VERSIONS)("sandbox market deployment, Aave %s", (version) => 
       return "no revert";
     };
     const collateralBit = async (id: number) =>
-      ((await client.readContract({ address: market.pool, abi: poolV36Abi, functionName: "getUserConfiguration", args: [user] })).data >> BigInt(2 * id + 1)) & 1n;
+      ((await client.readContract({ address: market.pool, abi: poolV36Abi, functionName: "getUserConfiguration", args: [user] })).data >>
+        BigInt(2 * id + 1)) &
+      1n;
     const wstId = market.assets.indexOf(wstEth);
     const weId = market.assets.indexOf(weEth);
     for (const a of [wstEth, weEth]) {
@@ -217,7 +263,12 @@ describe.each(AAVE_VERSIONS)("sandbox market deployment, Aave %s", (version) => 
     await send(market.pool, poolV36Abi, "setUserEMode", [2]);
     await send(market.pool, poolV36Abi, "setUserUseReserveAsCollateral", [wstEth.address, true]);
     expect(await collateralBit(wstId)).toBe(1n);
-    const [collateral, , , threshold] = await client.readContract({ address: market.pool, abi: poolV36Abi, functionName: "getUserAccountData", args: [user] });
+    const [collateral, , , threshold] = await client.readContract({
+      address: market.pool,
+      abi: poolV36Abi,
+      functionName: "getUserAccountData",
+      args: [user],
+    });
     expect(collateral).toBe(3600n * 10n ** 8n);
     expect(threshold).toBe(9500n);
     // Leaving the category would leave an LTV-0 collateral behind: 3.6 refuses.

@@ -25,15 +25,23 @@ async function throughProxy(unavailable: (method: string) => boolean, run: (prox
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => { throw new Error("resolved"); }, (err: unknown) => err);
+  return promise.then(
+    () => {
+      throw new Error("resolved");
+    },
+    (err: unknown) => err,
+  );
 }
 
 describe("discoverMarket: a wrong address or a node that did not answer", () => {
   it("control: the provider through the proxy is discovered", async () => {
-    await throughProxy(() => false, async (proxy) => {
-      const info = await discoverMarket(createChainClient({ rpcUrl: proxy.url, retryCount: 0 }), market.addressesProvider);
-      expect(info.addresses.pool).toBe(market.pool);
-    });
+    await throughProxy(
+      () => false,
+      async (proxy) => {
+        const info = await discoverMarket(createChainClient({ rpcUrl: proxy.url, retryCount: 0 }), market.addressesProvider);
+        expect(info.addresses.pool).toBe(market.pool);
+      },
+    );
   });
 
   it("a contract that is not a provider (it reverts): MarketDiscoveryError, exit 2, not retryable", async () => {
@@ -45,13 +53,16 @@ describe("discoverMarket: a wrong address or a node that did not answer", () => 
   });
 
   it("the provider's code is there but its reads get HTTP 503: the node's error, retryable, not a wrong address", async () => {
-    await throughProxy((method) => method === "eth_call", async (proxy) => {
-      const err = await rejection(discoverMarket(createChainClient({ rpcUrl: proxy.url, retryCount: 0 }), market.addressesProvider));
-      expect(err).not.toBeInstanceOf(MarketDiscoveryError);
-      expect(String((err as Error).message)).toMatch(/HTTP request failed/);
-      expect(isRetryable(err)).toBe(true);
-      // The code check went through: only the reads failed.
-      expect(proxy.counts.get("eth_getCode")).toBe(1);
-    });
+    await throughProxy(
+      (method) => method === "eth_call",
+      async (proxy) => {
+        const err = await rejection(discoverMarket(createChainClient({ rpcUrl: proxy.url, retryCount: 0 }), market.addressesProvider));
+        expect(err).not.toBeInstanceOf(MarketDiscoveryError);
+        expect(String((err as Error).message)).toMatch(/HTTP request failed/);
+        expect(isRetryable(err)).toBe(true);
+        // The code check went through: only the reads failed.
+        expect(proxy.counts.get("eth_getCode")).toBe(1);
+      },
+    );
   });
 });

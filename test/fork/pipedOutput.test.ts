@@ -36,8 +36,14 @@ setTimeout(() => {
 describe("piped output", () => {
   it("`keeper scan --json --all | reader`: megabytes of JSON, all of it parsed", async () => {
     const env = {
-      PATH: process.env.PATH ?? "", RPC_URL: sandbox.anvil.rpcUrl, POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider,
-      START_BLOCK: String(sandbox.market.deploymentBlock), STATE_DIR: join(dir, "state"), KEEPER_BIN, NODE: process.execPath, READER,
+      PATH: process.env.PATH ?? "",
+      RPC_URL: sandbox.anvil.rpcUrl,
+      POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider,
+      START_BLOCK: String(sandbox.market.deploymentBlock),
+      STATE_DIR: join(dir, "state"),
+      KEEPER_BIN,
+      NODE: process.execPath,
+      READER,
     };
     // A real shell pipeline: scan's stdout is a pipe to another process, as with `| jq`.
     const shell = spawn("sh", ["-c", '"$NODE" "$KEEPER_BIN" scan --json --all | "$NODE" -e "$READER"'], { env, cwd: dir });

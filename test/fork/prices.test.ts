@@ -38,7 +38,12 @@ describe.each(AAVE_VERSIONS)("sandbox price moves, Aave %s", (version) => {
     expect(event?.address.toLowerCase()).toBe(weth.priceFeed.toLowerCase());
     expect(event?.args.current).toBe(move.newPrice);
     expect(move.newPrice).toBe(2400n * 10n ** 8n);
-    const price = await client.readContract({ address: sandbox.market.oracle, abi: aaveOracleAbi, functionName: "getAssetPrice", args: [weth.address] });
+    const price = await client.readContract({
+      address: sandbox.market.oracle,
+      abi: aaveOracleAbi,
+      functionName: "getAssetPrice",
+      args: [weth.address],
+    });
     expect(price).toBe(move.newPrice);
 
     const after = move.blockNumber;
@@ -66,10 +71,21 @@ describe.each(AAVE_VERSIONS)("sandbox price moves, Aave %s", (version) => {
     const [event] = parseEventLogs({ abi: aaveOracleAbi, eventName: "AssetSourceUpdated", logs: receipt.logs });
     expect(event?.address.toLowerCase()).toBe(sandbox.market.oracle.toLowerCase());
     expect(event?.args).toEqual({ asset: wbtc.address, source: move.feed });
-    const source = await client.readContract({ address: sandbox.market.oracle, abi: aaveOracleAbi, functionName: "getSourceOfAsset", args: [wbtc.address] });
+    const source = await client.readContract({
+      address: sandbox.market.oracle,
+      abi: aaveOracleAbi,
+      functionName: "getSourceOfAsset",
+      args: [wbtc.address],
+    });
     expect(source).toBe(move.feed);
-    expect(await client.readContract({ address: sandbox.market.oracle, abi: aaveOracleAbi, functionName: "getAssetPrice", args: [wbtc.address] }))
-      .toBe(42_000n * 10n ** 8n);
+    expect(
+      await client.readContract({
+        address: sandbox.market.oracle,
+        abi: aaveOracleAbi,
+        functionName: "getAssetPrice",
+        args: [wbtc.address],
+      }),
+    ).toBe(42_000n * 10n ** 8n);
 
     for (const [i, b] of holders.entries()) {
       const hf = await onChainHealthFactor(client, sandbox.market, b.address, move.blockNumber);
@@ -94,7 +110,11 @@ describe.each(AAVE_VERSIONS)("sandbox price moves, Aave %s", (version) => {
   });
 
   it("a deep enough drop puts accounts under water", async () => {
-    const move = await setFeedAnswer(sandbox.market, "LINK", movedPrice(sandbox.market.assets.find((a) => a.symbol === "LINK")!.spec.priceUsd, -60));
+    const move = await setFeedAnswer(
+      sandbox.market,
+      "LINK",
+      movedPrice(sandbox.market.assets.find((a) => a.symbol === "LINK")!.spec.priceUsd, -60),
+    );
     const holders = holdersOf("LINK").filter((b) => !b.debts.some((d) => d.symbol === "LINK"));
     const hfs = await Promise.all(holders.map((b) => onChainHealthFactor(client, sandbox.market, b.address, move.blockNumber)));
     expect(hfs.some((hf) => hf < 10n ** 18n)).toBe(true);

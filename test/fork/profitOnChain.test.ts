@@ -3,7 +3,17 @@
 // is sent as a liquidationCall, and the pool's LiquidationCall event, the treasury's aTokens and
 // the liquidator's balances must move by exactly the planned amounts, to the wei.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPublicClient, encodeFunctionData, getAddress, http, maxUint256, parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import {
+  createPublicClient,
+  encodeFunctionData,
+  getAddress,
+  http,
+  maxUint256,
+  parseEventLogs,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import { aTokenAbi, mintableErc20Abi, poolAbi } from "../../contracts-abi/aave/index.js";
 import { rpc } from "../../src/chain/rpc.js";
 import { silentLogger } from "../../src/logging.js";
@@ -39,10 +49,22 @@ describe("profit model == Pool.liquidationCall, to the wei (sandbox, V3.0)", () 
     client = createPublicClient({ transport: http(url), cacheTime: 0, pollingInterval: 20 });
     // The liquidator holds plenty of every asset (the wallet-cap test empties one) and lets the pool pull it.
     for (const a of sandbox.market.assets) {
-      await send(a.address, encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [LIQUIDATOR, 10n ** 9n * 10n ** BigInt(a.decimals)] }));
-      await send(a.address, encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [sandbox.market.pool, maxUint256] }));
+      await send(
+        a.address,
+        encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [LIQUIDATOR, 10n ** 9n * 10n ** BigInt(a.decimals)] }),
+      );
+      await send(
+        a.address,
+        encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [sandbox.market.pool, maxUint256] }),
+      );
     }
-    w = new Watcher({ client, addressesProvider: sandbox.market.addressesProvider, startBlock: 0n, logChunkBlocks: 2_000, logger: silentLogger });
+    w = new Watcher({
+      client,
+      addressesProvider: sandbox.market.addressesProvider,
+      startBlock: 0n,
+      logChunkBlocks: 2_000,
+      logger: silentLogger,
+    });
     await w.sync();
     for (const r of w.market.reserves) {
       if (r === undefined) continue;
@@ -110,7 +132,11 @@ describe("profit model == Pool.liquidationCall, to the wei (sandbox, V3.0)", () 
     await rpc(url, "evm_setNextBlockTimestamp", [Number(ts)]);
     const receipt = await send(
       sandbox.market.pool,
-      encodeFunctionData({ abi: poolAbi, functionName: "liquidationCall", args: [p.collateralAsset, p.debtAsset, p.user, p.debtToCover, p.receiveAToken] }),
+      encodeFunctionData({
+        abi: poolAbi,
+        functionName: "liquidationCall",
+        args: [p.collateralAsset, p.debtAsset, p.user, p.debtToCover, p.receiveAToken],
+      }),
     );
     const what = `${p.user} ${symbolOf(p.collateralReserveId)}/${symbolOf(p.debtReserveId)}`;
     expect(receipt.status, `liquidationCall ${what} reverted`).toBe("success");
@@ -130,19 +156,49 @@ describe("profit model == Pool.liquidationCall, to the wei (sandbox, V3.0)", () 
 
     // Treasury: the aToken Transfer of the fee, and its scaled balance grows by fee.rayDiv(index),
     // so its balance at the liquidation's index is exactly (scaledBefore + fee.rayDiv(index)).rayMul(index).
-    const index = await client.readContract({ address: sandbox.market.pool, abi: poolAbi, functionName: "getReserveNormalizedIncome", args: [c.asset], blockNumber: receipt.blockNumber });
+    const index = await client.readContract({
+      address: sandbox.market.pool,
+      abi: poolAbi,
+      functionName: "getReserveNormalizedIncome",
+      args: [c.asset],
+      blockNumber: receipt.blockNumber,
+    });
     expect(index).toBe(snapshotMarket(w.market, w.rules, ts).reserves[c.id]!.normalizedIncome);
-    const feeTransfers = parseEventLogs({ abi: aTokenAbi, eventName: "Transfer", logs: receipt.logs })
-      .filter((l) => l.address.toLowerCase() === c.aToken.toLowerCase() && l.args.to.toLowerCase() === treasury.toLowerCase() && l.args.from === p.user);
+    const feeTransfers = parseEventLogs({ abi: aTokenAbi, eventName: "Transfer", logs: receipt.logs }).filter(
+      (l) =>
+        l.address.toLowerCase() === c.aToken.toLowerCase() && l.args.to.toLowerCase() === treasury.toLowerCase() && l.args.from === p.user,
+    );
     if (p.expectedProtocolFee === 0n) expect(feeTransfers).toHaveLength(0);
     else expect(feeTransfers.map((l) => l.args.value)).toEqual([p.expectedProtocolFee]);
-    const treasuryScaled = await client.readContract({ address: c.aToken, abi: aTokenAbi, functionName: "scaledBalanceOf", args: [treasury], blockNumber: receipt.blockNumber });
-    const treasuryBalance = await client.readContract({ address: c.aToken, abi: aTokenAbi, functionName: "balanceOf", args: [treasury], blockNumber: receipt.blockNumber });
+    const treasuryScaled = await client.readContract({
+      address: c.aToken,
+      abi: aTokenAbi,
+      functionName: "scaledBalanceOf",
+      args: [treasury],
+      blockNumber: receipt.blockNumber,
+    });
+    const treasuryBalance = await client.readContract({
+      address: c.aToken,
+      abi: aTokenAbi,
+      functionName: "balanceOf",
+      args: [treasury],
+      blockNumber: receipt.blockNumber,
+    });
     expect(treasuryScaled - before.treasuryScaled).toBe(p.expectedProtocolFee === 0n ? 0n : rayDiv(p.expectedProtocolFee, index));
-    expect(treasuryBalance).toBe(rayMul(before.treasuryScaled + (p.expectedProtocolFee === 0n ? 0n : rayDiv(p.expectedProtocolFee, index)), index));
+    expect(treasuryBalance).toBe(
+      rayMul(before.treasuryScaled + (p.expectedProtocolFee === 0n ? 0n : rayDiv(p.expectedProtocolFee, index)), index),
+    );
     // The user lost (seized + fee) of aTokens, in scaled terms.
-    const userScaled = await client.readContract({ address: c.aToken, abi: aTokenAbi, functionName: "scaledBalanceOf", args: [p.user], blockNumber: receipt.blockNumber });
-    expect(before.userScaled - userScaled).toBe(rayDiv(p.expectedCollateralSeized, index) + (p.expectedProtocolFee === 0n ? 0n : rayDiv(p.expectedProtocolFee, index)));
+    const userScaled = await client.readContract({
+      address: c.aToken,
+      abi: aTokenAbi,
+      functionName: "scaledBalanceOf",
+      args: [p.user],
+      blockNumber: receipt.blockNumber,
+    });
+    expect(before.userScaled - userScaled).toBe(
+      rayDiv(p.expectedCollateralSeized, index) + (p.expectedProtocolFee === 0n ? 0n : rayDiv(p.expectedProtocolFee, index)),
+    );
 
     // The liquidator: + seized collateral (underlying), - debt repaid.
     const after = { coll: await balanceOf(p.collateralAsset, LIQUIDATOR), debt: await balanceOf(p.debtAsset, LIQUIDATOR) };
@@ -183,10 +239,13 @@ describe("profit model == Pool.liquidationCall, to the wei (sandbox, V3.0)", () 
     const compiled = w.book.compiled(user)!;
     const c = w.market.reserves[compiled.collateral[0]!.id]!;
     const d = w.market.reserves[compiled.debt[0]!.id]!;
-    await expect(client.call({
-      account: LIQUIDATOR, to: sandbox.market.pool,
-      data: encodeFunctionData({ abi: poolAbi, functionName: "liquidationCall", args: [c.asset, d.asset, user, maxUint256, false] }),
-    })).rejects.toThrow(/45/);
+    await expect(
+      client.call({
+        account: LIQUIDATOR,
+        to: sandbox.market.pool,
+        data: encodeFunctionData({ abi: poolAbi, functionName: "liquidationCall", args: [c.asset, d.asset, user, maxUint256, false] }),
+      }),
+    ).rejects.toThrow(/45/);
   });
 
   it("WETH -25%: every liquidatable account's best plan, both close factors", async () => {
@@ -220,7 +279,8 @@ describe("profit model == Pool.liquidationCall, to the wei (sandbox, V3.0)", () 
       // Seized + fee = percentMul(base, 10100), not the reserve's own bonus
       const d = w.market.reserves[p.debtReserveId]!;
       const base = (d.price * p.expectedDebtRepaid * c.unit) / (c.price * d.unit);
-      if (p.expectedDebtRepaid === p.debtToCover) expect(p.expectedCollateralSeized + p.expectedProtocolFee).toBe(percentMul(base, 10_100n));
+      if (p.expectedDebtRepaid === p.debtToCover)
+        expect(p.expectedCollateralSeized + p.expectedProtocolFee).toBe(percentMul(base, 10_100n));
     }
   });
 
@@ -232,7 +292,9 @@ describe("profit model == Pool.liquidationCall, to the wei (sandbox, V3.0)", () 
       if (capped >= 3) break;
       const { snap, ts } = await nextBlock();
       const r = plan(user, snap);
-      const pick = r.pairs.map((o) => ("plan" in o ? o.plan : undefined)).find((p) => p !== undefined && p.expectedDebtRepaid < p.debtToCover);
+      const pick = r.pairs
+        .map((o) => ("plan" in o ? o.plan : undefined))
+        .find((p) => p !== undefined && p.expectedDebtRepaid < p.debtToCover);
       if (pick === undefined) continue;
       const slot = compiledAt(user, snap).collateral.find((s) => s.id === pick.collateralReserveId)!;
       // The whole aToken balance goes (liquidator + treasury); the fee's conversion to scaled aTokens
@@ -240,7 +302,12 @@ describe("profit model == Pool.liquidationCall, to the wei (sandbox, V3.0)", () 
       expect(slot.bal - (pick.expectedCollateralSeized + pick.expectedProtocolFee)).toBeGreaterThanOrEqual(0n);
       expect(slot.bal - (pick.expectedCollateralSeized + pick.expectedProtocolFee)).toBeLessThanOrEqual(1n);
       await execute(pick, ts);
-      const left = await client.readContract({ address: w.market.reserves[pick.collateralReserveId]!.aToken, abi: aTokenAbi, functionName: "balanceOf", args: [user] });
+      const left = await client.readContract({
+        address: w.market.reserves[pick.collateralReserveId]!.aToken,
+        abi: aTokenAbi,
+        functionName: "balanceOf",
+        args: [user],
+      });
       expect(left).toBe(0n);
       capped++;
     }
@@ -248,14 +315,19 @@ describe("profit model == Pool.liquidationCall, to the wei (sandbox, V3.0)", () 
   });
 
   it("wallet-capped: the liquidator holds a third of what the plan would repay", async () => {
-    const user = w.book.liquidatable().find((u) => !liquidated.has(u) && plan(u, snapshotMarket(w.market, w.rules, w.head.timestamp + 12n)).best !== undefined);
+    const user = w.book
+      .liquidatable()
+      .find((u) => !liquidated.has(u) && plan(u, snapshotMarket(w.market, w.rules, w.head.timestamp + 12n)).best !== undefined);
     expect(user).toBeDefined();
     const first = plan(user!, (await nextBlock()).snap).best!;
     const held = first.expectedDebtRepaid / 3n;
     expect(held).toBeGreaterThan(0n);
     // an exact wallet: send the surplus away, keep `held`
     const d = first.debtAsset;
-    await send(d, encodeFunctionData({ abi: mintableErc20Abi, functionName: "transfer", args: [SINK, (await balanceOf(d, LIQUIDATOR)) - held] }));
+    await send(
+      d,
+      encodeFunctionData({ abi: mintableErc20Abi, functionName: "transfer", args: [SINK, (await balanceOf(d, LIQUIDATOR)) - held] }),
+    );
     expect(await balanceOf(d, LIQUIDATOR)).toBe(held);
 
     const { snap, ts } = await nextBlock();
@@ -270,7 +342,13 @@ describe("profit model == Pool.liquidationCall, to the wei (sandbox, V3.0)", () 
 
     // an empty wallet: the pair is skipped
     const next = await nextBlock();
-    const again = planPair(compiledAt(user!, next.snap), next.snap, p.collateralReserveId, p.debtReserveId, options({ walletBalances: new Map() }));
+    const again = planPair(
+      compiledAt(user!, next.snap),
+      next.snap,
+      p.collateralReserveId,
+      p.debtReserveId,
+      options({ walletBalances: new Map() }),
+    );
     expect(again).toMatchObject({ skip: `wallet holds no ${symbolOf(p.debtReserveId)}` });
   });
 

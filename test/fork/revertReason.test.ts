@@ -37,14 +37,16 @@ describe("revertOf on real 3.6 custom-error reverts", () => {
 
   it("HealthFactorNotBelowThreshold()", async () => {
     expect(await reasonOf("healthFactorNotBelowThreshold")).toEqual({
-      reverted: true, reason: "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (HealthFactorNotBelowThreshold())",
+      reverted: true,
+      reason: "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (HealthFactorNotBelowThreshold())",
     });
   });
 
   it("an error with arguments", async () => {
-    const reserve = getAddress("0x" + "5a".repeat(20));
+    const reserve = getAddress(`0x${"5a".repeat(20)}`);
     expect(await reasonOf("invalidCollateralInEmode", [reserve, 2n])).toEqual({
-      reverted: true, reason: `INVALID_COLLATERAL_IN_EMODE (InvalidCollateralInEmode(${reserve}, 2))`,
+      reverted: true,
+      reason: `INVALID_COLLATERAL_IN_EMODE (InvalidCollateralInEmode(${reserve}, 2))`,
     });
   });
 });

@@ -12,12 +12,21 @@ import { Watcher } from "../../src/watcher/watcher.js";
 import { startRpcProxy } from "../helpers/rpcProxy.js";
 
 /** Requests per processed block over 6 blocks: 3 empty, 3 with a price move. */
-async function requestsPerBlock(borrowers: number, aave: AaveVersion = "3.0"): Promise<{ perBlock: Record<string, number>[]; book: number }> {
+async function requestsPerBlock(
+  borrowers: number,
+  aave: AaveVersion = "3.0",
+): Promise<{ perBlock: Record<string, number>[]; book: number }> {
   const sandbox = await startSandbox({ aave, borrowers, seed: 51 });
   const proxy = await startRpcProxy(sandbox.anvil.rpcUrl);
   try {
     const client = createPublicClient({ transport: http(proxy.url), cacheTime: 0 });
-    const watcher = new Watcher({ client, addressesProvider: sandbox.market.addressesProvider, startBlock: 0n, logChunkBlocks: 5_000, logger: silentLogger });
+    const watcher = new Watcher({
+      client,
+      addressesProvider: sandbox.market.addressesProvider,
+      startBlock: 0n,
+      logChunkBlocks: 5_000,
+      logger: silentLogger,
+    });
     await watcher.sync();
     const perBlock: Record<string, number>[] = [];
     const weth = sandbox.market.assets[0]!;

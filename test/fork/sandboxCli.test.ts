@@ -41,40 +41,52 @@ describe("keeper sandbox (command line)", () => {
   it.each([
     { args: [] as string[], version: "3.6", revision: 10 },
     { args: ["--aave", "3.0"], version: "3.0", revision: 1 },
-  ])("--no-keeper $args: builds the Aave $version market, writes the addresses, keeps mining, and stops on SIGINT", async ({ args, version, revision }) => {
-    const dir = mkdtempSync(join(tmpdir(), "keeper-sandbox-"));
-    dirs.push(dir);
-    const out = join(dir, "sandbox.json");
-    const child = spawn(process.execPath, [KEEPER, "sandbox", ...args, "--no-keeper", "--borrowers", "30", "--block-time", "1", "--out", out], { stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    const output = await waitForLine(child, /sandbox ready/, 90_000);
-    expect(output).toContain(`Aave V${version} market (POOL_REVISION ${revision})`);
-    expect(output).toMatch(/WETH\s+18\s+3,000\.00/);
-    expect(output).toMatch(/30 borrowers, 0 with health factor below 1/);
+  ])(
+    "--no-keeper $args: builds the Aave $version market, writes the addresses, keeps mining, and stops on SIGINT",
+    async ({ args, version, revision }) => {
+      const dir = mkdtempSync(join(tmpdir(), "keeper-sandbox-"));
+      dirs.push(dir);
+      const out = join(dir, "sandbox.json");
+      const child = spawn(
+        process.execPath,
+        [KEEPER, "sandbox", ...args, "--no-keeper", "--borrowers", "30", "--block-time", "1", "--out", out],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      children.push(child);
+      const output = await waitForLine(child, /sandbox ready/, 90_000);
+      expect(output).toContain(`Aave V${version} market (POOL_REVISION ${revision})`);
+      expect(output).toMatch(/WETH\s+18\s+3,000\.00/);
+      expect(output).toMatch(/30 borrowers, 0 with health factor below 1/);
 
-    const file = JSON.parse(readFileSync(out, "utf8"));
-    expect(file.aaveVersion).toBe(version);
-    expect(file.borrowers).toHaveLength(30);
-    expect(file.rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const client = createPublicClient({ transport: http(file.rpcUrl), cacheTime: 0 });
-    expect(await client.readContract({ address: file.addresses.pool, abi: poolAbi, functionName: "POOL_REVISION" })).toBe(BigInt(revision));
-    const reserves = await client.readContract({ address: file.addresses.pool, abi: poolAbi, functionName: "getReservesList" });
-    expect(reserves).toEqual(file.assets.map((a: { address: string }) => a.address));
-    const first = await client.getBlockNumber();
-    await new Promise((r) => setTimeout(r, 2_500));
-    expect(await client.getBlockNumber()).toBeGreaterThan(first);
+      const file = JSON.parse(readFileSync(out, "utf8"));
+      expect(file.aaveVersion).toBe(version);
+      expect(file.borrowers).toHaveLength(30);
+      expect(file.rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const client = createPublicClient({ transport: http(file.rpcUrl), cacheTime: 0 });
+      expect(await client.readContract({ address: file.addresses.pool, abi: poolAbi, functionName: "POOL_REVISION" })).toBe(
+        BigInt(revision),
+      );
+      const reserves = await client.readContract({ address: file.addresses.pool, abi: poolAbi, functionName: "getReservesList" });
+      expect(reserves).toEqual(file.assets.map((a: { address: string }) => a.address));
+      const first = await client.getBlockNumber();
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(await client.getBlockNumber()).toBeGreaterThan(first);
 
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    child.kill("SIGINT");
-    expect(await exited).toBe(0);
-    await expect(client.getBlockNumber()).rejects.toThrow();
-  });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      await expect(client.getBlockNumber()).rejects.toThrow();
+    },
+  );
 
   it("--exit: builds the default (Aave 3.6) market, prints it, writes the file and stops", () => {
     const dir = mkdtempSync(join(tmpdir(), "keeper-sandbox-"));
     dirs.push(dir);
     const out = join(dir, "sandbox.json");
-    const result = spawnSync(process.execPath, [KEEPER, "sandbox", "--exit", "--borrowers", "20", "--out", out], { encoding: "utf8", timeout: 90_000 });
+    const result = spawnSync(process.execPath, [KEEPER, "sandbox", "--exit", "--borrowers", "20", "--out", out], {
+      encoding: "utf8",
+      timeout: 90_000,
+    });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("Aave V3.6 market (POOL_REVISION 10)");
     expect(result.stdout).toMatch(/wstETH\s+18\s+3,600\.00\s+0\.00%\s+0\.00%/);
@@ -89,7 +101,11 @@ describe("keeper sandbox (command line)", () => {
     dirs.push(dir);
     const out = join(dir, "sandbox.json");
     // The default market (Aave 3.6), as the README's first command builds it.
-    const child = spawn(process.execPath, [KEEPER, "sandbox", "--borrowers", "150", "--block-time", "1", "--shock", "WETH:-25", "--shock-after", "1", "--out", out], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [KEEPER, "sandbox", "--borrowers", "150", "--block-time", "1", "--shock", "WETH:-25", "--shock-after", "1", "--out", out],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     children.push(child);
     const output = await waitForLine(child, /sandbox and keeper running/, 120_000);
     expect(output).toContain("Aave V3.6 market (POOL_REVISION 10)");
@@ -107,7 +123,12 @@ describe("keeper sandbox (command line)", () => {
     // The liquidations are on chain, by the sandbox keeper.
     const file = JSON.parse(readFileSync(out, "utf8"));
     const client = createPublicClient({ transport: http(file.rpcUrl), cacheTime: 0 });
-    const logs = await client.getContractEvents({ address: file.addresses.pool, abi: poolAbi, eventName: "LiquidationCall", fromBlock: 0n });
+    const logs = await client.getContractEvents({
+      address: file.addresses.pool,
+      abi: poolAbi,
+      eventName: "LiquidationCall",
+      fromBlock: 0n,
+    });
     expect(new Set(logs.map((l) => l.args.user)).size).toBe(liquidated);
     // ...by the keeper key's Liquidator, which the file names for `keeper run`.
     expect(file.liquidator.owner).toBe(SANDBOX_KEEPER_ADDRESS);

@@ -43,17 +43,22 @@ describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version
     // Each asset but WETH against WETH, each but the two hubs against USDC.
     expect(sandboxPairs(symbols)).toHaveLength(2 * symbols.length - 3);
     expect(dex.pools.map((p) => `${p.symbol0}/${p.symbol1}`).sort()).toEqual(
-      sandboxPairs(symbols).map(({ a, b }) => {
-        const [x, y] = [market.assets.find((s) => s.symbol === a)!, market.assets.find((s) => s.symbol === b)!];
-        return x.address.toLowerCase() < y.address.toLowerCase() ? `${a}/${b}` : `${b}/${a}`;
-      }).sort(),
+      sandboxPairs(symbols)
+        .map(({ a, b }) => {
+          const [x, y] = [market.assets.find((s) => s.symbol === a)!, market.assets.find((s) => s.symbol === b)!];
+          return x.address.toLowerCase() < y.address.toLowerCase() ? `${a}/${b}` : `${b}/${a}`;
+        })
+        .sort(),
     );
     for (const s of symbols.filter((x) => x !== "WETH")) expect(hasPool(s, "WETH"), s).toBe(true);
     for (const s of symbols.filter((x) => x !== "USDC")) expect(hasPool(s, "USDC"), s).toBe(true);
     for (const p of dex.pools) {
       const name = `${p.symbol0}/${p.symbol1}`;
       const registered = await client.readContract({
-        address: dex.factory, abi: uniswapV3FactoryAbi, functionName: "getPool", args: [p.token0, p.token1, p.fee],
+        address: dex.factory,
+        abi: uniswapV3FactoryAbi,
+        functionName: "getPool",
+        args: [p.token0, p.token1, p.fee],
       });
       expect(registered).toBe(p.address);
       expect(await client.readContract({ address: p.address, abi: uniswapV3PoolAbi, functionName: "fee" })).toBe(p.fee);
@@ -73,19 +78,39 @@ describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version
     const oneMillionOf = async (a: typeof weth) => (1_000_000n * 10n ** 8n * 10n ** BigInt(a.decimals)) / (await oracle(a.address));
     const fee = (x: string, y: string) => dex.pools.find((p) => [p.symbol0, p.symbol1].sort().join() === [x, y].sort().join())!.fee;
 
-    const { result: [out] } = await client.simulateContract({
-      address: dex.quoterV2, abi: quoterV2Abi, functionName: "quoteExactInputSingle",
-      args: [{
-        tokenIn: weth.address, tokenOut: usdc.address, amountIn: await oneMillionOf(weth), fee: fee("WETH", "USDC"), sqrtPriceLimitX96: 0n,
-      }],
+    const {
+      result: [out],
+    } = await client.simulateContract({
+      address: dex.quoterV2,
+      abi: quoterV2Abi,
+      functionName: "quoteExactInputSingle",
+      args: [
+        {
+          tokenIn: weth.address,
+          tokenOut: usdc.address,
+          amountIn: await oneMillionOf(weth),
+          fee: fee("WETH", "USDC"),
+          sqrtPriceLimitX96: 0n,
+        },
+      ],
     });
     expect(out).toBeGreaterThan(975_000n * 10n ** 6n);
     expect(out).toBeLessThan(1_000_000n * 10n ** 6n);
 
-    const path = `0x${[wbtc.address.slice(2), fee("WBTC", "WETH").toString(16).padStart(6, "0"), weth.address.slice(2),
-      fee("WETH", "DAI").toString(16).padStart(6, "0"), dai.address.slice(2)].join("")}` as const;
-    const { result: [twoHop] } = await client.simulateContract({
-      address: dex.quoterV2, abi: quoterV2Abi, functionName: "quoteExactInput", args: [path, await oneMillionOf(wbtc)],
+    const path = `0x${[
+      wbtc.address.slice(2),
+      fee("WBTC", "WETH").toString(16).padStart(6, "0"),
+      weth.address.slice(2),
+      fee("WETH", "DAI").toString(16).padStart(6, "0"),
+      dai.address.slice(2),
+    ].join("")}` as const;
+    const {
+      result: [twoHop],
+    } = await client.simulateContract({
+      address: dex.quoterV2,
+      abi: quoterV2Abi,
+      functionName: "quoteExactInput",
+      args: [path, await oneMillionOf(wbtc)],
     });
     expect(twoHop).toBeGreaterThan(975_000n * 10n ** 18n);
     expect(twoHop).toBeLessThan(1_000_000n * 10n ** 18n);
@@ -101,7 +126,10 @@ describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version
       expect(await slot0Price(p), `${p.symbol0}/${p.symbol1}`).toBe(await oraclePrice(p));
       // Under automine too, the arbitrage and the oracle's update are one block.
       const swaps = await client.getContractEvents({
-        address: p.address, abi: uniswapV3PoolAbi, eventName: "Swap", fromBlock: move.blockNumber - 1n,
+        address: p.address,
+        abi: uniswapV3PoolAbi,
+        eventName: "Swap",
+        fromBlock: move.blockNumber - 1n,
       });
       expect(swaps.map((s) => s.blockNumber)).toEqual([move.blockNumber]);
     }
@@ -116,7 +144,10 @@ describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version
       for (const p of poolsOf("LINK")) {
         expect(await slot0Price(p), `${p.symbol0}/${p.symbol1}`).toBe(await oraclePrice(p));
         const swaps = await client.getContractEvents({
-          address: p.address, abi: uniswapV3PoolAbi, eventName: "Swap", fromBlock: move.blockNumber - 1n,
+          address: p.address,
+          abi: uniswapV3PoolAbi,
+          eventName: "Swap",
+          fromBlock: move.blockNumber - 1n,
         });
         expect(swaps.map((s) => s.blockNumber)).toEqual([move.blockNumber]);
       }
@@ -132,13 +163,30 @@ describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version
     const amount = 100n * 10n ** 8n; // 100 WBTC, $6M
     const mint = encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [market.deployer, amount] });
     await sendUnlocked(market.rpcUrl, market.deployer, { to: wbtc.address, data: mint }, "mint");
-    const receipt = await sendUnlocked(market.rpcUrl, market.deployer, {
-      to: dex.swapRouter,
-      data: encodeFunctionData({ abi: swapRouterAbi, functionName: "exactInputSingle", args: [{
-        tokenIn: wbtc.address, tokenOut: p.token0 === wbtc.address ? p.token1 : p.token0, fee: p.fee, recipient: market.deployer,
-        deadline: maxUint256, amountIn: amount, amountOutMinimum: 0n, sqrtPriceLimitX96: 0n,
-      }] }),
-    }, "selling WBTC");
+    const receipt = await sendUnlocked(
+      market.rpcUrl,
+      market.deployer,
+      {
+        to: dex.swapRouter,
+        data: encodeFunctionData({
+          abi: swapRouterAbi,
+          functionName: "exactInputSingle",
+          args: [
+            {
+              tokenIn: wbtc.address,
+              tokenOut: p.token0 === wbtc.address ? p.token1 : p.token0,
+              fee: p.fee,
+              recipient: market.deployer,
+              deadline: maxUint256,
+              amountIn: amount,
+              amountOutMinimum: 0n,
+              sqrtPriceLimitX96: 0n,
+            },
+          ],
+        }),
+      },
+      "selling WBTC",
+    );
     expect(parseEventLogs({ abi: uniswapV3PoolAbi, eventName: "Swap", logs: receipt.logs })).toHaveLength(1);
     expect(await slot0Price(p)).not.toBe(await oraclePrice(p));
     await alignPools(market, [wbtc.address]);

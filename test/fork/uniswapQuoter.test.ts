@@ -51,7 +51,8 @@ async function swapOnChain(tokenIn: Address, tokenOut: Address, path: `0x${strin
     const balance = () => client.readContract({ address: tokenOut, abi: mintableErc20Abi, functionName: "balanceOf", args: [TRADER] });
     const before = await balance();
     const data = encodeFunctionData({
-      abi: swapRouterAbi, functionName: "exactInput",
+      abi: swapRouterAbi,
+      functionName: "exactInput",
       args: [{ path, recipient: TRADER, deadline: maxUint256, amountIn, amountOutMinimum: 0n }],
     });
     const receipt = await send(TRADER, dex.swapRouter, data, "swap");
@@ -105,7 +106,10 @@ describe("UniswapQuoter on the sandbox's pools", () => {
     const [a1, a2] = [usdOf("WETH", 2_000_000n), usdOf("WETH", 3_000_000n)];
     const [q] = await quoter.quote([{ tokenIn: weth, tokenOut: usdc, amountIn: a1 }]);
     proxy.reset();
-    const [out1, out12] = await quoter.quotePaths([{ path: q!.path, amountIn: a1 }, { path: q!.path, amountIn: a1 + a2 }]);
+    const [out1, out12] = await quoter.quotePaths([
+      { path: q!.path, amountIn: a1 },
+      { path: q!.path, amountIn: a1 + a2 },
+    ]);
     expect(proxy.total()).toBe(1);
     expect(out1).toBe(q!.amountOut);
     // Both swaps in a row, from one trader, then the chain goes back.
@@ -122,7 +126,8 @@ describe("UniswapQuoter on the sandbox's pools", () => {
       for (const amountIn of [a1, a2]) {
         const before = await balance();
         const data = encodeFunctionData({
-          abi: swapRouterAbi, functionName: "exactInput",
+          abi: swapRouterAbi,
+          functionName: "exactInput",
           args: [{ path: q!.path, recipient: TRADER, deadline: maxUint256, amountIn, amountOutMinimum: 0n }],
         });
         expect((await send(TRADER, dex.swapRouter, data, "swap")).status).toBe("success");
@@ -134,7 +139,7 @@ describe("UniswapQuoter on the sandbox's pools", () => {
       expect(received[1]! - marginal).toBeGreaterThanOrEqual(-1n);
       expect(received[1]! - marginal).toBeLessThanOrEqual(1n);
       // ...and clearly less than the same amount quoted alone: the first swap moved the pool.
-      const [alone] = await quoter.quotePaths([{ path: q!.path, amountIn: a2 }], await client.getBlockNumber() - 2n);
+      const [alone] = await quoter.quotePaths([{ path: q!.path, amountIn: a2 }], (await client.getBlockNumber()) - 2n);
       expect(alone! - received[1]!).toBeGreaterThan(0n);
     } finally {
       await rpc(url, "evm_revert", [snapshot]);
@@ -146,8 +151,14 @@ describe("UniswapQuoter on the sandbox's pools", () => {
     const amountIn = usdOf("USDC", 1_000n);
     const [q] = await quoter.quote([{ tokenIn: asset("USDC").address, tokenOut: asset("USDC").address, amountIn }]);
     expect(q).toEqual({
-      tokenIn: asset("USDC").address, tokenOut: asset("USDC").address, amountIn, amountOut: amountIn, path: "0x",
-      tokens: [asset("USDC").address], fees: [], gasEstimate: 0n,
+      tokenIn: asset("USDC").address,
+      tokenOut: asset("USDC").address,
+      amountIn,
+      amountOut: amountIn,
+      path: "0x",
+      tokens: [asset("USDC").address],
+      fees: [],
+      gasEstimate: 0n,
     });
     expect(proxy.total()).toBe(0);
   });
@@ -156,7 +167,12 @@ describe("UniswapQuoter on the sandbox's pools", () => {
     const hubs = [asset("WETH").address, asset("USDC").address];
     const fresh = new UniswapQuoter(client, { factory: dex.factory, quoter: dex.quoterV2, hubs });
     const requests = [
-      ["WETH", "DAI"], ["WBTC", "USDT"], ["LINK", "USDC"], ["USDT", "WETH"], ["DAI", "LINK"], ["WETH", "WETH"],
+      ["WETH", "DAI"],
+      ["WBTC", "USDT"],
+      ["LINK", "USDC"],
+      ["USDT", "WETH"],
+      ["DAI", "LINK"],
+      ["WETH", "WETH"],
     ].map(([a, b]) => ({ tokenIn: asset(a!).address, tokenOut: asset(b!).address, amountIn: usdOf(a!, 80_000n) }));
     const block = await client.getBlockNumber();
     proxy.reset();

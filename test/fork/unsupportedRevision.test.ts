@@ -39,7 +39,12 @@ afterAll(async () => {
 /** The pool proxy answers POOL_REVISION() with `revision` from now on; all else is the real pool. */
 async function poolReports(revision: bigint): Promise<void> {
   const wallet = createWalletClient({ transport: http(sandbox.anvil.rpcUrl), account: DEV_ACCOUNTS.deployer });
-  const hash = await wallet.deployContract({ abi: override.abi, bytecode: override.bytecode, args: [implementation, revision], chain: null });
+  const hash = await wallet.deployContract({
+    abi: override.abi,
+    bytecode: override.bytecode,
+    args: [implementation, revision],
+    chain: null,
+  });
   const deployed = (await client.waitForTransactionReceipt({ hash })).contractAddress!;
   await rpc(sandbox.anvil.rpcUrl, "anvil_setCode", [sandbox.market.pool, await client.getCode({ address: deployed })]);
   expect(await client.readContract({ address: sandbox.market.pool, abi: poolAbi, functionName: "POOL_REVISION" })).toBe(revision);
@@ -47,8 +52,13 @@ async function poolReports(revision: bigint): Promise<void> {
 
 function settings(stateDir: string) {
   return {
-    PATH: process.env.PATH ?? "", RPC_URL: sandbox.anvil.rpcUrl, POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider,
-    START_BLOCK: String(sandbox.market.deploymentBlock), STATE_DIR: join(cwd, stateDir), DRY_RUN: "true", LOG_LEVEL: "warn",
+    PATH: process.env.PATH ?? "",
+    RPC_URL: sandbox.anvil.rpcUrl,
+    POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider,
+    START_BLOCK: String(sandbox.market.deploymentBlock),
+    STATE_DIR: join(cwd, stateDir),
+    DRY_RUN: "true",
+    LOG_LEVEL: "warn",
   };
 }
 
@@ -94,8 +104,11 @@ describe("a pool revision keeper does not support", () => {
       // The same oracle set again: a PriceOracleUpdated event, on which the watcher reads the market (and its revision) again.
       const owner = createWalletClient({ transport: http(sandbox.anvil.rpcUrl), account: DEV_ACCOUNTS.deployer });
       const hash = await owner.writeContract({
-        address: sandbox.market.addressesProvider, abi: poolAddressesProviderAbi, functionName: "setPriceOracle",
-        args: [sandbox.market.oracle], chain: null,
+        address: sandbox.market.addressesProvider,
+        abi: poolAddressesProviderAbi,
+        functionName: "setPriceOracle",
+        args: [sandbox.market.oracle],
+        chain: null,
       });
       expect((await client.waitForTransactionReceipt({ hash })).status).toBe("success");
       const code = await Promise.race([daemon.exited, new Promise((r) => setTimeout(() => r("still running after 60 s"), 60_000))]);

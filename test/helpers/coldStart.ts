@@ -68,8 +68,13 @@ export async function coldStartScene(): Promise<ColdStartScene> {
     const client = createPublicClient({ transport: http(sandbox.anvil.rpcUrl), cacheTime: 0 });
     const users = sandbox.borrowers.map((b) => b.address);
     const env = {
-      RPC_URL: sandbox.anvil.rpcUrl, POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider, PRIVATE_KEY: SANDBOX_KEEPER_KEY,
-      START_BLOCK: String(sandbox.market.deploymentBlock), STATE_DIR: stateDir, LOG_LEVEL: "info", POLL_INTERVAL_MS: "100",
+      RPC_URL: sandbox.anvil.rpcUrl,
+      POOL_ADDRESSES_PROVIDER: sandbox.market.addressesProvider,
+      PRIVATE_KEY: SANDBOX_KEEPER_KEY,
+      START_BLOCK: String(sandbox.market.deploymentBlock),
+      STATE_DIR: stateDir,
+      LOG_LEVEL: "info",
+      POLL_INTERVAL_MS: "100",
     };
 
     const first = startKeeper(["run"], env);
@@ -144,10 +149,16 @@ export async function coldStartScene(): Promise<ColdStartScene> {
         const last = blocks.length === 0 ? undefined : blocks.reduce((a, b) => (a > b ? a : b));
         const sent = keeper.lines.find((l) => l.msg === "tx sent");
         return {
-          keeper, loadAverage, startBlock, spawnToProcessMs: processStartedAt - spawnedAt,
+          keeper,
+          loadAverage,
+          startBlock,
+          spawnToProcessMs: processStartedAt - spawnedAt,
           startupMs: (running.startupMs ?? {}) as Record<string, number>,
           firstTxSentMs: sent ? Number(sent.time) - processStartedAt : undefined,
-          perAccount, blocks, blocksFromSpawn: last === undefined ? undefined : last + startBlock - blockAt(spawnedAt), lines: keeper.lines,
+          perAccount,
+          blocks,
+          blocksFromSpawn: last === undefined ? undefined : last + startBlock - blockAt(spawnedAt),
+          lines: keeper.lines,
         };
       } finally {
         watching = false;

@@ -62,12 +62,16 @@ export function startKeeper(args: string[], env: Record<string, string>, options
   const text: string[] = [];
   const waiters: { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
   // "close": every process holding the pipes is gone (under npx, the keeper after npm).
-  const exited = new Promise<number | null>((resolve) => child.on(options.via === "npx" ? "close" : "exit", (code) => { running.delete(child); resolve(code); }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on(options.via === "npx" ? "close" : "exit", (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   let buffer = "";
   const onData = (chunk: Buffer) => {
     buffer += chunk.toString();
-    let newline: number;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
+    for (let newline = buffer.indexOf("\n"); newline >= 0; newline = buffer.indexOf("\n")) {
       const raw = buffer.slice(0, newline);
       buffer = buffer.slice(newline + 1);
       let line: LogLine | undefined;
@@ -93,14 +97,38 @@ export function startKeeper(args: string[], env: Record<string, string>, options
   child.stdout!.on("data", onData);
   child.stderr!.on("data", onData);
   return {
-    child, lines, text, exited,
+    child,
+    lines,
+    text,
+    exited,
     waitFor(predicate, timeoutMs, what) {
       const seen = lines.find(predicate);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`keeper did not log ${what} within ${timeoutMs} ms; last lines:\n${[...lines.slice(-15).map((l) => JSON.stringify(l)), ...text.slice(-10)].join("\n")}`)), timeoutMs);
-        waiters.push({ predicate, resolve: (line) => { clearTimeout(timer); resolve(line); } });
-        void exited.then((code) => { clearTimeout(timer); reject(new Error(`keeper exited (${code}) before logging ${what}; last lines:\n${[...lines.slice(-15).map((l) => JSON.stringify(l)), ...text.slice(-10)].join("\n")}`)); });
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `keeper did not log ${what} within ${timeoutMs} ms; last lines:\n${[...lines.slice(-15).map((l) => JSON.stringify(l)), ...text.slice(-10)].join("\n")}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        waiters.push({
+          predicate,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        });
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(
+            new Error(
+              `keeper exited (${code}) before logging ${what}; last lines:\n${[...lines.slice(-15).map((l) => JSON.stringify(l)), ...text.slice(-10)].join("\n")}`,
+            ),
+          );
+        });
       });
     },
     async stop(sig) {

@@ -58,7 +58,11 @@ export async function startRpcProxy(target: string, options: RpcProxyOptions = {
         const span = BigInt(filter.toBlock) - BigInt(filter.fromBlock) + 1n;
         if (span > BigInt(options.maxLogRange)) {
           res.writeHead(200, { "content-type": "application/json" }).end(
-            JSON.stringify({ jsonrpc: "2.0", id: parsed.id, error: { code: -32005, message: `block range too large: ${span} > ${options.maxLogRange}` } }),
+            JSON.stringify({
+              jsonrpc: "2.0",
+              id: parsed.id,
+              error: { code: -32005, message: `block range too large: ${span} > ${options.maxLogRange}` },
+            }),
           );
           return;
         }
@@ -73,9 +77,10 @@ export async function startRpcProxy(target: string, options: RpcProxyOptions = {
         if (message !== undefined) refused.set(call.id, message);
       }
       const forward = parsed.filter((c) => !refused.has(c.id));
-      const upstream = forward.length === 0
-        ? undefined
-        : await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(forward) });
+      const upstream =
+        forward.length === 0
+          ? undefined
+          : await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(forward) });
       const answers = upstream ? ((await upstream.json()) as unknown[]) : [];
       const merged = [...answers, ...[...refused].map(([id, message]) => ({ jsonrpc: "2.0", id, error: { code: -32000, message } }))];
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(merged));
@@ -105,6 +110,10 @@ export async function startRpcProxy(target: string, options: RpcProxyOptions = {
     reset: () => counts.clear(),
     down: () => (isDown = true),
     up: () => (isDown = false),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -100,23 +100,14 @@ describe("URLs", () => {
   it("rejects wrong protocols and non-URLs with one line", () => {
     expectError({ RPC_URL: "htp://x" }, 'RPC_URL: "htp://x" is not an http(s) URL');
     expectError({ RPC_URL: "ws://localhost:8546" }, 'RPC_URL: "ws://localhost:8546" is not an http(s) URL');
-    expectError(
-      { RPC_URL_FALLBACK: "localhost:8545" },
-      'RPC_URL_FALLBACK: "localhost:8545" is not an http(s) URL' + NO_SCHEME,
-    );
+    expectError({ RPC_URL_FALLBACK: "localhost:8545" }, `RPC_URL_FALLBACK: "localhost:8545" is not an http(s) URL${NO_SCHEME}`);
     expectError({ WS_URL: "https://x.example" }, 'WS_URL: "https://x.example" is not a ws(s) URL');
-    expectError({ PRIVATE_TX_URL: "not a url" }, 'PRIVATE_TX_URL: "not a url" is not an http(s) URL' + NO_SCHEME);
+    expectError({ PRIVATE_TX_URL: "not a url" }, `PRIVATE_TX_URL: "not a url" is not an http(s) URL${NO_SCHEME}`);
   });
 
   it("keeps API keys in URLs out of error messages", () => {
-    expectError(
-      { RPC_URL: "ftp://host.example/v3/SECRETKEY" },
-      'RPC_URL: "ftp://host.example/…" is not an http(s) URL',
-    );
-    expectError(
-      { RPC_URL: "mainnet.example.io/v3/SECRETKEY" },
-      'RPC_URL: "mainnet.example.io…" is not an http(s) URL' + NO_SCHEME,
-    );
+    expectError({ RPC_URL: "ftp://host.example/v3/SECRETKEY" }, 'RPC_URL: "ftp://host.example/…" is not an http(s) URL');
+    expectError({ RPC_URL: "mainnet.example.io/v3/SECRETKEY" }, `RPC_URL: "mainnet.example.io…" is not an http(s) URL${NO_SCHEME}`);
     expectError({ WS_URL: "https://user:pw@host.example" }, 'WS_URL: "https://host.example/…" is not a ws(s) URL');
   });
 
@@ -125,13 +116,11 @@ describe("URLs", () => {
       { RPC_URL: "http://a.example/k", RPC_URL_FALLBACK: "http://a.example/k" },
       "RPC_URL_FALLBACK: is the same as RPC_URL (a fallback must be a different endpoint)",
     );
-    expect(failure({ RPC_URL: "HTTP://A.example", RPC_URL_FALLBACK: "http://a.example/" }).setting).toBe(
-      "RPC_URL_FALLBACK",
-    );
+    expect(failure({ RPC_URL: "HTTP://A.example", RPC_URL_FALLBACK: "http://a.example/" }).setting).toBe("RPC_URL_FALLBACK");
   });
 
   it("keeps a value with a newline (possible in a quoted .env value) on one line", () => {
-    expectError({ RPC_URL: "a\nb" }, 'RPC_URL: "a\\nb" is not an http(s) URL' + NO_SCHEME);
+    expectError({ RPC_URL: "a\nb" }, `RPC_URL: "a\\nb" is not an http(s) URL${NO_SCHEME}`);
   });
 });
 
@@ -206,7 +195,7 @@ describe("START_BLOCK", () => {
   });
 
   it("is undefined without a known market", () => {
-    expect(load({ POOL_ADDRESSES_PROVIDER: "0x" + "12".repeat(20) }).startBlock).toBeUndefined();
+    expect(load({ POOL_ADDRESSES_PROVIDER: `0x${"12".repeat(20)}` }).startBlock).toBeUndefined();
   });
 });
 
@@ -248,7 +237,7 @@ describe("POOL_ADDRESSES_PROVIDER", () => {
   });
 
   it("takes an unknown address as a custom market", () => {
-    const address = getAddress("0x" + "ab".repeat(20));
+    const address = getAddress(`0x${"ab".repeat(20)}`);
     const c = load({ POOL_ADDRESSES_PROVIDER: address, CHAIN_ID: "31337" });
     expect(c.poolAddressesProvider).toBe(address);
     expect(c.market).toBeUndefined();
@@ -262,10 +251,7 @@ describe("POOL_ADDRESSES_PROVIDER", () => {
       `POOL_ADDRESSES_PROVIDER: "${bad}" has a wrong EIP-55 checksum` +
         ` (expected ${ETH_PROVIDER}; write it all-lowercase to skip the check)`,
     );
-    expectError(
-      { POOL_ADDRESSES_PROVIDER: "0x1234" },
-      'POOL_ADDRESSES_PROVIDER: "0x1234" is not an address (0x and 40 hex digits)',
-    );
+    expectError({ POOL_ADDRESSES_PROVIDER: "0x1234" }, 'POOL_ADDRESSES_PROVIDER: "0x1234" is not an address (0x and 40 hex digits)');
     expectError(
       { POOL_ADDRESSES_PROVIDER: "ethereum-core" },
       'POOL_ADDRESSES_PROVIDER: "ethereum-core" is neither an address nor a known market name (`npx keeper markets` lists the names)',
@@ -291,7 +277,7 @@ describe("POOL_ADDRESSES_PROVIDER", () => {
   it("says which setting the chain id comes from (the node check names it)", () => {
     expect(load({ POOL_ADDRESSES_PROVIDER: "ethereum" }).chainIdSetting).toBe("POOL_ADDRESSES_PROVIDER");
     expect(load({ POOL_ADDRESSES_PROVIDER: "ethereum", CHAIN_ID: "1" }).chainIdSetting).toBe("CHAIN_ID");
-    expect(load({ POOL_ADDRESSES_PROVIDER: "0x" + "12".repeat(20) }).chainIdSetting).toBeUndefined();
+    expect(load({ POOL_ADDRESSES_PROVIDER: `0x${"12".repeat(20)}` }).chainIdSetting).toBeUndefined();
   });
 });
 
@@ -324,11 +310,24 @@ describe("known markets: the address book", () => {
   });
 
   it.each([
-    ["ethereum", "AaveV3Ethereum"], ["mainnet", "AaveV3Ethereum"], ["arbitrum", "AaveV3Arbitrum"], ["optimism", "AaveV3Optimism"],
-    ["polygon", "AaveV3Polygon"], ["avalanche", "AaveV3Avalanche"], ["base", "AaveV3Base"], ["AaveV3Base", "AaveV3Base"],
-    ["ethereum-lido", "AaveV3EthereumLido"], ["EthereumLido", "AaveV3EthereumLido"], ["aave-v3-ethereum-lido", "AaveV3EthereumLido"],
-    ["ethereum-etherfi", "AaveV3EthereumEtherFi"], ["zksync", "AaveV3ZkSync"],
-    ["bnb", "AaveV3BNB"], ["gnosis", "AaveV3Gnosis"], ["sonic", "AaveV3Sonic"], ["linea", "AaveV3Linea"], ["xlayer", "AaveV3XLayer"],
+    ["ethereum", "AaveV3Ethereum"],
+    ["mainnet", "AaveV3Ethereum"],
+    ["arbitrum", "AaveV3Arbitrum"],
+    ["optimism", "AaveV3Optimism"],
+    ["polygon", "AaveV3Polygon"],
+    ["avalanche", "AaveV3Avalanche"],
+    ["base", "AaveV3Base"],
+    ["AaveV3Base", "AaveV3Base"],
+    ["ethereum-lido", "AaveV3EthereumLido"],
+    ["EthereumLido", "AaveV3EthereumLido"],
+    ["aave-v3-ethereum-lido", "AaveV3EthereumLido"],
+    ["ethereum-etherfi", "AaveV3EthereumEtherFi"],
+    ["zksync", "AaveV3ZkSync"],
+    ["bnb", "AaveV3BNB"],
+    ["gnosis", "AaveV3Gnosis"],
+    ["sonic", "AaveV3Sonic"],
+    ["linea", "AaveV3Linea"],
+    ["xlayer", "AaveV3XLayer"],
   ])("POOL_ADDRESSES_PROVIDER=%s is %s, with its chain id", (name, bookName) => {
     const entry = book.find((m) => m.book === bookName);
     const c = load({ POOL_ADDRESSES_PROVIDER: name });
@@ -354,7 +353,9 @@ describe("known markets: the address book", () => {
 
   it("keeps the deployment block we know (ethereum) and leaves the others to START_BLOCK", () => {
     expect(KNOWN_MARKETS.find((m) => m.name === "ethereum")).toMatchObject({
-      chainId: 1, poolAddressesProvider: ETH_PROVIDER, deploymentBlock: 16291127n,
+      chainId: 1,
+      poolAddressesProvider: ETH_PROVIDER,
+      deploymentBlock: 16291127n,
     });
     expect(KNOWN_MARKETS.filter((m) => m.deploymentBlock !== undefined).map((m) => m.name)).toEqual(["ethereum"]);
   });
@@ -369,10 +370,7 @@ describe("other settings", () => {
   it("LOG_LEVEL: case-insensitive; unknown values list the allowed ones", () => {
     expect(load({ LOG_LEVEL: "WARN" }).logLevel).toBe("warn");
     expect(load({ LOG_LEVEL: "silent" }).logLevel).toBe("silent");
-    expectError(
-      { LOG_LEVEL: "verbose" },
-      'LOG_LEVEL: "verbose" is not one of fatal, error, warn, info, debug, trace, silent',
-    );
+    expectError({ LOG_LEVEL: "verbose" }, 'LOG_LEVEL: "verbose" is not one of fatal, error, warn, info, debug, trace, silent');
   });
 
   it("DRY_RUN: true/false/1/0/yes/no", () => {
@@ -397,18 +395,9 @@ describe("PRIVATE_KEY", () => {
   const badKeys: [string, string][] = [
     [KEY.slice(1), "PRIVATE_KEY: has 63 hex digits, expected 64 (a 32-byte key, with or without 0x; value not shown)"],
     [`0x${KEY}00`, "PRIVATE_KEY: has 66 hex digits, expected 64 (a 32-byte key, with or without 0x; value not shown)"],
-    [
-      `${KEY.slice(0, 63)}g`,
-      "PRIVATE_KEY: contains a non-hex character (expected 64 hex digits, with or without 0x; value not shown)",
-    ],
-    [
-      "0".repeat(64),
-      "PRIVATE_KEY: is not a valid secp256k1 private key (zero or not below the curve order; value not shown)",
-    ],
-    [
-      "f".repeat(64),
-      "PRIVATE_KEY: is not a valid secp256k1 private key (zero or not below the curve order; value not shown)",
-    ],
+    [`${KEY.slice(0, 63)}g`, "PRIVATE_KEY: contains a non-hex character (expected 64 hex digits, with or without 0x; value not shown)"],
+    ["0".repeat(64), "PRIVATE_KEY: is not a valid secp256k1 private key (zero or not below the curve order; value not shown)"],
+    ["f".repeat(64), "PRIVATE_KEY: is not a valid secp256k1 private key (zero or not below the curve order; value not shown)"],
   ];
   it.each(badKeys)("rejects a bad key without showing it (%#)", (raw, message) => {
     const e = failure({ PRIVATE_KEY: raw });
@@ -427,9 +416,7 @@ describe("PRIVATE_KEY", () => {
 describe("require*", () => {
   it("requireRpcUrl", () => {
     expect(requireRpcUrl(load({ RPC_URL: "http://localhost:8545" }))).toBe("http://localhost:8545");
-    expect(() => requireRpcUrl(load({}))).toThrow(
-      new ConfigError("RPC_URL", "not set (required outside the sandbox; see .env.example)"),
-    );
+    expect(() => requireRpcUrl(load({}))).toThrow(new ConfigError("RPC_URL", "not set (required outside the sandbox; see .env.example)"));
     try {
       requireRpcUrl(load({}));
     } catch (err) {
@@ -438,9 +425,7 @@ describe("require*", () => {
   });
 
   it("requirePoolAddressesProvider", () => {
-    expect(requirePoolAddressesProvider(load({ POOL_ADDRESSES_PROVIDER: "base" }))).toBe(
-      "0xe20fCBdBfFC4Dd138cE8b2E6FBb6CB49777ad64D",
-    );
+    expect(requirePoolAddressesProvider(load({ POOL_ADDRESSES_PROVIDER: "base" }))).toBe("0xe20fCBdBfFC4Dd138cE8b2E6FBb6CB49777ad64D");
     expect(() => requirePoolAddressesProvider(load({}))).toThrow(/^POOL_ADDRESSES_PROVIDER: not set \(/);
   });
 });
@@ -486,10 +471,7 @@ describe(".env file", () => {
 
   it("reads it, with the environment taking precedence and empty env values counting as unset", () => {
     const file = path.join(dir, ".env");
-    writeFileSync(
-      file,
-      ["# comment", "RPC_URL=http://from-file:8545", "CHAIN_ID=5", "LOG_LEVEL=debug", 'DRY_RUN="yes"', ""].join("\n"),
-    );
+    writeFileSync(file, ["# comment", "RPC_URL=http://from-file:8545", "CHAIN_ID=5", "LOG_LEVEL=debug", 'DRY_RUN="yes"', ""].join("\n"));
     const c = loadConfig({ CHAIN_ID: "10", LOG_LEVEL: "" }, { dotenvPath: file });
     expect(c.rpcUrl).toBe("http://from-file:8545");
     expect(c.chainId).toBe(10);
@@ -563,7 +545,9 @@ describe("flash-loan settings", () => {
     expect(c.uniswap).toEqual({ factory: getAddress(OTHER), router: ROUTER, quoter: QUOTER });
     expect(c.swapSlippageBps).toBe(30);
     expect(describeConfig(c)).toMatchObject({
-      LIQUIDATOR_ADDRESS: LIQUIDATOR, UNISWAP_V3_FACTORY: getAddress(OTHER), SWAP_SLIPPAGE_BPS: "30",
+      LIQUIDATOR_ADDRESS: LIQUIDATOR,
+      UNISWAP_V3_FACTORY: getAddress(OTHER),
+      SWAP_SLIPPAGE_BPS: "30",
     });
     expect(describeConfig(load({}))).toMatchObject({ LIQUIDATOR_ADDRESS: "unset (wallet only)", UNISWAP_V3_ROUTER: "default" });
   });
@@ -620,7 +604,10 @@ describe("UNISWAP_ROUTING_HUBS", () => {
     type Book = Record<string, { ASSETS: Record<string, { UNDERLYING: string }> }>;
     const book = (await import("@aave-dao/aave-address-book")) as unknown as Book;
     const expected: [number, string, string][] = [
-      [1, "AaveV3Ethereum", "USDC"], [10, "AaveV3Optimism", "USDCn"], [137, "AaveV3Polygon", "USDCn"], [42161, "AaveV3Arbitrum", "USDCn"],
+      [1, "AaveV3Ethereum", "USDC"],
+      [10, "AaveV3Optimism", "USDCn"],
+      [137, "AaveV3Polygon", "USDCn"],
+      [42161, "AaveV3Arbitrum", "USDCn"],
     ];
     expect([...UNISWAP_ROUTING_HUBS.keys()].sort()).toEqual(expected.map(([id]) => id).sort());
     for (const [chainId, market, usdc] of expected) {

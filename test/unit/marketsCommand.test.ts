@@ -18,7 +18,9 @@ describe("keeper markets", () => {
     expect(lines.find((l) => l.startsWith("ethereum, mainnet "))).toMatch(
       /^ethereum, mainnet\s+AaveV3Ethereum\s+1\s+0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e$/,
     );
-    expect(lines.find((l) => l.startsWith("ethereum-lido "))).toMatch(/AaveV3EthereumLido\s+1\s+0xcfBf336fe147D643B9Cb705648500e101504B16d$/);
+    expect(lines.find((l) => l.startsWith("ethereum-lido "))).toMatch(
+      /AaveV3EthereumLido\s+1\s+0xcfBf336fe147D643B9Cb705648500e101504B16d$/,
+    );
   });
 
   it("--json: every listed name is accepted by POOL_ADDRESSES_PROVIDER and resolves to its market", () => {
@@ -27,7 +29,11 @@ describe("keeper markets", () => {
     for (const row of rows) {
       for (const name of [row.name, ...row.aliases]) {
         const config = loadConfig({ POOL_ADDRESSES_PROVIDER: name }, { dotenvPath: false });
-        expect([config.poolAddressesProvider, config.chainId, config.market?.name]).toEqual([row.poolAddressesProvider, row.chainId, row.name]);
+        expect([config.poolAddressesProvider, config.chainId, config.market?.name]).toEqual([
+          row.poolAddressesProvider,
+          row.chainId,
+          row.name,
+        ]);
       }
     }
   });
@@ -38,7 +44,10 @@ describe("README", () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
     const block = /today it is:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBeDefined();
-    const listed = block!.replace(/\([^)]*\)/g, "").split(/\s+/).filter((w) => w !== "");
+    const listed = block!
+      .replace(/\([^)]*\)/g, "")
+      .split(/\s+/)
+      .filter((w) => w !== "");
     expect(listed.sort()).toEqual(KNOWN_MARKETS.map((m) => m.name).sort());
   });
 });

@@ -14,7 +14,10 @@ type ErrorItem = { type: "error"; name: string; inputs: readonly AbiParameter[] 
 const errorsOf = (abi: Abi): ErrorItem[] => abi.filter((i): i is ErrorItem => i.type === "error");
 const signature = (e: ErrorItem) => `${e.name}(${e.inputs.map((i) => i.type).join(",")})`;
 const errorString = (s: string): Hex =>
-  encodeFunctionData({ abi: [{ type: "function", name: "Error", inputs: [{ type: "string" }], outputs: [], stateMutability: "pure" }], args: [s] });
+  encodeFunctionData({
+    abi: [{ type: "function", name: "Error", inputs: [{ type: "string" }], outputs: [], stateMutability: "pure" }],
+    args: [s],
+  });
 
 // The Errors library as solc sees it: an independent check of the generator's parsing.
 let solcErrors: ErrorItem[];
@@ -32,7 +35,9 @@ describe("contracts-abi/aaveErrors.ts", () => {
     expect(aaveErrorsAbi.map((e) => signature(e)).sort()).toEqual(solcErrors.map(signature).sort());
     const withArgs = aaveErrorsAbi.filter((e) => e.inputs.length > 0).map((e) => signature(e));
     expect(withArgs).toEqual([
-      "InvalidCollateralInEmode(address,uint256)", "InvalidDebtInEmode(address,uint256)", "MustBeEmodeCollateral(address,uint256)",
+      "InvalidCollateralInEmode(address,uint256)",
+      "InvalidDebtInEmode(address,uint256)",
+      "MustBeEmodeCollateral(address,uint256)",
     ]);
   });
 });
@@ -40,7 +45,7 @@ describe("contracts-abi/aaveErrors.ts", () => {
 describe("decodeRevertData", () => {
   it("names every 3.6 custom error: UPPER_SNAKE name first, the error itself in parentheses", () => {
     for (const e of solcErrors) {
-      const args = e.inputs.map((i) => (i.type === "address" ? getAddress("0x" + "ab".repeat(20)) : 7n));
+      const args = e.inputs.map((i) => (i.type === "address" ? getAddress(`0x${"ab".repeat(20)}`) : 7n));
       const data = encodeErrorResult({ abi: [e], errorName: e.name, args });
       const reason = decodeRevertData(data);
       expect(reason).toMatch(new RegExp(`^[A-Z0-9_]+ \\(${e.name}\\(`));
@@ -54,9 +59,16 @@ describe("decodeRevertData", () => {
     expect(decodeRevertData("0x930bb771")).toBe("HEALTH_FACTOR_NOT_BELOW_THRESHOLD (HealthFactorNotBelowThreshold())");
     // Same reasonName for both versions: callers handle "someone liquidated first" once.
     const pairs: [string, string][] = [
-      ["45", "HealthFactorNotBelowThreshold"], ["46", "CollateralCannotBeLiquidated"], ["47", "SpecifiedCurrencyNotBorrowedByUser"],
-      ["27", "ReserveInactive"], ["28", "ReserveFrozen"], ["29", "ReservePaused"], ["26", "InvalidAmount"],
-      ["59", "PriceOracleSentinelCheckFailed"], ["97", "LiquidationGraceSentinelCheckFailed"], ["103", "MustNotLeaveDust"],
+      ["45", "HealthFactorNotBelowThreshold"],
+      ["46", "CollateralCannotBeLiquidated"],
+      ["47", "SpecifiedCurrencyNotBorrowedByUser"],
+      ["27", "ReserveInactive"],
+      ["28", "ReserveFrozen"],
+      ["29", "ReservePaused"],
+      ["26", "InvalidAmount"],
+      ["59", "PriceOracleSentinelCheckFailed"],
+      ["97", "LiquidationGraceSentinelCheckFailed"],
+      ["103", "MustNotLeaveDust"],
     ];
     for (const [code, name] of pairs) {
       expect(reasonName(decodeRevertData(data(name)))).toBe(reasonName(decodeRevertData(errorString(code))));
@@ -66,7 +78,7 @@ describe("decodeRevertData", () => {
   });
 
   it("decodes the arguments of errors that have some", () => {
-    const reserve = getAddress("0x" + "12".repeat(20));
+    const reserve = getAddress(`0x${"12".repeat(20)}`);
     const abi = aaveErrorsAbi.filter((e) => e.name === "InvalidDebtInEmode");
     const data = encodeErrorResult({ abi, errorName: "InvalidDebtInEmode", args: [reserve, 3n] });
     expect(decodeRevertData(data)).toBe(`INVALID_DEBT_IN_EMODE (InvalidDebtInEmode(${reserve}, 3))`);
@@ -74,8 +86,10 @@ describe("decodeRevertData", () => {
   });
 
   it("ERC-20 errors keep their token-transfer names", () => {
-    const abi = [{ type: "error", name: "ERC20InsufficientBalance", inputs: [{ type: "address" }, { type: "uint256" }, { type: "uint256" }] }] as const;
-    const who = getAddress("0x" + "34".repeat(20));
+    const abi = [
+      { type: "error", name: "ERC20InsufficientBalance", inputs: [{ type: "address" }, { type: "uint256" }, { type: "uint256" }] },
+    ] as const;
+    const who = getAddress(`0x${"34".repeat(20)}`);
     const reason = decodeRevertData(encodeErrorResult({ abi, errorName: "ERC20InsufficientBalance", args: [who, 1n, 2n] }));
     expect(reason).toBe(`ERC20_INSUFFICIENT_BALANCE (ERC20InsufficientBalance(${who}, 1, 2))`);
     expect(TOKEN_TRANSFER_ERRORS.has(reasonName(reason))).toBe(true);

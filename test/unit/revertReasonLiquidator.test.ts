@@ -17,15 +17,22 @@ describe("decodeRevertData: the Liquidator's errors", () => {
   });
 
   it("every error of the contract has a name, none is UNKNOWN", () => {
-    const token = getAddress("0x" + "ab".repeat(20));
-    const names = liquidatorAbi.filter((i) => i.type === "error").map((e) => {
-      const args = e.inputs.map((i) => (i.type === "address" ? token : 3n));
-      return decodeRevertData(encodeErrorResult({ abi: [e], errorName: e.name, args } as Parameters<typeof encodeErrorResult>[0]));
-    });
+    const token = getAddress(`0x${"ab".repeat(20)}`);
+    const names = liquidatorAbi
+      .filter((i) => i.type === "error")
+      .map((e) => {
+        const args = e.inputs.map((i) => (i.type === "address" ? token : 3n));
+        return decodeRevertData(encodeErrorResult({ abi: [e], errorName: e.name, args } as Parameters<typeof encodeErrorResult>[0]));
+      });
     expect(names.sort()).toEqual([
-      "BAD_SWAP_PATH (BadSwapPath(3))", "EXPIRED (Expired(3))", "NOTHING_TO_LIQUIDATE (NothingToLiquidate())",
-      "NOT_INITIATOR (NotInitiator())", "NOT_OWNER (NotOwner())", "NOT_POOL (NotPool())",
-      "PROFIT_BELOW_MINIMUM (ProfitBelowMinimum(3, 3, 3))", `TOKEN_CALL_FAILED (TokenCallFailed(${token}))`,
+      "BAD_SWAP_PATH (BadSwapPath(3))",
+      "EXPIRED (Expired(3))",
+      "NOTHING_TO_LIQUIDATE (NothingToLiquidate())",
+      "NOT_INITIATOR (NotInitiator())",
+      "NOT_OWNER (NotOwner())",
+      "NOT_POOL (NotPool())",
+      "PROFIT_BELOW_MINIMUM (ProfitBelowMinimum(3, 3, 3))",
+      `TOKEN_CALL_FAILED (TokenCallFailed(${token}))`,
     ]);
   });
 

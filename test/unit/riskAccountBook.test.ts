@@ -46,8 +46,12 @@ describe.each([true, false])("AccountBook (screening=%s)", (screening) => {
     const { market, book, positions } = setup(screening);
     book.recomputeAll(snapshotMarket(market, RULES_V3_0, T));
     const fresh = new AccountBook(RULES_V3_0, { screening });
-    positions.forEach((p) => fresh.upsert(p));
-    for (const [id, num] of [[3, 97n], [5, 103n], [1, 90n]] as const) {
+    for (const p of positions) fresh.upsert(p);
+    for (const [id, num] of [
+      [3, 97n],
+      [5, 103n],
+      [1, 90n],
+    ] as const) {
       movePrice(market, id, num, 100n);
       const snap = snapshotMarket(market, RULES_V3_0, T); // same block, only a price moved
       const touched = book.recomputeForReserves([id], snap);
@@ -86,13 +90,18 @@ describe.each([true, false])("AccountBook (screening=%s)", (screening) => {
     expect(book.liquidatable()).toContain(replacement.user);
     // an account too wide for the packed layout (> 8 positions) goes through the object path
     const wide = makeAccount(rng, market, 99_999, { hfLo: 0.99, hfHi: 1.01 });
-    for (let id = 0; id < 10; id++) { wide.scaledCollateral.set(id, 10n ** 15n); wide.userConfig |= 1n << BigInt(2 * id + 1); }
+    for (let id = 0; id < 10; id++) {
+      wide.scaledCollateral.set(id, 10n ** 15n);
+      wide.userConfig |= 1n << BigInt(2 * id + 1);
+    }
     book.upsert(wide);
     book.recompute([wide.user], snap);
     expect(book.health(wide.user)).toEqual(computeAccountHealthFromSnapshot(wide, snap));
     book.remove(wide.user);
     const low = book.lowest(25);
-    const all = [...positions.slice(1), replacement].map((p) => computeAccountHealthFromSnapshot(p, snap).healthFactor).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const all = [...positions.slice(1), replacement]
+      .map((p) => computeAccountHealthFromSnapshot(p, snap).healthFactor)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     expect(low.map((x) => x.health.healthFactor)).toEqual(all.slice(0, 25));
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { computeAccountHealth, computeAccountHealthFromSnapshot, compileAccount, evaluateAccount, healthOf } from "../../src/risk/healthFactor.js";
+import {
+  computeAccountHealth,
+  computeAccountHealthFromSnapshot,
+  compileAccount,
+  evaluateAccount,
+  healthOf,
+} from "../../src/risk/healthFactor.js";
 import { screenAccount } from "../../src/risk/healthScreen.js";
 import { snapshotMarket } from "../../src/risk/marketSnapshot.js";
 import { RULES_V3_0 } from "../../src/risk/rules.js";
@@ -16,14 +22,21 @@ const T = 1_700_000_000n;
  * StableDebtToken.balanceOf, EModeLogic), written independently of the optimized engine.
  */
 function referenceAccountData(p: AccountPosition, m: MarketState, ts: bigint): AccountHealth {
-  if (p.userConfig === 0n) return { totalCollateralBase: 0n, totalDebtBase: 0n, avgLiquidationThreshold: 0n, healthFactor: MAX_UINT256, ltv: 0n };
-  let eModeLtv = 0n, eModeLt = 0n, eModePrice = 0n;
+  if (p.userConfig === 0n)
+    return { totalCollateralBase: 0n, totalDebtBase: 0n, avgLiquidationThreshold: 0n, healthFactor: MAX_UINT256, ltv: 0n };
+  let eModeLtv = 0n,
+    eModeLt = 0n,
+    eModePrice = 0n;
   if (p.eModeCategory !== 0) {
     const c = m.eModes.get(p.eModeCategory);
-    eModeLtv = BigInt(c?.ltv ?? 0); eModeLt = BigInt(c?.liquidationThreshold ?? 0);
+    eModeLtv = BigInt(c?.ltv ?? 0);
+    eModeLt = BigInt(c?.liquidationThreshold ?? 0);
     eModePrice = c !== undefined && c.priceSource !== ZERO ? c.priceSourcePrice : 0n;
   }
-  let tc = 0n, td = 0n, avgLtv = 0n, avgLt = 0n;
+  let tc = 0n,
+    td = 0n,
+    avgLtv = 0n,
+    avgLt = 0n;
   for (let i = 0; i < m.reserves.length; i++) {
     const borrowing = ((p.userConfig >> BigInt(2 * i)) & 1n) === 1n;
     const collateral = ((p.userConfig >> BigInt(2 * i + 1)) & 1n) === 1n;
@@ -33,7 +46,10 @@ function referenceAccountData(p: AccountPosition, m: MarketState, ts: bigint): A
     const unit = 10n ** BigInt(r.decimals);
     const price = eModePrice !== 0n && p.eModeCategory === r.eModeCategory ? eModePrice : r.price;
     if (r.liquidationThreshold !== 0 && collateral) {
-      const income = ts === r.lastUpdateTimestamp ? r.liquidityIndex : rayMul(calculateLinearInterest(r.currentLiquidityRate, r.lastUpdateTimestamp, ts), r.liquidityIndex);
+      const income =
+        ts === r.lastUpdateTimestamp
+          ? r.liquidityIndex
+          : rayMul(calculateLinearInterest(r.currentLiquidityRate, r.lastUpdateTimestamp, ts), r.liquidityIndex);
       const bal = (rayMul(p.scaledCollateral.get(i) ?? 0n, income) * price) / unit;
       tc += bal;
       const inEMode = p.eModeCategory !== 0 && r.eModeCategory === p.eModeCategory;
@@ -43,11 +59,15 @@ function referenceAccountData(p: AccountPosition, m: MarketState, ts: bigint): A
     if (borrowing) {
       let debt = p.scaledVariableDebt.get(i) ?? 0n;
       if (debt !== 0n) {
-        const nd = ts === r.lastUpdateTimestamp ? r.variableBorrowIndex : rayMul(calculateCompoundedInterestV30(r.currentVariableBorrowRate, r.lastUpdateTimestamp, ts), r.variableBorrowIndex);
+        const nd =
+          ts === r.lastUpdateTimestamp
+            ? r.variableBorrowIndex
+            : rayMul(calculateCompoundedInterestV30(r.currentVariableBorrowRate, r.lastUpdateTimestamp, ts), r.variableBorrowIndex);
         debt = rayMul(debt, nd);
       }
       const s = p.stableDebt.get(i);
-      if (s !== undefined && s.principal !== 0n) debt += rayMul(s.principal, calculateCompoundedInterestV30(s.stableRate, s.lastUpdated, ts));
+      if (s !== undefined && s.principal !== 0n)
+        debt += rayMul(s.principal, calculateCompoundedInterestV30(s.stableRate, s.lastUpdated, ts));
       td += (price * debt) / unit;
     }
   }
@@ -70,18 +90,35 @@ function handMarket(): MarketState {
   setup.forEach((s, id) => {
     const r = m.reserves[id]!;
     Object.assign(r, {
-      decimals: s.decimals, unit: 10n ** BigInt(s.decimals), price: s.price, ltv: s.ltv, liquidationThreshold: s.lt,
-      eModeCategory: s.cat, liquidityIndex: RAY, variableBorrowIndex: RAY, lastUpdateTimestamp: T,
+      decimals: s.decimals,
+      unit: 10n ** BigInt(s.decimals),
+      price: s.price,
+      ltv: s.ltv,
+      liquidationThreshold: s.lt,
+      eModeCategory: s.cat,
+      liquidityIndex: RAY,
+      variableBorrowIndex: RAY,
+      lastUpdateTimestamp: T,
     });
   });
   return m;
 }
 
-function pos(eMode: number, coll: [number, bigint][], debt: [number, bigint][], stable: [number, bigint, bigint, bigint][] = []): AccountPosition {
+function pos(
+  eMode: number,
+  coll: [number, bigint][],
+  debt: [number, bigint][],
+  stable: [number, bigint, bigint, bigint][] = [],
+): AccountPosition {
   return {
-    user: addr(0xcc, 1), eModeCategory: eMode,
-    userConfig: buildUserConfig(coll.map((c) => c[0]), [...debt.map((d) => d[0]), ...stable.map((s) => s[0])]),
-    scaledCollateral: new Map(coll), scaledVariableDebt: new Map(debt),
+    user: addr(0xcc, 1),
+    eModeCategory: eMode,
+    userConfig: buildUserConfig(
+      coll.map((c) => c[0]),
+      [...debt.map((d) => d[0]), ...stable.map((s) => s[0])],
+    ),
+    scaledCollateral: new Map(coll),
+    scaledVariableDebt: new Map(debt),
     stableDebt: new Map(stable.map(([id, principal, stableRate, lastUpdated]) => [id, { principal, stableRate, lastUpdated }])),
   };
 }
@@ -93,17 +130,41 @@ describe("computeAccountHealth (V3.0, hand-built accounts)", () => {
   it("single collateral / single debt", () => {
     // 1 WETH ($2000, LT 82.5%) vs 1000 USDC: HF = 2000*0.825/1000 = 1.65
     const h = hf(pos(0, [[0, 10n ** 18n]], [[1, 1000n * 10n ** 6n]]));
-    expect(h).toEqual({ totalCollateralBase: 2000n * 10n ** 8n, totalDebtBase: 1000n * 10n ** 8n, avgLiquidationThreshold: 8250n, healthFactor: 165n * 10n ** 16n, ltv: 8000n });
+    expect(h).toEqual({
+      totalCollateralBase: 2000n * 10n ** 8n,
+      totalDebtBase: 1000n * 10n ** 8n,
+      avgLiquidationThreshold: 8250n,
+      healthFactor: 165n * 10n ** 16n,
+      ltv: 8000n,
+    });
   });
 
   it("multi collateral: avgLT truncates (floor of the weighted mean)", () => {
     // $2000 @8250 + $3000 (0.1 WBTC) @7500: S = 2000e8*8250 + 3000e8*7500 = 3.9e15, TC = 5000e8 -> 7800
-    const h = hf(pos(0, [[0, 10n ** 18n], [2, 10n ** 7n]], [[1, 3000n * 10n ** 6n]]));
+    const h = hf(
+      pos(
+        0,
+        [
+          [0, 10n ** 18n],
+          [2, 10n ** 7n],
+        ],
+        [[1, 3000n * 10n ** 6n]],
+      ),
+    );
     expect(h.avgLiquidationThreshold).toBe(7800n);
     expect(h.healthFactor).toBe(wadDiv(percentMul(5000n * 10n ** 8n, 7800n), 3000n * 10n ** 8n)); // 1.3
     expect(h.healthFactor).toBe(13n * 10n ** 17n);
     // truncation case: $1 more of WBTC-like at 7500 -> 7799.9.. -> 7799
-    const h2 = hf(pos(0, [[0, 10n ** 18n], [2, 10n ** 7n + 3334n]], [[1, 3000n * 10n ** 6n]]));
+    const h2 = hf(
+      pos(
+        0,
+        [
+          [0, 10n ** 18n],
+          [2, 10n ** 7n + 3334n],
+        ],
+        [[1, 3000n * 10n ** 6n]],
+      ),
+    );
     expect(h2.totalCollateralBase).toBe(5001n * 10n ** 8n + 20000n); // floor(1003334 * 3e12 / 1e8) = 300100.02e6
     expect(h2.avgLiquidationThreshold).toBe(7799n);
   });
@@ -111,7 +172,16 @@ describe("computeAccountHealth (V3.0, hand-built accounts)", () => {
   it("eMode with priceSource: member assets priced by the source, eMode LT/LTV", () => {
     const src = m.eModes.get(2)!.priceSourcePrice;
     // eMode 2: WETH-like collateral (member) + WBTC (not member) ; debt WETH-like (member)
-    const h = hf(pos(2, [[0, 10n ** 18n], [2, 10n ** 7n]], [[0, 5n * 10n ** 17n]]));
+    const h = hf(
+      pos(
+        2,
+        [
+          [0, 10n ** 18n],
+          [2, 10n ** 7n],
+        ],
+        [[0, 5n * 10n ** 17n]],
+      ),
+    );
     const collBase = src + 3000n * 10n ** 8n;
     expect(h.totalCollateralBase).toBe(collBase);
     expect(h.totalDebtBase).toBe(src / 2n);
@@ -131,7 +201,16 @@ describe("computeAccountHealth (V3.0, hand-built accounts)", () => {
   });
 
   it("LT = 0 collateral is skipped even when its eMode LT is not 0", () => {
-    const a = hf(pos(2, [[0, 10n ** 18n], [3, 1000n * 10n ** 18n]], [[1, 100n * 10n ** 6n]]));
+    const a = hf(
+      pos(
+        2,
+        [
+          [0, 10n ** 18n],
+          [3, 1000n * 10n ** 18n],
+        ],
+        [[1, 100n * 10n ** 6n]],
+      ),
+    );
     const b = hf(pos(2, [[0, 10n ** 18n]], [[1, 100n * 10n ** 6n]]));
     expect(a).toEqual(b);
     // ... and it does not enter TC
@@ -193,7 +272,7 @@ describe("computeAccountHealth vs the literal GenericLogic transcription (random
     const snap1 = snapshotMarket(m, RULES_V3_0, T);
     const accounts = Array.from({ length: 300 }, (_, i) => makeAccount(rng, m, i, { stableProb: 0.1 }));
     const compiled = accounts.map((p) => compileAccount(p, RULES_V3_0));
-    compiled.forEach((a) => evaluateAccount(a, snap1));
+    for (const a of compiled) evaluateAccount(a, snap1);
     m.reserves[4]!.price = (m.reserves[4]!.price * 97n) / 100n;
     m.eModes.get(2)!.priceSourcePrice -= 10n ** 9n;
     const snap2 = snapshotMarket(m, RULES_V3_0, T + 12n);

@@ -17,19 +17,31 @@ describe("close factor (LiquidationLogic._calculateDebt, V3.0)", () => {
     expect(maxLiquidatableDebtV30({ userReserveDebt: debt, healthFactor: WAD - 1n })).toBe(501n);
     // V3.0 ignores the whole-position fields 3.3+ uses
     const position = { totalDebtBase: 1n, userCollateralBalance: 1n, collateralPrice: 1n, collateralUnit: 1n, debtPrice: 1n, debtUnit: 1n };
-    expect(RULES_V3_0.maxLiquidatableDebt({ userReserveDebt: 10n ** 20n, healthFactor: 96n * 10n ** 16n, ...position })).toBe(5n * 10n ** 19n);
+    expect(RULES_V3_0.maxLiquidatableDebt({ userReserveDebt: 10n ** 20n, healthFactor: 96n * 10n ** 16n, ...position })).toBe(
+      5n * 10n ** 19n,
+    );
   });
 });
 
 describe("collateral seized (_calculateAvailableCollateralToLiquidate, V3.0)", () => {
   // debt USDC (6 dec, $1), collateral WETH (18 dec, $2000), bonus 5%
   const base = {
-    collateralPrice: 2000n * 10n ** 8n, debtAssetPrice: 10n ** 8n, collateralUnit: 10n ** 18n, debtUnit: 10n ** 6n,
-    debtToCover: 1000n * 10n ** 6n, userCollateralBalance: 10n ** 18n, liquidationBonus: 10500n, liquidationProtocolFee: 0n,
+    collateralPrice: 2000n * 10n ** 8n,
+    debtAssetPrice: 10n ** 8n,
+    collateralUnit: 10n ** 18n,
+    debtUnit: 10n ** 6n,
+    debtToCover: 1000n * 10n ** 6n,
+    userCollateralBalance: 10n ** 18n,
+    liquidationBonus: 10500n,
+    liquidationProtocolFee: 0n,
   };
   it("without protocol fee", () => {
     // 1000 USDC -> 0.5 WETH base, +5% = 0.525 WETH
-    expect(collateralToLiquidateV30(base)).toEqual({ collateralToLiquidator: 525n * 10n ** 15n, debtAmountNeeded: 1000n * 10n ** 6n, protocolFee: 0n });
+    expect(collateralToLiquidateV30(base)).toEqual({
+      collateralToLiquidator: 525n * 10n ** 15n,
+      debtAmountNeeded: 1000n * 10n ** 6n,
+      protocolFee: 0n,
+    });
   });
   it("with protocol fee (share of the bonus)", () => {
     const r = collateralToLiquidateV30({ ...base, liquidationProtocolFee: 1000n });
@@ -56,11 +68,27 @@ describe("collateral seized (_calculateAvailableCollateralToLiquidate, V3.0)", (
     const member = m.reserves.find((r) => r!.eModeCategory === 2)!;
     const other = m.reserves.find((r) => r!.eModeCategory === 0)!;
     // member collateral: eMode bonus + priceSource; debt priced by priceSource without membership check
-    expect(RULES_V3_0.liquidationPricesAndBonus(member, other, 2, cat)).toEqual({ collateralPrice: cat.priceSourcePrice, debtPrice: cat.priceSourcePrice, liquidationBonus: BigInt(cat.liquidationBonus) });
-    expect(RULES_V3_0.liquidationPricesAndBonus(other, member, 2, cat)).toEqual({ collateralPrice: other.price, debtPrice: cat.priceSourcePrice, liquidationBonus: BigInt(other.liquidationBonus) });
-    expect(RULES_V3_0.liquidationPricesAndBonus(member, other, 0, undefined)).toEqual({ collateralPrice: member.price, debtPrice: other.price, liquidationBonus: BigInt(member.liquidationBonus) });
+    expect(RULES_V3_0.liquidationPricesAndBonus(member, other, 2, cat)).toEqual({
+      collateralPrice: cat.priceSourcePrice,
+      debtPrice: cat.priceSourcePrice,
+      liquidationBonus: BigInt(cat.liquidationBonus),
+    });
+    expect(RULES_V3_0.liquidationPricesAndBonus(other, member, 2, cat)).toEqual({
+      collateralPrice: other.price,
+      debtPrice: cat.priceSourcePrice,
+      liquidationBonus: BigInt(other.liquidationBonus),
+    });
+    expect(RULES_V3_0.liquidationPricesAndBonus(member, other, 0, undefined)).toEqual({
+      collateralPrice: member.price,
+      debtPrice: other.price,
+      liquidationBonus: BigInt(member.liquidationBonus),
+    });
     const noSrc = { ...cat, priceSource: ZERO, priceSourcePrice: 0n };
-    expect(RULES_V3_0.liquidationPricesAndBonus(member, other, 2, noSrc)).toEqual({ collateralPrice: member.price, debtPrice: other.price, liquidationBonus: BigInt(cat.liquidationBonus) });
+    expect(RULES_V3_0.liquidationPricesAndBonus(member, other, 2, noSrc)).toEqual({
+      collateralPrice: member.price,
+      debtPrice: other.price,
+      liquidationBonus: BigInt(cat.liquidationBonus),
+    });
   });
 });
 
@@ -94,7 +122,10 @@ describe("liquidation price", () => {
         const hfAt = (price: bigint) => computeAccountHealth(p, withPrice(m, lp.feed, price), RULES_V3_0, T).healthFactor;
         expect(hfAt(lp.price) < WAD).toBe(true);
         if (lp.direction === "down") expect(hfAt(lp.price + 1n) >= WAD).toBe(true);
-        else { up++; expect(hfAt(lp.price - 1n) >= WAD).toBe(true); }
+        else {
+          up++;
+          expect(hfAt(lp.price - 1n) >= WAD).toBe(true);
+        }
       }
     }
     expect(found).toBeGreaterThan(100);
@@ -106,7 +137,7 @@ describe("liquidation price", () => {
     const snap = snapshotMarket(m, RULES_V3_0, 1_700_000_000n);
     const p = makeAccount(rng, m, 1);
     // no debt at all -> never liquidatable
-    const noDebt = { ...p, userConfig: p.userConfig & BigInt("0x" + "aa".repeat(32)) };
+    const noDebt = { ...p, userConfig: p.userConfig & BigInt(`0x${"aa".repeat(32)}`) };
     for (const id of p.scaledCollateral.keys()) expect(liquidationPriceFor(noDebt, snap, id)).toBeNull();
     // not a collateral of the account
     const notColl = m.reserves.findIndex((r) => r !== undefined && !p.scaledCollateral.has(r.id));

@@ -1,7 +1,11 @@
 // Aave 3.6 liquidation amounts (aave-v3-origin 3.6.0 LiquidationLogic) against numbers worked out by
 // hand. USDC: 6 decimals, $1 (1e8); DAI: 18 decimals; WETH: 18 decimals, $2,000 (2000e8).
 import { describe, expect, it } from "vitest";
-import { collateralToLiquidateV30, type LiquidationLeftoverParams, type MaxLiquidatableDebtParams } from "../../src/risk/liquidationAmounts.js";
+import {
+  collateralToLiquidateV30,
+  type LiquidationLeftoverParams,
+  type MaxLiquidatableDebtParams,
+} from "../../src/risk/liquidationAmounts.js";
 import {
   collateralToLiquidateV36,
   hasNoCollateralLeftV36,
@@ -28,8 +32,14 @@ describe("constants (LiquidationLogic 3.6)", () => {
 describe("close factor on the whole position (executeLiquidationCall 3.3+)", () => {
   // 3,000 USDC debt of a $4,000 position, 2 WETH ($4,000) collateral
   const p: MaxLiquidatableDebtParams = {
-    userReserveDebt: 3000n * E6, healthFactor: HF_096, totalDebtBase: 4000n * E8,
-    userCollateralBalance: 2n * E18, collateralPrice: 2000n * E8, collateralUnit: E18, debtPrice: E8, debtUnit: E6,
+    userReserveDebt: 3000n * E6,
+    healthFactor: HF_096,
+    totalDebtBase: 4000n * E8,
+    userCollateralBalance: 2n * E18,
+    collateralPrice: 2000n * E8,
+    collateralUnit: E18,
+    debtPrice: E8,
+    debtUnit: E6,
   };
   it("HF > 0.95, both sides >= $2,000, reserve > 50% of TD: 50% of TD in debt units", () => {
     // half = percentMul(4000e8, 5000) = 2000e8; 2000e8 * 1e6 / 1e8 = 2000 USDC
@@ -71,14 +81,28 @@ describe("close factor on the whole position (executeLiquidationCall 3.3+)", () 
 
 describe("collateral seized (_calculateAvailableCollateralToLiquidate 3.5+)", () => {
   const base = {
-    collateralPrice: 2000n * E8, debtAssetPrice: E8, collateralUnit: E18, debtUnit: E6,
-    debtToCover: 1000n * E6, userCollateralBalance: E18, liquidationBonus: 10500n, liquidationProtocolFee: 0n,
+    collateralPrice: 2000n * E8,
+    debtAssetPrice: E8,
+    collateralUnit: E18,
+    debtUnit: E6,
+    debtToCover: 1000n * E6,
+    userCollateralBalance: E18,
+    liquidationBonus: 10500n,
+    liquidationProtocolFee: 0n,
   };
   it("uncapped: as V3.0 (bonus and fee half-up)", () => {
-    expect(collateralToLiquidateV36(base)).toEqual({ collateralToLiquidator: 525n * 10n ** 15n, debtAmountNeeded: 1000n * E6, protocolFee: 0n });
+    expect(collateralToLiquidateV36(base)).toEqual({
+      collateralToLiquidator: 525n * 10n ** 15n,
+      debtAmountNeeded: 1000n * E6,
+      protocolFee: 0n,
+    });
     const r = collateralToLiquidateV36({ ...base, liquidationProtocolFee: 1000n });
     // bonus 0.025 WETH, 10% of it to the treasury
-    expect(r).toEqual({ collateralToLiquidator: 525n * 10n ** 15n - 25n * 10n ** 14n, debtAmountNeeded: 1000n * E6, protocolFee: 25n * 10n ** 14n });
+    expect(r).toEqual({
+      collateralToLiquidator: 525n * 10n ** 15n - 25n * 10n ** 14n,
+      debtAmountNeeded: 1000n * E6,
+      protocolFee: 25n * 10n ** 14n,
+    });
   });
   it("capped: the debt needed rounds up (percentDivCeil) where V3.0 rounds half-up", () => {
     // 0.4045 WETH = $809 → 809e6 * 1e4 / 10500 = 770476190.476 → ceil 770476191 (V3.0: 770476190)
@@ -99,8 +123,14 @@ describe("collateral seized (_calculateAvailableCollateralToLiquidate 3.5+)", ()
 describe("MustNotLeaveDust (executeLiquidationCall 3.3+)", () => {
   // 3,000 USDC debt, 2 WETH collateral
   const p: LiquidationLeftoverParams = {
-    userReserveDebt: 3000n * E6, debtRepaid: 2000n * E6, userCollateralBalance: 2n * E18, collateralTaken: E18,
-    debtPrice: E8, debtUnit: E6, collateralPrice: 2000n * E8, collateralUnit: E18,
+    userReserveDebt: 3000n * E6,
+    debtRepaid: 2000n * E6,
+    userCollateralBalance: 2n * E18,
+    collateralTaken: E18,
+    debtPrice: E8,
+    debtUnit: E6,
+    collateralPrice: 2000n * E8,
+    collateralUnit: E18,
   };
   it("both leftovers >= $1,000: fine", () => {
     expect(leavesDustV36(p)).toBe(false); // $1,000 debt and $2,000 collateral left

@@ -1,16 +1,37 @@
 import { describe, expect, it } from "vitest";
 import {
-  HALF_RAY, MAX_UINT256, MathRevertError, RAY, WAD, mulDivCeil, percentDiv, percentDivCeil, percentDivFloor, percentMul,
-  percentMulCeil, percentMulFloor, rayDiv, rayDivCeil, rayDivFloor, rayMul, rayMulCeil, rayMulFloor, rayToWad, wadDiv, wadMul,
+  HALF_RAY,
+  MAX_UINT256,
+  MathRevertError,
+  RAY,
+  WAD,
+  mulDivCeil,
+  percentDiv,
+  percentDivCeil,
+  percentDivFloor,
+  percentMul,
+  percentMulCeil,
+  percentMulFloor,
+  rayDiv,
+  rayDivCeil,
+  rayDivFloor,
+  rayMul,
+  rayMulCeil,
+  rayMulFloor,
+  rayToWad,
+  wadDiv,
+  wadMul,
 } from "../../src/risk/wadRayMath.js";
 import {
-  SECONDS_PER_YEAR, calculateCompoundedInterestV30, calculateCompoundedInterestV34, calculateLinearInterest,
-  getNormalizedDebt, getNormalizedIncome,
+  SECONDS_PER_YEAR,
+  calculateCompoundedInterestV30,
+  calculateCompoundedInterestV34,
+  calculateLinearInterest,
+  getNormalizedDebt,
+  getNormalizedIncome,
 } from "../../src/risk/interest.js";
 import { decodeReserveConfiguration } from "../../src/risk/reserveConfiguration.js";
-import {
-  buildUserConfig, isBorrowing, isEmpty, isUsingAsCollateral, userReserveIds,
-} from "../../src/risk/userConfiguration.js";
+import { buildUserConfig, isBorrowing, isEmpty, isUsingAsCollateral, userReserveIds } from "../../src/risk/userConfiguration.js";
 import { Rng } from "./riskSynthetic.js";
 
 describe("WadRayMath / PercentageMath (V3.0 half-up)", () => {
@@ -82,7 +103,7 @@ describe("WadRayMath / PercentageMath (V3.0 half-up)", () => {
 });
 
 describe("interest (MathUtils / ReserveLogic)", () => {
-  const r = 5n * RAY / 100n; // 5% APR
+  const r = (5n * RAY) / 100n; // 5% APR
   it("linear interest", () => {
     expect(calculateLinearInterest(r, 100n, 100n)).toBe(RAY);
     expect(calculateLinearInterest(r, 0n, SECONDS_PER_YEAR)).toBe(RAY + r);
@@ -96,7 +117,7 @@ describe("interest (MathUtils / ReserveLogic)", () => {
     const ref = (rate: bigint, n: bigint) => {
       if (n === 0n) return RAY;
       const half = RAY / 2n;
-      const b2 = (rate * rate + half) / RAY / (SECONDS_PER_YEAR ** 2n);
+      const b2 = (rate * rate + half) / RAY / SECONDS_PER_YEAR ** 2n;
       const b3 = (b2 * rate + half) / RAY / SECONDS_PER_YEAR;
       const c2 = (n * (n - 1n) * b2) / 2n;
       const c3 = (n * (n - 1n) * (n > 2n ? n - 2n : 0n) * b3) / 6n;
@@ -144,17 +165,46 @@ describe("reserve configuration bitmap", () => {
   it("decodes every field at its bit position", () => {
     const set = (v: bigint, start: number) => v << BigInt(start);
     const data =
-      set(7500n, 0) | set(8000n, 16) | set(10500n, 32) | set(6n, 48) |
-      set(1n, 56) | set(0n, 57) | set(1n, 58) | set(1n, 59) | set(0n, 60) | set(1n, 61) | set(0n, 62) | set(1n, 63) |
-      set(1000n, 64) | set(68719476735n, 80) | set(123456789n, 116) | set(1500n, 152) | set(7n, 168) |
-      set(42n, 176) | set(1099511627775n, 212);
+      set(7500n, 0) |
+      set(8000n, 16) |
+      set(10500n, 32) |
+      set(6n, 48) |
+      set(1n, 56) |
+      set(0n, 57) |
+      set(1n, 58) |
+      set(1n, 59) |
+      set(0n, 60) |
+      set(1n, 61) |
+      set(0n, 62) |
+      set(1n, 63) |
+      set(1000n, 64) |
+      set(68719476735n, 80) |
+      set(123456789n, 116) |
+      set(1500n, 152) |
+      set(7n, 168) |
+      set(42n, 176) |
+      set(1099511627775n, 212);
     const c = decodeReserveConfiguration(data);
     expect(c).toEqual({
-      ltv: 7500, liquidationThreshold: 8000, liquidationBonus: 10500, decimals: 6,
-      active: true, frozen: false, borrowingEnabled: true, stableBorrowingEnabled: true, paused: false,
-      borrowableInIsolation: true, siloedBorrowing: false, flashLoanEnabled: true, reserveFactor: 1000,
-      borrowCap: 68719476735n, supplyCap: 123456789n, liquidationProtocolFee: 1500, eModeCategory: 7,
-      unbackedMintCap: 42n, debtCeiling: 1099511627775n,
+      ltv: 7500,
+      liquidationThreshold: 8000,
+      liquidationBonus: 10500,
+      decimals: 6,
+      active: true,
+      frozen: false,
+      borrowingEnabled: true,
+      stableBorrowingEnabled: true,
+      paused: false,
+      borrowableInIsolation: true,
+      siloedBorrowing: false,
+      flashLoanEnabled: true,
+      reserveFactor: 1000,
+      borrowCap: 68719476735n,
+      supplyCap: 123456789n,
+      liquidationProtocolFee: 1500,
+      eModeCategory: 7,
+      unbackedMintCap: 42n,
+      debtCeiling: 1099511627775n,
     });
     // single flags in isolation
     expect(decodeReserveConfiguration(1n << 57n).frozen).toBe(true);

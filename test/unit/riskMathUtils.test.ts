@@ -24,7 +24,10 @@ describe("cross-check against @aave/math-utils formatUserSummary", () => {
         evaluateAccount(acc, snap);
         const ours = healthOf(acc);
         const theirs = mathUtilsHealthFactor(p, m, formatted, T);
-        if (ours.healthFactor === MAX_UINT256) { expect(theirs).toBe(-1); continue; }
+        if (ours.healthFactor === MAX_UINT256) {
+          expect(theirs).toBe(-1);
+          continue;
+        }
         const hf = Number(ours.healthFactor) / 1e18;
         if (Math.abs(hf - 1) < 1e-3) continue;
         // math-utils does not floor avgLT to whole bps as GenericLogic does, so compare its HF with

@@ -3,7 +3,13 @@
 // choice of rules by revision.
 import { describe, expect, it } from "vitest";
 import { AccountBook } from "../../src/risk/accountBook.js";
-import { compileAccount, computeAccountHealth, computeAccountHealthFromSnapshot, evaluateAccount, healthOf } from "../../src/risk/healthFactor.js";
+import {
+  compileAccount,
+  computeAccountHealth,
+  computeAccountHealthFromSnapshot,
+  evaluateAccount,
+  healthOf,
+} from "../../src/risk/healthFactor.js";
 import { screenAccount } from "../../src/risk/healthScreen.js";
 import { calculateCompoundedInterestV30, calculateCompoundedInterestV34, calculateLinearInterest } from "../../src/risk/interest.js";
 import { liquidationPrices } from "../../src/risk/liquidationPrice.js";
@@ -25,11 +31,21 @@ describe("rulesForRevision: only revisions with tested rules", () => {
     expect(rulesForRevision(10n).version).toBe("Aave V3.6");
   });
   it.each([
-    [2, "Aave V3.0.x"], [3, "Aave V3.0.x"], [4, "Aave V3.1"], [5, "Aave V3.2"], [7, "Aave V3.3"],
-    [8, "Aave V3.4"], [9, "Aave V3.5"], [11, "Aave V3.7"],
+    [2, "Aave V3.0.x"],
+    [3, "Aave V3.0.x"],
+    [4, "Aave V3.1"],
+    [5, "Aave V3.2"],
+    [7, "Aave V3.3"],
+    [8, "Aave V3.4"],
+    [9, "Aave V3.5"],
+    [11, "Aave V3.7"],
   ])("revision %i is refused, naming %s and the supported versions", (revision, version) => {
     let error: unknown;
-    try { rulesForRevision(BigInt(revision)); } catch (e) { error = e; }
+    try {
+      rulesForRevision(BigInt(revision));
+    } catch (e) {
+      error = e;
+    }
     expect(error).toBeInstanceOf(UnsupportedPoolRevisionError);
     expect((error as UnsupportedPoolRevisionError).revision).toBe(revision);
     expect((error as Error).message).toBe(
@@ -98,14 +114,41 @@ describe("3.6 primitives vs V3.0 on the same inputs", () => {
 /** Reserves: 0 WETH-like, 1 USDC-like, 2 WBTC-like (category bits 2, not in any bitmap), 3 LT-0, 4 wstETH-like. */
 function handMarket(): MarketState {
   const reserve = (id: number, decimals: number, price: bigint, ltv: number, lt: number, lb: number, eModeBits = 0): ReserveState => ({
-    asset: addr(0xaa, id), id, decimals, unit: 10n ** BigInt(decimals), ltv, liquidationThreshold: lt, liquidationBonus: lb,
-    liquidationProtocolFee: 1000, eModeCategory: eModeBits, active: true, frozen: false, paused: false, borrowingEnabled: true,
-    liquidityIndex: RAY, variableBorrowIndex: RAY, currentLiquidityRate: 0n, currentVariableBorrowRate: 0n, lastUpdateTimestamp: T,
-    aToken: addr(0xa1, id), variableDebtToken: addr(0xd1, id), stableDebtToken: ZERO, price, liquidationGracePeriodUntil: 0n,
+    asset: addr(0xaa, id),
+    id,
+    decimals,
+    unit: 10n ** BigInt(decimals),
+    ltv,
+    liquidationThreshold: lt,
+    liquidationBonus: lb,
+    liquidationProtocolFee: 1000,
+    eModeCategory: eModeBits,
+    active: true,
+    frozen: false,
+    paused: false,
+    borrowingEnabled: true,
+    liquidityIndex: RAY,
+    variableBorrowIndex: RAY,
+    currentLiquidityRate: 0n,
+    currentVariableBorrowRate: 0n,
+    lastUpdateTimestamp: T,
+    aToken: addr(0xa1, id),
+    variableDebtToken: addr(0xd1, id),
+    stableDebtToken: ZERO,
+    price,
+    liquidationGracePeriodUntil: 0n,
   });
   const category = (id: number, ltv: number, lt: number, lb: number, collateral: bigint, ltvzero: bigint): EModeCategoryState => ({
-    id, ltv, liquidationThreshold: lt, liquidationBonus: lb, priceSource: ZERO, priceSourcePrice: 0n, label: `cat ${id}`,
-    collateralBitmap: collateral, borrowableBitmap: collateral, ltvzeroBitmap: ltvzero,
+    id,
+    ltv,
+    liquidationThreshold: lt,
+    liquidationBonus: lb,
+    priceSource: ZERO,
+    priceSourcePrice: 0n,
+    label: `cat ${id}`,
+    collateralBitmap: collateral,
+    borrowableBitmap: collateral,
+    ltvzeroBitmap: ltvzero,
   });
   return {
     reserves: [
@@ -126,8 +169,15 @@ function handMarket(): MarketState {
 
 function pos(eMode: number, coll: [number, bigint][], debt: [number, bigint][]): AccountPosition {
   return {
-    user: addr(0xcc, 1), eModeCategory: eMode, userConfig: buildUserConfig(coll.map((c) => c[0]), debt.map((d) => d[0])),
-    scaledCollateral: new Map(coll), scaledVariableDebt: new Map(debt), stableDebt: new Map(),
+    user: addr(0xcc, 1),
+    eModeCategory: eMode,
+    userConfig: buildUserConfig(
+      coll.map((c) => c[0]),
+      debt.map((d) => d[0]),
+    ),
+    scaledCollateral: new Map(coll),
+    scaledVariableDebt: new Map(debt),
+    stableDebt: new Map(),
   };
 }
 
@@ -140,15 +190,30 @@ describe("computeAccountHealth on 3.6 (hand-built accounts)", () => {
   it("single collateral / single debt", () => {
     // 1 WETH ($2000, LT 82.5%) vs 1000 USDC: HF = 2000*0.825/1000 = 1.65
     expect(h36(pos(0, [[0, ETH]], [[1, 1000n * 10n ** 6n]]))).toEqual({
-      totalCollateralBase: 2000n * E8, totalDebtBase: 1000n * E8, avgLiquidationThreshold: 8250n, healthFactor: 165n * 10n ** 16n, ltv: 8000n,
+      totalCollateralBase: 2000n * E8,
+      totalDebtBase: 1000n * E8,
+      avgLiquidationThreshold: 8250n,
+      healthFactor: 165n * 10n ** 16n,
+      ltv: 8000n,
     });
   });
 
   it("LT-0 collateral enters TC on 3.6 (not S, not avgLTV), and is skipped on V3.0", () => {
     // + 1000 tokens of the LT-0 reserve ($5000): TC = $7000, S unchanged -> HF unchanged, avgLT = ⌊2000·8250/7000⌋
-    const p = pos(0, [[0, ETH], [3, 1000n * ETH]], [[1, 1000n * 10n ** 6n]]);
+    const p = pos(
+      0,
+      [
+        [0, ETH],
+        [3, 1000n * ETH],
+      ],
+      [[1, 1000n * 10n ** 6n]],
+    );
     expect(h36(p)).toEqual({
-      totalCollateralBase: 7000n * E8, totalDebtBase: 1000n * E8, avgLiquidationThreshold: 2357n, healthFactor: 165n * 10n ** 16n, ltv: 2285n,
+      totalCollateralBase: 7000n * E8,
+      totalDebtBase: 1000n * E8,
+      avgLiquidationThreshold: 2357n,
+      healthFactor: 165n * 10n ** 16n,
+      ltv: 2285n,
     });
     expect(h30(p).totalCollateralBase).toBe(2000n * E8);
     expect(h30(p).avgLiquidationThreshold).toBe(8250n);
@@ -157,17 +222,29 @@ describe("computeAccountHealth on 3.6 (hand-built accounts)", () => {
   it("an LT-0 reserve in the category's collateral bitmap takes the eMode LT and LTV", () => {
     // 1000 LT-0 tokens ($5000) in eMode 2 (LT 93%, LTV 90%) vs 1 WETH ($2000): HF = 5000*0.93/2000 = 2.325
     expect(h36(pos(2, [[3, 1000n * ETH]], [[0, ETH]]))).toEqual({
-      totalCollateralBase: 5000n * E8, totalDebtBase: 2000n * E8, avgLiquidationThreshold: 9300n, healthFactor: 2_325n * 10n ** 15n, ltv: 9000n,
+      totalCollateralBase: 5000n * E8,
+      totalDebtBase: 2000n * E8,
+      avgLiquidationThreshold: 9300n,
+      healthFactor: 2_325n * 10n ** 15n,
+      ltv: 9000n,
     });
   });
 
   it("ltvzeroBitmap zeroes the LTV only: the member keeps the eMode LT", () => {
     // 1 wstETH-like ($2400) in eMode 2 vs 0.5 WETH ($1000): LT 93% -> HF 2.232, LTV 0
     expect(h36(pos(2, [[4, ETH]], [[0, ETH / 2n]]))).toEqual({
-      totalCollateralBase: 2400n * E8, totalDebtBase: 1000n * E8, avgLiquidationThreshold: 9300n, healthFactor: 2_232n * 10n ** 15n, ltv: 0n,
+      totalCollateralBase: 2400n * E8,
+      totalDebtBase: 1000n * E8,
+      avgLiquidationThreshold: 9300n,
+      healthFactor: 2_232n * 10n ** 15n,
+      ltv: 0n,
     });
     // out of eMode: its own LT 75% and LTV 70%
-    expect(h36(pos(0, [[4, ETH]], [[0, ETH / 2n]]))).toMatchObject({ avgLiquidationThreshold: 7500n, healthFactor: 18n * 10n ** 17n, ltv: 7000n });
+    expect(h36(pos(0, [[4, ETH]], [[0, ETH / 2n]]))).toMatchObject({
+      avgLiquidationThreshold: 7500n,
+      healthFactor: 18n * 10n ** 17n,
+      ltv: 7000n,
+    });
   });
 
   it("membership is the bitmap, never the deprecated reserve category bits; other categories' members are not", () => {
@@ -200,13 +277,17 @@ describe("computeAccountHealth on 3.6 (hand-built accounts)", () => {
  * TokenMath, MathUtils.mulDivCeil, ValidationLogic.getUserReserveLtv), written apart from the engine.
  */
 function reference36(p: AccountPosition, m: MarketState, ts: bigint): AccountHealth {
-  if (p.userConfig === 0n) return { totalCollateralBase: 0n, totalDebtBase: 0n, avgLiquidationThreshold: 0n, healthFactor: MAX_UINT256, ltv: 0n };
+  if (p.userConfig === 0n)
+    return { totalCollateralBase: 0n, totalDebtBase: 0n, avgLiquidationThreshold: 0n, healthFactor: MAX_UINT256, ltv: 0n };
   const cat = m.eModes.get(p.eModeCategory);
   const eModeLt = p.eModeCategory !== 0 ? BigInt(cat?.liquidationThreshold ?? 0) : 0n;
   const bitmap = p.eModeCategory !== 0 ? (cat?.collateralBitmap ?? 0n) : 0n;
   const on = (b: bigint, i: number) => ((b >> BigInt(i)) & 1n) === 1n;
   const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
-  let tc = 0n, td = 0n, avgLtv = 0n, avgLt = 0n;
+  let tc = 0n,
+    td = 0n,
+    avgLtv = 0n,
+    avgLt = 0n;
   for (let i = 0; i < m.reserves.length; i++) {
     const borrowing = ((p.userConfig >> BigInt(2 * i)) & 1n) === 1n;
     const collateral = ((p.userConfig >> BigInt(2 * i + 1)) & 1n) === 1n;
@@ -214,9 +295,11 @@ function reference36(p: AccountPosition, m: MarketState, ts: bigint): AccountHea
     if ((!borrowing && !collateral) || r === undefined) continue;
     const unit = 10n ** BigInt(r.decimals);
     if (collateral) {
-      const income = ts === r.lastUpdateTimestamp ? r.liquidityIndex
-        : (calculateLinearInterest(r.currentLiquidityRate, r.lastUpdateTimestamp, ts) * r.liquidityIndex + RAY / 2n) / RAY;
-      const base = (((p.scaledCollateral.get(i) ?? 0n) * income) / RAY) * r.price / unit;
+      const income =
+        ts === r.lastUpdateTimestamp
+          ? r.liquidityIndex
+          : (calculateLinearInterest(r.currentLiquidityRate, r.lastUpdateTimestamp, ts) * r.liquidityIndex + RAY / 2n) / RAY;
+      const base = ((((p.scaledCollateral.get(i) ?? 0n) * income) / RAY) * r.price) / unit;
       tc += base;
       const member = p.eModeCategory !== 0 && cat !== undefined && on(cat.collateralBitmap, r.id);
       const ltv = member ? (on(cat!.ltvzeroBitmap, r.id) ? 0n : BigInt(cat!.ltv)) : BigInt(r.ltv);
@@ -224,14 +307,23 @@ function reference36(p: AccountPosition, m: MarketState, ts: bigint): AccountHea
       avgLt += base * (p.eModeCategory !== 0 && on(bitmap, i) ? eModeLt : BigInt(r.liquidationThreshold));
     }
     if (borrowing) {
-      const debtIndex = ts === r.lastUpdateTimestamp ? r.variableBorrowIndex
-        : (calculateCompoundedInterestV34(r.currentVariableBorrowRate, r.lastUpdateTimestamp, ts) * r.variableBorrowIndex + RAY / 2n) / RAY;
+      const debtIndex =
+        ts === r.lastUpdateTimestamp
+          ? r.variableBorrowIndex
+          : (calculateCompoundedInterestV34(r.currentVariableBorrowRate, r.lastUpdateTimestamp, ts) * r.variableBorrowIndex + RAY / 2n) /
+            RAY;
       const debt = ceilDiv((p.scaledVariableDebt.get(i) ?? 0n) * debtIndex, RAY);
       td += ceilDiv(debt * r.price, unit);
     }
   }
-  const hf = td === 0n ? MAX_UINT256 : ((avgLt * WAD + td / 2n) / td) / 10_000n;
-  return { totalCollateralBase: tc, totalDebtBase: td, avgLiquidationThreshold: tc !== 0n ? avgLt / tc : 0n, healthFactor: hf, ltv: tc !== 0n ? avgLtv / tc : 0n };
+  const hf = td === 0n ? MAX_UINT256 : (avgLt * WAD + td / 2n) / td / 10_000n;
+  return {
+    totalCollateralBase: tc,
+    totalDebtBase: td,
+    avgLiquidationThreshold: tc !== 0n ? avgLt / tc : 0n,
+    healthFactor: hf,
+    ltv: tc !== 0n ? avgLtv / tc : 0n,
+  };
 }
 
 describe("3.6 engine vs the literal GenericLogic transcription (random accounts)", () => {
@@ -266,7 +358,9 @@ describe("3.6 engine vs the literal GenericLogic transcription (random accounts)
     const m = makeMarket(rng, { bitmaps: true, ltZeroReserve: true });
     const ltZero = m.reserves.length - 1;
     const ltvzero = m.eModes.get(2)!.ltvzeroBitmap;
-    let withLtZero = 0, withLtvzero = 0, eMode = 0;
+    let withLtZero = 0,
+      withLtvzero = 0,
+      eMode = 0;
     for (let i = 0; i < 2000; i++) {
       const p = makeAccount(rng, m, i, { eModeProb: 0.4 });
       if (p.scaledCollateral.has(ltZero)) withLtZero++;
@@ -286,7 +380,10 @@ describe("AccountBook on 3.6: screened = exact", () => {
     const screened = new AccountBook(RULES_V3_6);
     const exact = new AccountBook(RULES_V3_6, { screening: false });
     const positions = Array.from({ length: 3000 }, (_, i) => makeAccount(rng, m, i, { eModeProb: 0.3, hfLo: 0.97, hfHi: 1.04 }));
-    for (const p of positions) { screened.upsert(p); exact.upsert(p); }
+    for (const p of positions) {
+      screened.upsert(p);
+      exact.upsert(p);
+    }
     for (const step of [0, 1]) {
       if (step === 1) m.reserves[1]!.price = (m.reserves[1]!.price * 98n) / 100n;
       const snap = snapshotMarket(m, RULES_V3_6, T + BigInt(step * 12));
@@ -306,12 +403,14 @@ describe("liquidation price and liquidation bonus on 3.6", () => {
     const m = makeMarket(rng, { bitmaps: true, ltZeroReserve: true });
     const snap = snapshotMarket(m, RULES_V3_6, T);
     const withPrice = (asset: string, price: bigint): MarketState => ({
-      ...m, reserves: m.reserves.map((r) => (r !== undefined && r.asset === asset ? { ...r, price } : r)),
+      ...m,
+      reserves: m.reserves.map((r) => (r !== undefined && r.asset === asset ? { ...r, price } : r)),
     });
     let found = 0;
     for (let i = 0; i < 150; i++) {
       const p = makeAccount(rng, m, i, { eModeProb: 0.3 });
-      if (i % 5 === 0) { // borrow a collateral asset too, so both sides move
+      if (i % 5 === 0) {
+        // borrow a collateral asset too, so both sides move
         const [cid] = [...p.scaledCollateral.keys()];
         p.scaledVariableDebt.set(cid!, (p.scaledCollateral.get(cid!)! * BigInt(rng.int(1, 120))) / 100n);
         p.userConfig |= 1n << BigInt(2 * cid!);
@@ -331,8 +430,16 @@ describe("liquidation price and liquidation bonus on 3.6", () => {
     const m = handMarket();
     const cat2 = m.eModes.get(2)!;
     const [weth, usdc, wbtc] = [m.reserves[0]!, m.reserves[1]!, m.reserves[2]!];
-    expect(RULES_V3_6.liquidationPricesAndBonus(weth, usdc, 2, cat2)).toEqual({ collateralPrice: weth.price, debtPrice: usdc.price, liquidationBonus: 10200n });
-    expect(RULES_V3_6.liquidationPricesAndBonus(wbtc, weth, 2, cat2)).toEqual({ collateralPrice: wbtc.price, debtPrice: weth.price, liquidationBonus: 10500n });
+    expect(RULES_V3_6.liquidationPricesAndBonus(weth, usdc, 2, cat2)).toEqual({
+      collateralPrice: weth.price,
+      debtPrice: usdc.price,
+      liquidationBonus: 10200n,
+    });
+    expect(RULES_V3_6.liquidationPricesAndBonus(wbtc, weth, 2, cat2)).toEqual({
+      collateralPrice: wbtc.price,
+      debtPrice: weth.price,
+      liquidationBonus: 10500n,
+    });
     expect(RULES_V3_6.liquidationPricesAndBonus(weth, usdc, 0, undefined).liquidationBonus).toBe(10500n);
     expect(RULES_V3_6.inEMode(weth, 2, cat2)).toBe(true);
     expect(RULES_V3_6.inEMode(wbtc, 2, cat2)).toBe(false);

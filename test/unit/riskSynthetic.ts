@@ -6,16 +6,25 @@ import { RAY } from "../../src/risk/wadRayMath.js";
 /** mulberry32: tiny deterministic PRNG, so a failing seed reproduces. */
 export class Rng {
   private s: number;
-  constructor(seed: number) { this.s = seed >>> 0; }
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
   next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
-  int(lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo + 1)); }
-  pick<T>(xs: readonly T[]): T { return xs[Math.floor(this.next() * xs.length)]!; }
-  bool(p: number): boolean { return this.next() < p; }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.next() * xs.length)]!;
+  }
+  bool(p: number): boolean {
+    return this.next() < p;
+  }
   /** Uniform-ish bigint in [0, 2^bits). */
   bits(bits: number): bigint {
     let x = 0n;
@@ -69,9 +78,12 @@ export function makeMarket(rng: Rng, opts: MarketOptions = {}): MarketState {
     const cat = id % 5 === 0 ? 1 : id % 5 === 1 ? 2 : 0;
     const lt = opts.ltZeroReserve && id === n - 1 ? 0 : rng.int(6000, 9000);
     const ltv = lt === 0 ? 0 : rng.bool(0.1) ? 0 : rng.int(lt - 1500, lt - 100);
-    const price = cat === 1 ? rng.range(99_000_000n, 101_000_000n)
-      : cat === 2 ? rng.range(2_000n * 10n ** 8n, 4_000n * 10n ** 8n)
-      : rng.range(10n ** 6n, 60_000n * 10n ** 8n);
+    const price =
+      cat === 1
+        ? rng.range(99_000_000n, 101_000_000n)
+        : cat === 2
+          ? rng.range(2_000n * 10n ** 8n, 4_000n * 10n ** 8n)
+          : rng.range(10n ** 6n, 60_000n * 10n ** 8n);
     reserves.push({
       asset: addr(0xaa, id),
       id,
@@ -82,14 +94,20 @@ export function makeMarket(rng: Rng, opts: MarketOptions = {}): MarketState {
       liquidationBonus: lt === 0 ? 0 : rng.int(10_100, 11_500),
       liquidationProtocolFee: rng.pick([0, 1000, 2000]),
       eModeCategory: opts.bitmaps ? 0 : cat,
-      active: true, frozen: false, paused: false, borrowingEnabled: true,
+      active: true,
+      frozen: false,
+      paused: false,
+      borrowingEnabled: true,
       liquidityIndex: RAY + rng.range(0n, RAY / 5n),
       variableBorrowIndex: RAY + rng.range(0n, RAY / 3n),
       currentLiquidityRate: rng.range(0n, RAY / 10n),
       currentVariableBorrowRate: rng.range(0n, RAY / 4n),
       lastUpdateTimestamp: ts - BigInt(rng.int(0, 7200)),
-      aToken: addr(0xa1, id), variableDebtToken: addr(0xd1, id), stableDebtToken: addr(0x51, id),
-      price, liquidationGracePeriodUntil: 0n,
+      aToken: addr(0xa1, id),
+      variableDebtToken: addr(0xd1, id),
+      stableDebtToken: addr(0x51, id),
+      price,
+      liquidationGracePeriodUntil: 0n,
     });
   }
   const bitmap = (ids: number[]) => ids.reduce((b, id) => b | (1n << BigInt(id)), 0n);
@@ -98,15 +116,27 @@ export function makeMarket(rng: Rng, opts: MarketOptions = {}): MarketState {
   const eth = [...members(2), ...ltZero];
   const eModes = new Map<number, EModeCategoryState>();
   eModes.set(1, {
-    id: 1, ltv: 9300, liquidationThreshold: 9500, liquidationBonus: 10100, priceSource: ZERO, priceSourcePrice: 0n, label: "Stablecoins",
-    collateralBitmap: opts.bitmaps ? bitmap(members(1)) : 0n, borrowableBitmap: opts.bitmaps ? bitmap(members(1)) : 0n, ltvzeroBitmap: 0n,
+    id: 1,
+    ltv: 9300,
+    liquidationThreshold: 9500,
+    liquidationBonus: 10100,
+    priceSource: ZERO,
+    priceSourcePrice: 0n,
+    label: "Stablecoins",
+    collateralBitmap: opts.bitmaps ? bitmap(members(1)) : 0n,
+    borrowableBitmap: opts.bitmaps ? bitmap(members(1)) : 0n,
+    ltvzeroBitmap: 0n,
   });
   eModes.set(2, {
-    id: 2, ltv: 9000, liquidationThreshold: 9300, liquidationBonus: 10100,
+    id: 2,
+    ltv: 9000,
+    liquidationThreshold: 9300,
+    liquidationBonus: 10100,
     priceSource: opts.eModePriceSource && !opts.bitmaps ? addr(0xee, 2) : ZERO,
     priceSourcePrice: opts.eModePriceSource && !opts.bitmaps ? rng.range(2_000n * 10n ** 8n, 4_000n * 10n ** 8n) : 0n,
     label: "ETH correlated",
-    collateralBitmap: opts.bitmaps ? bitmap(eth) : 0n, borrowableBitmap: opts.bitmaps ? bitmap(members(2)) : 0n,
+    collateralBitmap: opts.bitmaps ? bitmap(eth) : 0n,
+    borrowableBitmap: opts.bitmaps ? bitmap(members(2)) : 0n,
     ltvzeroBitmap: opts.bitmaps && eth.length > 1 ? bitmap([eth[1]!]) : 0n,
   });
   return { reserves, eModes, baseCurrencyUnit: 10n ** 8n, flashLoanPremiumTotal: 5n };
@@ -136,8 +166,10 @@ export function makeAccount(rng: Rng, market: MarketState, i: number, opts: Acco
   while (coll.size < nColl) coll.add(rng.pick(reserves).id);
   // An eMode user may only borrow assets of the category (V3.0: its members; 3.2+: its borrowable bitmap).
   const cat = market.eModes.get(eMode);
-  const borrowable = eMode === 0 ? reserves
-    : reserves.filter((r) => r.eModeCategory === eMode || (cat !== undefined && ((cat.borrowableBitmap >> BigInt(r.id)) & 1n) === 1n));
+  const borrowable =
+    eMode === 0
+      ? reserves
+      : reserves.filter((r) => r.eModeCategory === eMode || (cat !== undefined && ((cat.borrowableBitmap >> BigInt(r.id)) & 1n) === 1n));
   const debt = new Set<number>();
   while (debt.size < Math.min(nDebt, borrowable.length)) debt.add(rng.pick(borrowable).id);
 
@@ -150,7 +182,7 @@ export function makeAccount(rng: Rng, market: MarketState, i: number, opts: Acco
     scaledCollateral.set(id, scaledFor(v, r, r.liquidityIndex));
     collValue += v;
     const lt = isEModeMember(market, r, eMode) ? market.eModes.get(eMode)!.liquidationThreshold : r.liquidationThreshold;
-    weighted += v * lt / 1e4;
+    weighted += (v * lt) / 1e4;
   }
   const hf = (opts.hfLo ?? 0.7) + rng.next() * ((opts.hfHi ?? 2.5) - (opts.hfLo ?? 0.7));
   const debtValue = Math.max(weighted, collValue * 0.05) / hf;

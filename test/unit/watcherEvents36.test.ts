@@ -12,8 +12,21 @@ const POOL: Address = getAddress("0x0000000000000000000000000000000000000f00");
 function log(abi: readonly unknown[], eventName: string, args: Record<string, unknown>): Log {
   const event = (abi as AbiEvent[]).find((e) => e.type === "event" && e.name === eventName)!;
   const topics = encodeEventTopics({ abi: [event], eventName, args } as never) as [Hex, ...Hex[]];
-  const data = encodeAbiParameters(event.inputs.filter((i) => !i.indexed), event.inputs.filter((i) => !i.indexed).map((i) => args[i.name!]));
-  return { address: POOL, topics, data, blockNumber: 1n, blockHash: "0x", logIndex: 0, transactionHash: "0x", transactionIndex: 0, removed: false } as Log;
+  const data = encodeAbiParameters(
+    event.inputs.filter((i) => !i.indexed),
+    event.inputs.filter((i) => !i.indexed).map((i) => args[i.name!]),
+  );
+  return {
+    address: POOL,
+    topics,
+    data,
+    blockNumber: 1n,
+    blockHash: "0x",
+    logIndex: 0,
+    transactionHash: "0x",
+    transactionIndex: 0,
+    removed: false,
+  } as Log;
 }
 
 describe("3.6 events in the watcher", () => {
@@ -27,12 +40,20 @@ describe("3.6 events in the watcher", () => {
   });
 
   it("eMode bitmap changes reload the market's shape (every account recomputed)", () => {
-    for (const [name, flag] of [["AssetCollateralInEModeChanged", "collateral"], ["AssetLtvzeroInEModeChanged", "ltvzero"]] as const) {
+    for (const [name, flag] of [
+      ["AssetCollateralInEModeChanged", "collateral"],
+      ["AssetLtvzeroInEModeChanged", "ltvzero"],
+    ] as const) {
       const l = log(poolConfiguratorV36Abi, name, { asset: ASSET, categoryId: 2, [flag]: true });
       expect(interpretLog(l, none)).toEqual({ event: name, marketShapeChanged: true, users: [] });
     }
     const added = log(poolConfiguratorV36Abi, "EModeCategoryAdded", {
-      categoryId: 2, ltv: 9300n, liquidationThreshold: 9500n, liquidationBonus: 10100n, oracle: "0x0000000000000000000000000000000000000000", label: "ETH",
+      categoryId: 2,
+      ltv: 9300n,
+      liquidationThreshold: 9500n,
+      liquidationBonus: 10100n,
+      oracle: "0x0000000000000000000000000000000000000000",
+      label: "ETH",
     });
     expect(interpretLog(added, none)?.marketShapeChanged).toBe(true);
   });
@@ -55,7 +76,13 @@ describe("3.6 events in the watcher", () => {
     const supply = log(poolV36Abi, "Supply", { reserve: ASSET, user: POOL, onBehalfOf: USER, amount: 1n, referralCode: 0 });
     expect(interpretLog(supply, none)).toEqual({ event: "Supply", marketShapeChanged: false, users: [USER] });
     const liq = log(poolV36Abi, "LiquidationCall", {
-      collateralAsset: ASSET, debtAsset: ASSET, user: USER, debtToCover: 1n, liquidatedCollateralAmount: 1n, liquidator: POOL, receiveAToken: true,
+      collateralAsset: ASSET,
+      debtAsset: ASSET,
+      user: USER,
+      debtToCover: 1n,
+      liquidatedCollateralAmount: 1n,
+      liquidator: POOL,
+      receiveAToken: true,
     });
     expect(interpretLog(liq, none)?.users).toEqual([USER, POOL]);
   });

@@ -7,14 +7,17 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SANDBOX_KEEPER_KEY } from "../../src/sandbox/keeperWallet.js";
+import { deploySandboxLiquidator, SANDBOX_KEEPER_KEY } from "../../src/sandbox/keeperWallet.js";
 import { describeSandbox, startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { KEEPER_BIN, startKeeper } from "../helpers/keeperProcess.js";
 
 let sandbox: Sandbox;
 let cwd: string;
+/** a Liquidator on the sandbox's pool, owned by the sandbox keeper key */
+let liquidator: string;
 beforeAll(async () => {
   sandbox = await startSandbox({ borrowers: 5, seed: 91 });
+  liquidator = (await deploySandboxLiquidator(sandbox.market)).address;
   // An empty working directory: no .env, no .keeper/sandbox.json to fall back on.
   cwd = mkdtempSync(join(tmpdir(), "keeper-input-"));
 });
@@ -52,6 +55,9 @@ function aFile(): string {
   writeFileSync(file, "");
   return file;
 }
+
+/** the sandbox's Uniswap V3 (placeholders: the sandbox starts after the cases are listed) */
+const UNISWAP = { UNISWAP_V3_FACTORY: "<factory>", UNISWAP_V3_ROUTER: "<router>", UNISWAP_V3_QUOTER: "<quoter>" };
 
 const cases: [string, Record<string, string | undefined>, RegExp][] = [
   ["RPC_URL missing", { RPC_URL: undefined }, /^keeper: RPC_URL: not set/],
@@ -99,6 +105,17 @@ const cases: [string, Record<string, string | undefined>, RegExp][] = [
     { STATE_DIR: "<file>/state" },
     /^keeper: STATE_DIR: \/.*not-a-directory\/state cannot be created: .*not-a-directory is a file$/,
   ],
+  [
+    "LIQUIDATOR_ADDRESS a contract that is not a Liquidator",
+    { LIQUIDATOR_ADDRESS: "0xcA11bde05977b3631167028862bE2a173976CA11", ...UNISWAP },
+    /^keeper: LIQUIDATOR_ADDRESS: 0xcA11bde05977b3631167028862bE2a173976CA11 holds no Liquidator contract/,
+  ],
+  [
+    "LIQUIDATOR_ADDRESS owned by another key than PRIVATE_KEY",
+    // anvil's dev account #8: a valid key, not the Liquidator's owner
+    { ...UNISWAP, LIQUIDATOR_ADDRESS: "<liquidator>", PRIVATE_KEY: "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97" },
+    /^keeper: LIQUIDATOR_ADDRESS: the Liquidator at 0x[0-9a-fA-F]{40} is owned by 0x[0-9a-fA-F]{40}, not by PRIVATE_KEY's 0x[0-9a-fA-F]{40}$/,
+  ],
   // Not writable even for root: sysfs refuses new directories (EPERM), and a non-root user gets EACCES.
   [
     "STATE_DIR not writable",
@@ -107,10 +124,23 @@ const cases: [string, Record<string, string | undefined>, RegExp][] = [
   ],
 ];
 
+function placeholders(value: string, file: string): string {
+  const uniswap = sandbox.market.uniswap!;
+  return value
+    .replace("<file>", file)
+    .replace("<liquidator>", liquidator)
+    .replace("<factory>", uniswap.factory)
+    .replace("<router>", uniswap.swapRouter)
+    .replace("<quoter>", uniswap.quoterV2);
+}
+
 describe("keeper run: bad input", () => {
   it.each(cases)("%s: one line naming the setting, exit code 2", (_name, change, message) => {
     const file = aFile();
-    const result = runOnce({ ...good(), ...Object.fromEntries(Object.entries(change).map(([k, v]) => [k, v?.replace("<file>", file)])) });
+    const result = runOnce({
+      ...good(),
+      ...Object.fromEntries(Object.entries(change).map(([k, v]) => [k, v && placeholders(v, file)])),
+    });
     expect(result.status, result.stdout + result.stderr).toBe(2);
     const errorLines = result.stderr.trim().split("\n");
     expect(errorLines).toHaveLength(1);

@@ -443,6 +443,12 @@ export class Executor {
     const send = async () => {
       const items: Outgoing[] = [];
       const answers: Promise<void>[] = [];
+      // Gas limits never decrease along the wallet's nonces in flight. A block builder that finds a
+      // transaction too large for the gas left must then find every later one too large as well: anvil
+      // executes a later one that fits, calls it invalid (its nonce is ahead) and drops it from its pool
+      // with every one after it, a hundred liquidations lost until replaced. A limit is only a cap: the
+      // fee is paid on the gas used.
+      let gasFloor = this.tracker?.maxGasLimit() ?? 0n;
       // Every batch simulates at once, the first requested first; each is signed when it is back.
       for (let b = 0; b < batches.length; b++) void simulateBatch(b).catch(() => undefined);
       for (let b = 0; b < batches.length; b++) {
@@ -452,8 +458,10 @@ export class Executor {
         const first = nonces.next;
         const batch: Outgoing[] = [];
         for (const [j, r] of ready.entries()) {
-          const request: TxRequest = { to: r.call.to, data: r.call.data, value: 0n, gas: r.gas, fees };
-          batch.push({ ...r, signed: await sender.sign(first + j, request) });
+          const gas = r.gas > gasFloor ? r.gas : gasFloor;
+          gasFloor = gas;
+          const request: TxRequest = { to: r.call.to, data: r.call.data, value: 0n, gas, fees };
+          batch.push({ ...r, gas, signed: await sender.sign(first + j, request) });
         }
         nonces.advance(first, batch.length);
         items.push(...batch);

@@ -134,6 +134,13 @@ export class Tracker {
     return gas;
   }
 
+  /** The largest gas limit among the transactions not yet mined (0 when none). */
+  maxGasLimit(): bigint {
+    let max = 0n;
+    for (const f of this.flights.values()) if (f.gas > max) max = f.gas;
+    return max;
+  }
+
   ownsNonce(nonce: number): boolean {
     if (this.fillers.has(nonce)) return true;
     for (const f of this.flights.values()) if (f.tx.nonce === nonce) return true;

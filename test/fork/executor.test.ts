@@ -155,7 +155,7 @@ describe("executor", () => {
   }
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ borrowers: 80, seed: 71 });
+    sandbox = await startSandbox({ borrowers: 120, seed: 71 });
     url = sandbox.anvil.rpcUrl;
     client = createPublicClient({ transport: http(url), cacheTime: 0, pollingInterval: 50 });
     // Fund the keeper with every asset (MintableERC20.mint is open), from the deployer.
@@ -196,7 +196,7 @@ describe("executor", () => {
   });
 
   it("has enough liquidatable users to work with", () => {
-    expect(candidates.length).toBeGreaterThanOrEqual(6);
+    expect(candidates.length).toBeGreaterThanOrEqual(8);
     expect(executor.address).toBe(KEEPER);
   });
 
@@ -506,6 +506,29 @@ describe("executor", () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it("gas limits never decrease along the nonces in flight (a builder must not find a later one fitting where an earlier did not)", async () => {
+    const plans = [await nextPlan(), await nextPlan()];
+    // The first needs more gas than it simulates with (a plan's gas is a floor); the second would get less.
+    plans[0] = { ...plans[0]!, gasUnits: 1_200_000n };
+    const block = await head();
+    const results = await executor.liquidate(plans, block.number, block.baseFeePerGas ?? 0n);
+    expect(results.map((r) => r.kind)).toEqual(["sent", "sent"]);
+    const sent = results.map((r) => (r.kind === "sent" ? r.tx : undefined)!);
+    expect(sent[1]!.nonce).toBe(sent[0]!.nonce + 1);
+    const txs = await Promise.all(sent.map((t) => client.getTransaction({ hash: t.hash })));
+    expect(txs[0]!.gas).toBe(1_200_000n);
+    expect((sent[1]!.simulatedGas * 5n) / 4n).toBeLessThan(1_200_000n); // its own limit would have been lower
+    expect(txs[1]!.gas).toBe(1_200_000n);
+    const outcomes: TxOutcome[] = [];
+    for (let i = 0; i < 40 && outcomes.length < 2; i++) {
+      const b = await head();
+      outcomes.push(...(await executor.onBlock(b.number, b.baseFeePerGas ?? 0n)));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(outcomes.map((o) => o.kind)).toEqual(["mined", "mined"]);
+    expect(executor.inFlight()).toEqual([]);
   });
 
   it("drain waits for in-flight transactions, calling poll", async () => {

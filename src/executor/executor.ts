@@ -96,6 +96,7 @@ export class Executor {
   /** holes: nonces a refused send left empty while a later one was accepted */
   private readonly holes = new Set<number>();
   private settledAt = -1n;
+  private settling: { blockNumber: bigint; promise: Promise<void> } | undefined;
   private started = false;
   /** without a wallet: each Liquidator's owner (lower-case address), the sender of its simulations */
   private readonly liquidatorOwners = new Map<string, Address>();
@@ -307,7 +308,19 @@ export class Executor {
    * Brings the in-flight set to `blockNumber`: everything under the wallet's nonce at that block is
    * mined, its user free for a new liquidation. Cheap (one request): the hot path calls it first.
    */
-  async settle(blockNumber: bigint): Promise<void> {
+  settle(blockNumber: bigint): Promise<void> {
+    // One request per block, however many callers ask (the keeper asks as soon as the head is known).
+    if (this.settling?.blockNumber !== blockNumber) {
+      const promise = this.settleAt(blockNumber);
+      this.settling = { blockNumber, promise };
+      promise.catch(() => {
+        if (this.settling?.promise === promise) this.settling = undefined;
+      });
+    }
+    return this.settling.promise;
+  }
+
+  private async settleAt(blockNumber: bigint): Promise<void> {
     if (!this.tracker || !this.address || this.settledAt >= blockNumber) return;
     const chainNonce = await this.client.getTransactionCount({ address: this.address, blockNumber });
     if (this.settledAt >= blockNumber) return;
@@ -424,6 +437,9 @@ export class Executor {
     // swaps use, and the first liquidation on a reserve in a block pays its index update): the gas the
     // keeper predicts the profit with is then the block's. Wallet-only blocks keep independent batches.
     const flash = [...calls.values(), ...before].some((c) => c.flash);
+    // Simulated in a block at the timestamp the plans were made for (the next block's), where every
+    // reserve accrues: the gas the block will see (a plan made by hand may carry none).
+    const time = todo.reduce((t, i) => (plans[i]!.timestamp > t ? plans[i]!.timestamp : t), 0n);
     const simulateBatch = (b: number) =>
       (simulations[b] ??= this.simulator.many(
         batches[b]!.map((i) => calls.get(i)!),
@@ -437,6 +453,7 @@ export class Executor {
                 .map((i) => calls.get(i)!),
             ]
           : [],
+        time > 0n ? time : undefined,
       ));
     const nonces = this.nonces;
     const sender = this.#sender;

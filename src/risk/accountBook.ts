@@ -8,8 +8,9 @@
 // alone made the incremental pass ~6x faster). The bigint CompiledAccount per slot is only touched when
 // the float bracket cannot decide (HF within ~1e-4 of 1) or when exact figures are asked for.
 import { compileAccount, evaluateAccount, healthOf, type CompiledAccount } from "./healthFactor.js";
+import { surelyHealthy, worstHealthFactor } from "./healthBound.js";
 import { PACKED_STRIDE, packAccount, screenAccount, screenPacked } from "./healthScreen.js";
-import type { MarketSnapshot } from "./marketSnapshot.js";
+import { eModeView, type MarketSnapshot } from "./marketSnapshot.js";
 import type { ProtocolRules } from "./rules.js";
 import type { AccountHealth, AccountPosition, Address } from "./types.js";
 import { MAX_RESERVES_COUNT } from "./userConfiguration.js";
@@ -154,6 +155,55 @@ export class AccountBook {
     return n;
   }
 
+  /**
+   * A new block's first pass: re-evaluates at `after` only the accounts that can have fallen under 1
+   * since `before`: those not evaluated at `before`, those not screened from packed floats (stable
+   * debt, many positions), and those whose bracket at `before`, times the worst move any price or
+   * index made since (healthBound.ts), is not surely above 1. Every other account keeps its evaluation
+   * at `before` until recomputeStale. Returns how many were evaluated.
+   */
+  recomputeAtRisk(before: MarketSnapshot | undefined, after: MarketSnapshot): number {
+    if (before === undefined || before.rules.version !== after.rules.version) return this.recomputeAll(after);
+    this.begin(after);
+    const factors = new Map<number, number>();
+    const factorOf = (category: number) => {
+      let f = factors.get(category);
+      if (f === undefined) {
+        f = worstHealthFactor(before, after, category);
+        factors.set(category, f);
+      }
+      return f;
+    };
+    const data = this.packedData;
+    const bySlot = this.bySlot;
+    let n = 0;
+    for (let slot = 0; slot < bySlot.length; slot++) {
+      const e = bySlot[slot];
+      if (e === undefined) continue;
+      const o = slot * PACKED_STRIDE;
+      if (e.packed && this.snapOf[slot] === before && surelyHealthy(data[o]!, data[o + 1]!, factorOf(e.compiled.eModeCategory))) continue;
+      this.evaluate(e, after);
+      n++;
+    }
+    this.lastRecomputeCount = n;
+    return n;
+  }
+
+  /** Re-evaluates every account not evaluated at `snapshot` yet (after recomputeAtRisk). */
+  recomputeStale(snapshot: MarketSnapshot): number {
+    this.begin(snapshot);
+    let n = 0;
+    const bySlot = this.bySlot;
+    for (let slot = 0; slot < bySlot.length; slot++) {
+      const e = bySlot[slot];
+      if (e === undefined || this.snapOf[slot] === snapshot) continue;
+      this.evaluate(e, snapshot);
+      n++;
+    }
+    this.lastRecomputeCount = n;
+    return n;
+  }
+
   /** Exact Pool.getUserAccountData figures at the last evaluation; undefined if unknown or never evaluated. */
   health(user: Address): AccountHealth | undefined {
     const e = this.byUser.get(user.toLowerCase());
@@ -162,6 +212,26 @@ export class AccountBook {
     if (snap === undefined) return undefined;
     e.compiled.snapshot = snap;
     return healthOf(e.compiled);
+  }
+
+  /**
+   * The account's debt in base units at its last evaluation, from floats: a ranking key, cheap where
+   * health() runs the exact path (which rounds each balance to whole token units: up to ~1e-5 apart on
+   * small balances of few-decimal tokens). Stable debt at its last computed balance.
+   */
+  debtEstimate(user: Address): number {
+    const e = this.byUser.get(user.toLowerCase());
+    const snap = e === undefined ? undefined : this.snapOf[e.slot];
+    if (e === undefined || snap === undefined) return 0;
+    const view = snap.views[e.compiled.eModeCategory] ?? eModeView(snap, e.compiled.eModeCategory);
+    let debt = 0;
+    for (const d of e.compiled.debt) {
+      const r = snap.reserves[d.id];
+      if (r === undefined) continue;
+      const balance = d.fScaled * r.fDebtIndex + (d.stable !== null ? Number(d.stableBal) : 0);
+      debt += balance * view.fPriceOverUnit[d.id]!;
+    }
+    return debt;
   }
 
   /** Users with HF < 1e18 at their last evaluation (exact). */

@@ -53,8 +53,20 @@ export interface BlockUpdate {
   newUsers: number;
   changedReserves: number[];
   recomputed: number;
+  /** of those, evaluated in the first pass (the accounts that could have crossed 1) */
+  firstPassRecomputed: number;
   liquidatable: Address[];
-  ms: { fetch: number; positions: number; compute: number; total: number };
+  /** firstPass: from the poll's start to the first pass's liquidatable set; positions: the second pass's wait for them */
+  ms: { fetch: number; firstPass: number; positions: number; compute: number; total: number };
+}
+
+/** A new block's first pass (Watcher.pollFirst). */
+export interface FirstPass {
+  toBlock: bigint;
+  /** liquidatable now, less the accounts whose positions are being read */
+  liquidatable: Address[];
+  /** the second pass: those positions, and the book exact at the new block */
+  complete(): Promise<BlockUpdate>;
 }
 
 /** How many recent blocks are kept (with the users they touched) to undo a reorg. */
@@ -69,6 +81,8 @@ export class Watcher {
   head!: BlockHead;
   /** every address ever seen in a position-changing event */
   readonly users = new Set<string>();
+  /** users (lowercase) whose positions a block's logs touched and are not read yet */
+  private unread = new Set<string>();
 
   private reader!: MarketReader;
   private filter!: LogFilter;
@@ -230,19 +244,44 @@ export class Watcher {
     );
   }
 
-  /** Processes every block since the last one; undefined when there is none. */
+  /** Processes every block since the last one (both passes); undefined when there is none. */
   async poll(): Promise<BlockUpdate | undefined> {
+    const first = await this.pollFirst();
+    return first?.complete();
+  }
+
+  /** The liquidatable accounts, less those whose positions a new block's logs touched and are not read yet. */
+  liquidatable(): Address[] {
+    const all = this.book.liquidatable();
+    return this.unread.size === 0 ? all : all.filter((u) => !this.unread.has(u.toLowerCase()));
+  }
+
+  /**
+   * A new block in two passes, so that its first liquidations wait for as little as possible. The
+   * first: the head, its logs and the market (requested at once), then every account that can have
+   * crossed 1 since the last block re-evaluated (AccountBook.recomputeAtRisk); the accounts the logs
+   * touched have their positions read meanwhile and are left out of `liquidatable()` until then.
+   * `complete()` is the second: those positions, and every other account evaluated at the new block,
+   * so the book is exact at every block again; call it before the next poll. A reorg, or a block that
+   * changes the market's shape, is done whole in the first pass. Undefined when there is no new block.
+   * `onHead`: called as soon as the new head is known, before its logs and market are read.
+   */
+  async pollFirst(onHead?: (head: BlockHead) => void): Promise<FirstPass | undefined> {
     const began = performance.now();
     const latest = await this.client.getBlock({ blockTag: "latest" });
     if (latest.number === null || latest.hash === null) return undefined;
     if (latest.number <= this.head.number) {
-      if (latest.number === this.head.number && latest.hash === this.head.hash) return undefined;
+      if (latest.number === this.head.number && latest.hash === this.head.hash) {
+        // A second pass that failed (an RPC error) left positions unread: read them at this head.
+        if (this.unread.size > 0) await this.readUnread(this.head.number);
+        return undefined;
+      }
     }
     const next =
       latest.number === this.head.number + 1n
         ? latest
         : await this.client.getBlock({ blockNumber: this.head.number + 1n }).catch(() => undefined);
-    const dirty = new Set<string>();
+    const dirty = new Set<string>(this.unread);
     let reorgDepth = 0;
     if (!next || next.parentHash !== this.head.hash) {
       const ancestor = await this.findCommonAncestor();
@@ -259,6 +298,7 @@ export class Watcher {
       timestamp: latest.timestamp,
       baseFeePerGas: latest.baseFeePerGas ?? 0n,
     };
+    onHead?.(head);
 
     // The market at the new head does not depend on its logs (unless they add a reserve: read again
     // below): read it meanwhile, one round trip less before the block's first liquidation.
@@ -291,64 +331,92 @@ export class Watcher {
         dirty.add(u);
       }
     }
+    const dirtyUsers = [...dirty].map((u) => getAddress(u));
+    const readDirty = (market: MarketState) =>
+      dirtyUsers.length === 0
+        ? Promise.resolve([])
+        : readPositions(this.client, this.info.addresses.pool, market, this.rules, dirtyUsers, toBlock);
+    // The positions only need the reserves' token addresses: the previous market has them unless the
+    // shape changed. Read while the first pass runs.
+    const positionsRead = shapeChanged ? undefined : readDirty(previous);
+    positionsRead?.catch(() => undefined); // awaited in complete()
     this.market = shapeChanged ? await this.readMarketConsistent(toBlock, head.timestamp, previous) : await marketRead;
     const fetched = performance.now();
-
-    const positions =
-      dirty.size === 0
-        ? []
-        : await readPositions(
-            this.client,
-            this.info.addresses.pool,
-            this.market,
-            this.rules,
-            [...dirty].map((u) => getAddress(u)),
-            toBlock,
-          );
-    for (const p of positions) this.upsert(p);
-    const newCategories = positions.map((p) => p.eModeCategory).filter((id) => id !== 0 && !this.market.eModes.has(id));
-    if (newCategories.length > 0) {
-      this.reader.addEModeCategories(newCategories);
-      this.market = await this.reader.read(toBlock, this.market);
-    }
-    const positionsRead = performance.now();
-
     const previousSnapshot = this.snapshot;
-    this.snapshot = snapshotMarket(this.market, this.rules, head.timestamp);
-    // A reserve "moved" when its price or configuration changed, or when its indexes accrued to the
-    // new block's timestamp differ: time alone moves every reserve with a non-zero rate, so the HF of
-    // every borrower in it is recomputed, and the book is exact at every block.
-    const changed = movedReserves(previousSnapshot, this.snapshot, previous, this.market);
-    let recomputed: number;
-    if (shapeChanged || reorgDepth > 0) {
-      recomputed = this.book.recomputeAll(this.snapshot);
-    } else {
-      recomputed = changed.length > 0 ? this.book.recomputeForReserves(changed, this.snapshot) : 0;
-      recomputed += this.book.recompute(
-        [...dirty].map((u) => getAddress(u)),
-        this.snapshot,
-      );
-    }
+    this.unread = new Set(dirty);
     this.head = head;
-    this.remember({ number: head.number, hash: head.hash, users: [...dirty] as Address[] });
-    const intervalMs = this.options.checkpointIntervalMs ?? 10_000;
-    if (performance.now() - this.lastCheckpointAt >= intervalMs) {
-      this.writeCheckpoint({ phase: "live", block: head.number, blockHash: head.hash });
+    this.remember({ number: head.number, hash: head.hash, users: dirtyUsers });
+
+    const whole = shapeChanged || reorgDepth > 0;
+    let firstRecomputed = 0;
+    if (!whole) {
+      this.snapshot = snapshotMarket(this.market, this.rules, head.timestamp);
+      firstRecomputed = this.book.recomputeAtRisk(previousSnapshot, this.snapshot);
     }
-    const done = performance.now();
-    return {
-      fromBlock,
-      toBlock,
-      timestamp: head.timestamp,
-      reorgDepth,
-      logs: logCount,
-      dirtyUsers: dirty.size,
-      newUsers,
-      changedReserves: changed,
-      recomputed,
-      liquidatable: this.book.liquidatable(),
-      ms: { fetch: fetched - began, positions: positionsRead - fetched, compute: done - positionsRead, total: done - began },
+    const firstDone = performance.now();
+
+    const complete = async (): Promise<BlockUpdate> => {
+      const secondBegan = performance.now();
+      const positions = await (positionsRead ?? readDirty(this.market));
+      for (const p of positions) this.upsert(p);
+      const newCategories = positions.map((p) => p.eModeCategory).filter((id) => id !== 0 && !this.market.eModes.has(id));
+      if (newCategories.length > 0) {
+        this.reader.addEModeCategories(newCategories);
+        this.market = await this.reader.read(toBlock, this.market);
+      }
+      const positionsDone = performance.now();
+      let recomputed = firstRecomputed;
+      if (whole || newCategories.length > 0) {
+        this.snapshot = snapshotMarket(this.market, this.rules, head.timestamp);
+        recomputed = this.book.recomputeAll(this.snapshot);
+      } else {
+        recomputed += this.book.recomputeStale(this.snapshot);
+      }
+      // A reserve "moved" when its price or configuration changed, or when its indexes accrued to the
+      // new block's timestamp differ (time alone moves every reserve with a non-zero rate).
+      const changed = movedReserves(previousSnapshot, this.snapshot, previous, this.market);
+      for (const u of dirty) this.unread.delete(u);
+      const intervalMs = this.options.checkpointIntervalMs ?? 10_000;
+      if (performance.now() - this.lastCheckpointAt >= intervalMs) {
+        this.writeCheckpoint({ phase: "live", block: head.number, blockHash: head.hash });
+      }
+      const done = performance.now();
+      return {
+        fromBlock,
+        toBlock,
+        timestamp: head.timestamp,
+        reorgDepth,
+        logs: logCount,
+        dirtyUsers: dirty.size,
+        newUsers,
+        changedReserves: changed,
+        recomputed,
+        firstPassRecomputed: firstRecomputed,
+        liquidatable: this.book.liquidatable(),
+        ms: {
+          fetch: fetched - began,
+          firstPass: firstDone - began,
+          positions: positionsDone - secondBegan,
+          compute: firstDone - fetched + (done - positionsDone),
+          total: firstDone - began + (done - secondBegan),
+        },
+      };
     };
+    if (whole) {
+      // Done whole here: the first pass's answer is the complete one.
+      const update = await complete();
+      return { toBlock, liquidatable: update.liquidatable, complete: async () => update };
+    }
+    return { toBlock, liquidatable: this.liquidatable(), complete };
+  }
+
+  /** Positions left unread by a failed second pass, read at `blockNumber` and evaluated. */
+  private async readUnread(blockNumber: bigint): Promise<void> {
+    const users = [...this.unread].map((u) => getAddress(u));
+    const positions = await readPositions(this.client, this.info.addresses.pool, this.market, this.rules, users, blockNumber);
+    for (const p of positions) this.upsert(p);
+    this.book.recomputeStale(this.snapshot);
+    this.unread.clear();
   }
 
   /**

@@ -260,7 +260,7 @@ export class Watcher {
    * A new block in two passes, so that its first liquidations wait for as little as possible. The
    * first: the head, its logs and the market (requested at once), then every account that can have
    * crossed 1 since the last block re-evaluated (AccountBook.recomputeAtRisk); the accounts the logs
-   * touched have their positions read meanwhile and are left out of `liquidatable()` until then.
+   * touched are left out of `liquidatable()` until their positions are read.
    * `complete()` is the second: those positions, and every other account evaluated at the new block,
    * so the book is exact at every block again; call it before the next poll. A reorg, or a block that
    * changes the market's shape, is done whole in the first pass. Undefined when there is no new block.
@@ -332,14 +332,6 @@ export class Watcher {
       }
     }
     const dirtyUsers = [...dirty].map((u) => getAddress(u));
-    const readDirty = (market: MarketState) =>
-      dirtyUsers.length === 0
-        ? Promise.resolve([])
-        : readPositions(this.client, this.info.addresses.pool, market, this.rules, dirtyUsers, toBlock);
-    // The positions only need the reserves' token addresses: the previous market has them unless the
-    // shape changed. Read while the first pass runs.
-    const positionsRead = shapeChanged ? undefined : readDirty(previous);
-    positionsRead?.catch(() => undefined); // awaited in complete()
     this.market = shapeChanged ? await this.readMarketConsistent(toBlock, head.timestamp, previous) : await marketRead;
     const fetched = performance.now();
     const previousSnapshot = this.snapshot;
@@ -357,7 +349,12 @@ export class Watcher {
 
     const complete = async (): Promise<BlockUpdate> => {
       const secondBegan = performance.now();
-      const positions = await (positionsRead ?? readDirty(this.market));
+      // Read only now: sent with the first pass, this read competed with the block's first simulation
+      // at the node (first transaction at 20,000 accounts p99 51 ms then, 37-40 ms since).
+      const positions =
+        dirtyUsers.length === 0
+          ? []
+          : await readPositions(this.client, this.info.addresses.pool, this.market, this.rules, dirtyUsers, toBlock);
       for (const p of positions) this.upsert(p);
       const newCategories = positions.map((p) => p.eModeCategory).filter((id) => id !== 0 && !this.market.eModes.has(id));
       if (newCategories.length > 0) {

@@ -9,6 +9,7 @@ import {
   maxUint256,
   parseAbiItem,
   parseGwei,
+  parseTransaction,
   type Address,
   type Hex,
   type PublicClient,
@@ -475,13 +476,21 @@ describe("executor", () => {
 
   it("a block's liquidations go out with consecutive nonces; a refused one in the middle is filled with a cancel, no gap", async () => {
     const plans = [await nextPlan(), await nextPlan()];
-    // The node refuses the first transaction it sees (the most profitable, alone in the first batch);
-    // the next one, in the second batch, is accepted at the nonce after it.
-    const proxy = await startRpcProxy(url, { refuseSend: (n) => (n === 0 ? "transaction rejected by the test" : undefined) });
+    // The node refuses the first transaction (the most profitable, alone in the first batch, at the
+    // wallet's next nonce; the two batches' sends may reach it in either order); the next one, in the
+    // second batch, is accepted at the nonce after it.
+    const nonce = await nonceOf();
+    let refused = false;
+    const proxy = await startRpcProxy(url, {
+      refuseSend: (_, raw) => {
+        if (refused || parseTransaction(raw as Hex).nonce !== nonce) return undefined;
+        refused = true; // the cancel that fills the hole later goes through
+        return "transaction rejected by the test";
+      },
+    });
     try {
       const ex = new Executor(options({ rpcUrl: proxy.url }));
       await ex.start();
-      const nonce = await nonceOf();
       const block = await head();
       const results = await ex.liquidate(plans, block.number, block.baseFeePerGas ?? 0n);
       expect(results.map((r) => r.kind)).toEqual(["skipped", "sent"]);

@@ -8,8 +8,8 @@ export interface RpcProxyOptions {
   maxLogRange?: number;
   /** added to every request */
   delayMs?: number;
-  /** the n-th eth_sendRawTransaction seen (from 0, batches included) is refused with this message when it returns one */
-  refuseSend?: (n: number) => string | undefined;
+  /** the n-th eth_sendRawTransaction seen (from 0, batches included), carrying `raw`, is refused with this message when it returns one */
+  refuseSend?: (n: number, raw: string) => string | undefined;
   /** requests (not batches) of the methods this says are answered with HTTP 503, as by an overloaded provider */
   unavailable?: (method: string) => boolean;
 }
@@ -73,7 +73,7 @@ export async function startRpcProxy(target: string, options: RpcProxyOptions = {
       const refused = new Map<unknown, string>();
       for (const call of parsed) {
         if (call.method !== "eth_sendRawTransaction") continue;
-        const message = options.refuseSend(sent++);
+        const message = options.refuseSend(sent++, String(call.params?.[0]));
         if (message !== undefined) refused.set(call.id, message);
       }
       const forward = parsed.filter((c) => !refused.has(c.id));
@@ -87,7 +87,7 @@ export async function startRpcProxy(target: string, options: RpcProxyOptions = {
       return;
     }
     if (options.refuseSend && !Array.isArray(parsed) && parsed.method === "eth_sendRawTransaction") {
-      const message = options.refuseSend(sent++);
+      const message = options.refuseSend(sent++, String(parsed.params?.[0]));
       if (message !== undefined) {
         const answer = { jsonrpc: "2.0", id: parsed.id, error: { code: -32000, message } };
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));

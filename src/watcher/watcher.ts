@@ -438,7 +438,9 @@ export class Watcher {
 
   /** Writes the checkpoint now (on shutdown). */
   checkpoint(): void {
-    if (this.head) this.writeCheckpoint({ phase: "live", block: this.head.number, blockHash: this.head.hash });
+    // Not while a block's touched positions are unread (its second pass failed): the checkpoint would
+    // name the block with their old positions. The previous one stands; a restart re-reads from there.
+    if (this.head && this.unread.size === 0) this.writeCheckpoint({ phase: "live", block: this.head.number, blockHash: this.head.hash });
   }
 
   private async loadMarket(blockNumber?: bigint): Promise<void> {

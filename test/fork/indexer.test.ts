@@ -1,7 +1,7 @@
 // The indexer finds every borrower (before and after it starts), follows aToken transfers and
 // collateral toggles, survives restarts from its checkpoint and undoes reorgs; its account book
 // always equals the chain's view. On both sandbox markets: Aave 3.0 and Aave 3.6.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import { createBorrowers, planBorrowers } from "../../src/sandbox/borrowers.js";
 import { AAVE_VERSIONS } from "../../src/sandbox/marketSpec.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import { Watcher } from "../../src/watcher/watcher.js";
+import { startRpcProxy } from "../helpers/rpcProxy.js";
 
 async function expectBookMatchesChain(watcher: Watcher, client: PublicClient, pool: Address, expectedUsers?: readonly Address[]) {
   watcher.book.recomputeAll(watcher.snapshot);
@@ -155,6 +156,52 @@ describe.each(AAVE_VERSIONS)("indexer on Aave %s", (aave) => {
       sandbox.market.pool,
       whileDown.map((b) => b.address),
     );
+  });
+
+  it("a block's second pass that fails leaves its touched users out and the checkpoint as it was; the next poll reads them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keeper-state-"));
+    const proxy = await startRpcProxy(url);
+    try {
+      const watcher = new Watcher({
+        client: createPublicClient({ transport: http(proxy.url, { retryCount: 0 }), cacheTime: 0 }),
+        addressesProvider: sandbox.market.addressesProvider,
+        startBlock: sandbox.market.deploymentBlock,
+        logChunkBlocks: 5_000,
+        logger: silentLogger,
+        stateDir: dir,
+        checkpointIntervalMs: 0,
+      });
+      await watcher.sync();
+      watcher.checkpoint();
+      const saved = readFileSync(join(dir, "checkpoint.json"), "utf8");
+      const sender = sandbox.borrowers.filter((b) => b.collaterals.length >= 2 && b.targetHealthFactor > 2.5 && b.eModeCategory === 0)[1]!;
+      const asset = sandbox.market.assets.find((a) => a.address === sender.collaterals[0]!.asset)!;
+      const id = sandbox.market.assets.indexOf(asset);
+      const before = watcher.book.get(sender.address)!.scaledCollateral.get(id)!;
+      const receiver: Address = "0x00000000000000000000000000000000000b0b0c";
+      await sendAs(
+        url,
+        sender.address,
+        asset.aToken,
+        encodeFunctionData({ abi: aTokenAbi, functionName: "transfer", args: [receiver, sender.collaterals[0]!.amount / 10n] }),
+      );
+      const first = await watcher.pollFirst();
+      expect(first).toBeDefined();
+      proxy.down(); // the positions read fails
+      await expect(first!.complete()).rejects.toThrow();
+      watcher.checkpoint(); // refused: the block's touched positions are unread
+      expect(readFileSync(join(dir, "checkpoint.json"), "utf8")).toBe(saved);
+      expect(watcher.book.get(sender.address)!.scaledCollateral.get(id)).toBe(before);
+      proxy.up();
+      expect(await watcher.pollFirst()).toBeUndefined(); // no new block: the unread positions are read at the head
+      expect(watcher.book.get(sender.address)!.scaledCollateral.get(id)!).toBeLessThan(before);
+      watcher.checkpoint();
+      expect(readFileSync(join(dir, "checkpoint.json"), "utf8")).not.toBe(saved);
+      await expectBookMatchesChain(watcher, client, sandbox.market.pool, [sender.address]);
+    } finally {
+      await proxy.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("undoes a reorg: a supply in an orphaned block disappears from the book", async () => {

@@ -521,8 +521,10 @@ describe("executor", () => {
     const plans = [await nextPlan(), await nextPlan()];
     // The first needs more gas than it simulates with (a plan's gas is a floor); the second would get less.
     plans[0] = { ...plans[0]!, gasUnits: 1_200_000n };
+    const ex = new Executor(options()); // its nonce from the chain (other tests sent from this key)
+    await ex.start();
     const block = await head();
-    const results = await executor.liquidate(plans, block.number, block.baseFeePerGas ?? 0n);
+    const results = await ex.liquidate(plans, block.number, block.baseFeePerGas ?? 0n);
     expect(results.map((r) => r.kind)).toEqual(["sent", "sent"]);
     const sent = results.map((r) => (r.kind === "sent" ? r.tx : undefined)!);
     expect(sent[1]!.nonce).toBe(sent[0]!.nonce + 1);
@@ -533,11 +535,11 @@ describe("executor", () => {
     const outcomes: TxOutcome[] = [];
     for (let i = 0; i < 40 && outcomes.length < 2; i++) {
       const b = await head();
-      outcomes.push(...(await executor.onBlock(b.number, b.baseFeePerGas ?? 0n)));
+      outcomes.push(...(await ex.onBlock(b.number, b.baseFeePerGas ?? 0n)));
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(outcomes.map((o) => o.kind)).toEqual(["mined", "mined"]);
-    expect(executor.inFlight()).toEqual([]);
+    expect(ex.inFlight()).toEqual([]);
   });
 
   it("drain waits for in-flight transactions, calling poll", async () => {

@@ -604,7 +604,7 @@ export class Executor {
       simulatedGas: o.gasUsed,
       ...(o.netGas !== undefined && { simulatedNetGas: o.netGas }),
     };
-    this.tracker!.add({ tx, call: o.call, gas: o.gas, cancelHashes: new Set(), capWarned: false });
+    this.tracker!.add({ tx, call: o.call, gas: o.gas, cancelHashes: new Set(), capWarned: false, receiptMisses: 0 });
     this.log.info(
       {
         user: plan.user,

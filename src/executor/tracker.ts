@@ -57,6 +57,8 @@ export interface Flight {
   cancelReason?: string;
   /** the "cannot bump under the cap" warning was logged (once per incident) */
   capWarned: boolean;
+  /** blocks its nonce was mined without a receipt for any of its hashes (see resolve) */
+  receiptMisses: number;
 }
 
 /** A 0-value self-transfer holding a nonce a refused liquidation left empty. */
@@ -85,6 +87,8 @@ export interface TrackerOptions {
 }
 
 export const CANCEL_GAS = 21_000n;
+/** Blocks a mined nonce may show no receipt for our hashes before the transaction counts as dropped. */
+const RECEIPT_MISSES = 2;
 const lower = (a: string) => a.toLowerCase();
 
 export function copyTx(tx: SentTx): SentTx {
@@ -180,6 +184,14 @@ export class Tracker {
     for (const flight of settled) {
       const { tx } = flight;
       const receipt = tx.hashes.map((h) => receipts.get(h)).find((r) => r !== undefined);
+      if (!receipt && flight.receiptMisses < RECEIPT_MISSES) {
+        // The nonce moved but no receipt yet: a node may serve the new state a moment before its
+        // receipts (anvil under load; a load-balanced provider). Asked again next block before
+        // calling it dropped.
+        flight.receiptMisses++;
+        this.settled.push(flight);
+        continue;
+      }
       if (!receipt) {
         const reason = `nonce ${tx.nonce} was used by another transaction (none of ${tx.hashes.length} hash(es) mined)`;
         this.o.log.warn({ user: tx.plan.user, nonce: tx.nonce, hashes: tx.hashes, reason }, "tx dropped");

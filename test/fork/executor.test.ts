@@ -143,16 +143,18 @@ describe("executor", () => {
 
   /** Calls onBlock at the current head until an outcome of `kind` shows up (mining a block between tries). */
   async function untilOutcome(ex: Executor, kind: TxOutcome["kind"], maxBlocks = 30, mineBetween = true): Promise<TxOutcome> {
+    const seen: string[] = [];
     for (let i = 0; i < maxBlocks; i++) {
       const b = await head();
       const outcomes = await ex.onBlock(b.number, b.baseFeePerGas ?? 0n);
       const hit = outcomes.find((o) => o.kind === kind);
       if (hit) return hit;
+      for (const o of outcomes) seen.push(`${o.kind}${o.kind === "dropped" ? ` (${o.reason})` : ""} at block ${b.number}`);
       // Under automine the block comes a moment after eth_sendRawTransaction returns.
       if (mineBetween) await mine();
       else await new Promise((res) => setTimeout(res, 50));
     }
-    throw new Error(`no "${kind}" outcome after ${maxBlocks} blocks`);
+    throw new Error(`no "${kind}" outcome after ${maxBlocks} blocks; seen: ${seen.join(", ") || "none"}`);
   }
 
   beforeAll(async () => {
@@ -421,8 +423,10 @@ describe("executor", () => {
     } finally {
       await setAutomine(true);
     }
+    // Dropped once no receipt shows for its hash over three reads (a node may lag receipts behind state).
     const b = await head();
-    const outcomes = await ex.onBlock(b.number, b.baseFeePerGas ?? 0n);
+    const outcomes: TxOutcome[] = [];
+    for (let i = 0; i < 3; i++) outcomes.push(...(await ex.onBlock(b.number, b.baseFeePerGas ?? 0n)));
     expect(outcomes.map((o) => o.kind)).toEqual(["dropped"]);
     expect(ex.hasInFlight(plan.user)).toBe(false);
     expect(await liquidationsOf(plan.user, fromBlock)).toBe(0);

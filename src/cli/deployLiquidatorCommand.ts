@@ -24,8 +24,8 @@ export async function deployLiquidatorCommand(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   // stdout carries only the LIQUIDATOR_ADDRESS line, so `>> .env` works.
-  const logger = createLogger(config.logLevel, { pretty: Boolean(process.stderr.isTTY), destination: process.stderr });
-  if (config.privateKey === undefined) throw new ConfigError("PRIVATE_KEY", "not set (the liquidator's owner deploys it)");
+  const logger = createLogger(config.log.logLevel, { pretty: Boolean(process.stderr.isTTY), destination: process.stderr });
+  if (config.executor.privateKey === undefined) throw new ConfigError("PRIVATE_KEY", "not set (the liquidator's owner deploys it)");
   const target = await resolveTarget(config);
   if (target.source === "sandbox") logger.info({ rpcUrl: target.rpcUrl }, "RPC_URL not set: using the running sandbox");
   const client = await connectTarget(target, config);
@@ -34,17 +34,17 @@ export async function deployLiquidatorCommand(argv: string[]): Promise<number> {
   const { pool } = (await discoverMarket(client, target.addressesProvider)).addresses;
   await requireCode(client, router, "UNISWAP_V3_ROUTER");
 
-  const owner = privateKeyToAccount(config.privateKey).address;
+  const owner = privateKeyToAccount(config.executor.privateKey).address;
   const fees = await client.estimateFeesPerGas();
-  const cap = parseGwei(String(config.maxFeeGwei));
+  const cap = parseGwei(String(config.executor.maxFeeGwei));
   const maxFeePerGas = fees.maxFeePerGas > cap ? cap : fees.maxFeePerGas;
-  const tip = parseGwei(String(config.priorityFeeGwei));
+  const tip = parseGwei(String(config.executor.priorityFeeGwei));
   const maxPriorityFeePerGas = tip > maxFeePerGas ? maxFeePerGas : tip;
   logger.info({ owner, pool, router, chainId }, "deploying the Liquidator");
   const deployed = await deployLiquidator(
     client,
     target.rpcUrl,
-    config.privateKey,
+    config.executor.privateKey,
     { pool, router },
     { maxFeePerGas, maxPriorityFeePerGas },
     (hash) => logger.info({ hash }, "deployment sent, waiting for its receipt"),

@@ -42,7 +42,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   const user = getAddress(raw.toLowerCase());
 
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, { pretty: false, destination: process.stderr });
+  const logger = createLogger(config.log.logLevel, { pretty: false, destination: process.stderr });
   const target = await resolveTarget(config);
   if (target.source === "sandbox") logger.info({ rpcUrl: target.rpcUrl }, "RPC_URL not set: using the running sandbox");
   const client = await connectTarget(target, config);

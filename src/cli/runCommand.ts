@@ -34,12 +34,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
-  const dryRun = values["dry-run"] === true || config.dryRun;
-  if (!dryRun && config.privateKey === undefined) {
+  const dryRun = values["dry-run"] === true || config.executor.dryRun;
+  if (!dryRun && config.executor.privateKey === undefined) {
     throw new ConfigError("PRIVATE_KEY", "not set (required to send liquidations; set DRY_RUN=true to only log them)");
   }
   const target = await resolveTarget(config);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.log.logLevel);
   const startingMs = sinceProcessStart();
   logger.info(
     { settings: { ...describeConfig(config), DRY_RUN: String(dryRun) }, source: target.source, sinceProcessStartMs: startingMs },
@@ -65,7 +65,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const { client, chainId } = connected;
   const connectedMs = sinceProcessStart();
   const flash = flashSettings(config, target, chainId, dryRun);
-  if (flash && config.liquidatorAddress === undefined) {
+  if (flash && config.flash.liquidatorAddress === undefined) {
     logger.info({ liquidator: flash.liquidator }, "LIQUIDATOR_ADDRESS not set: using the sandbox's Liquidator");
   }
   const keeper = new Keeper({
@@ -75,19 +75,19 @@ export async function runCommand(argv: string[]): Promise<number> {
     addressesProvider: target.addressesProvider,
     startBlock: target.startBlock,
     stateDir: target.stateDir,
-    logChunkBlocks: config.logChunkBlocks,
-    pollIntervalMs: config.pollIntervalMs,
-    wsUrl: config.wsUrl,
-    privateKey: config.privateKey,
+    logChunkBlocks: config.watcher.logChunkBlocks,
+    pollIntervalMs: config.chain.pollIntervalMs,
+    wsUrl: config.chain.wsUrl,
+    privateKey: config.executor.privateKey,
     dryRun,
-    minProfitUsd: config.minProfitUsd,
-    maxFeeGwei: config.maxFeeGwei,
-    priorityFeeGwei: config.priorityFeeGwei,
-    txTimeoutBlocks: config.txTimeoutBlocks,
-    privateTxUrl: config.privateTxUrl,
+    minProfitUsd: config.scheduler.minProfitUsd,
+    maxFeeGwei: config.executor.maxFeeGwei,
+    priorityFeeGwei: config.executor.priorityFeeGwei,
+    txTimeoutBlocks: config.executor.txTimeoutBlocks,
+    privateTxUrl: config.executor.privateTxUrl,
     logger,
-    maxInflightBlocks: config.maxInflightBlocks,
-    wrappedNativeToken: target.wrappedNativeToken ?? config.wrappedNativeToken,
+    maxInflightBlocks: config.scheduler.maxInflightBlocks,
+    wrappedNativeToken: target.wrappedNativeToken ?? config.scheduler.wrappedNativeToken,
     ...(flash && { flash }),
   });
   if (!(await startWithRetry(keeper, logger, controller.signal))) return 0;
@@ -114,16 +114,16 @@ export async function runCommand(argv: string[]): Promise<number> {
  * chain's canonical deployment; hubs from the sandbox or the chain. Undefined: the wallet only.
  */
 function flashSettings(config: KeeperConfig, target: ChainTarget, chainId: number, dryRun: boolean): FlashSettings | undefined {
-  let liquidator: Address | undefined = config.liquidatorAddress;
+  let liquidator: Address | undefined = config.flash.liquidatorAddress;
   const sandbox = target.liquidator;
   if (liquidator === undefined && sandbox !== undefined) {
-    const owner = config.privateKey === undefined ? undefined : privateKeyToAddress(config.privateKey);
+    const owner = config.executor.privateKey === undefined ? undefined : privateKeyToAddress(config.executor.privateKey);
     if (owner?.toLowerCase() === sandbox.owner.toLowerCase() || (dryRun && owner === undefined)) liquidator = sandbox.address;
   }
   if (liquidator === undefined) return undefined;
   const { factory, quoter } = resolveUniswap(config, chainId, target.uniswap);
   const routingHubs = target.routingHubs ?? UNISWAP_ROUTING_HUBS.get(chainId) ?? [];
-  return { liquidator, factory, quoter, routingHubs, slippageBps: config.swapSlippageBps };
+  return { liquidator, factory, quoter, routingHubs, slippageBps: config.flash.swapSlippageBps };
 }
 
 /** The node must answer before anything else; an unreachable RPC is waited for, not fatal. */

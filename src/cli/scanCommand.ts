@@ -31,7 +31,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
   }
   const limit = values.all ? Infinity : parseIntegerOption("--limit", values.limit, 20, 1, 10_000_000);
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, { pretty: !values.json && Boolean(process.stderr.isTTY), destination: process.stderr });
+  const logger = createLogger(config.log.logLevel, { pretty: !values.json && Boolean(process.stderr.isTTY), destination: process.stderr });
   const target = await resolveTarget(config);
   if (target.source === "sandbox") logger.info({ rpcUrl: target.rpcUrl }, "RPC_URL not set: using the running sandbox");
   if (target.startBlockGuessed) logger.warn("START_BLOCK not set and the market's deployment block is unknown: scanning from block 0");
@@ -41,7 +41,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
     addressesProvider: target.addressesProvider,
     startBlock: target.startBlock,
     stateDir: target.stateDir,
-    logChunkBlocks: config.logChunkBlocks,
+    logChunkBlocks: config.watcher.logChunkBlocks,
     logger,
   });
   await watcher.sync();

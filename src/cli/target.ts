@@ -45,16 +45,16 @@ export interface ChainTarget {
  * line naming RPC_URL and the file, not a wait for a dead URL.
  */
 export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_SANDBOX_FILE): Promise<ChainTarget> {
-  if (config.rpcUrl !== undefined) {
-    ensureStateDir(config.stateDir);
+  if (config.chain.rpcUrl !== undefined) {
+    ensureStateDir(config.watcher.stateDir);
     return {
-      rpcUrl: config.rpcUrl,
-      rpcUrlFallback: config.rpcUrlFallback,
+      rpcUrl: config.chain.rpcUrl,
+      rpcUrlFallback: config.chain.rpcUrlFallback,
       addressesProvider: requirePoolAddressesProvider(config),
-      uiPoolDataProvider: config.uiPoolDataProvider,
-      startBlock: config.startBlock ?? 0n,
-      startBlockGuessed: config.startBlock === undefined,
-      stateDir: config.stateDir,
+      uiPoolDataProvider: config.inspect.uiPoolDataProvider,
+      startBlock: config.watcher.startBlock ?? 0n,
+      startBlockGuessed: config.watcher.startBlock === undefined,
+      stateDir: config.watcher.stateDir,
       source: "env",
     };
   }
@@ -77,16 +77,16 @@ export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_
     throw new ConfigError("RPC_URL", `not set, and ${path} has no rpcUrl/poolAddressesProvider`);
   }
   await probeSandbox(path, file.rpcUrl, (file as { chainId?: number }).chainId);
-  ensureStateDir(join(config.stateDir, "sandbox"));
+  ensureStateDir(join(config.watcher.stateDir, "sandbox"));
   return {
     rpcUrl: file.rpcUrl,
     addressesProvider: file.addresses.poolAddressesProvider,
-    uiPoolDataProvider: config.uiPoolDataProvider ?? file.addresses.uiPoolDataProviderV3,
-    wrappedNativeToken: config.wrappedNativeToken ?? file.addresses.wrappedNativeToken,
+    uiPoolDataProvider: config.inspect.uiPoolDataProvider ?? file.addresses.uiPoolDataProviderV3,
+    wrappedNativeToken: config.scheduler.wrappedNativeToken ?? file.addresses.wrappedNativeToken,
     startBlock: BigInt(file.deploymentBlock ?? 0),
     startBlockGuessed: false,
     // Every sandbox run is a new chain at the same addresses: keep its state apart.
-    stateDir: join(config.stateDir, "sandbox"),
+    stateDir: join(config.watcher.stateDir, "sandbox"),
     source: "sandbox",
     ...(file.uniswap?.factory &&
       file.uniswap.swapRouter &&
@@ -122,12 +122,16 @@ export async function connectTargetWithChainId(
     const problem = `${redactUrl(target.rpcUrl)} does not answer eth_chainId${hint}: ${(err as Error).message.split("\n")[0]}`;
     throw new ConfigError("RPC_URL", problem, { retryable: true });
   }
-  if (config.chainId !== undefined && config.chainId !== chainId) {
+  if (config.chain.chainId !== undefined && config.chain.chainId !== chainId) {
     const node = `the node at ${redactUrl(target.rpcUrl)} is on chain ${chainId}`;
-    if (config.chainIdSetting !== "POOL_ADDRESSES_PROVIDER") throw new ConfigError("CHAIN_ID", `is ${config.chainId} but ${node}`);
+    if (config.chain.chainIdSetting !== "POOL_ADDRESSES_PROVIDER")
+      throw new ConfigError("CHAIN_ID", `is ${config.chain.chainId} but ${node}`);
     // A market named (or recognized) from the address book: its chain must be the node's. The sandbox ignores it.
     if (target.source === "env") {
-      throw new ConfigError("POOL_ADDRESSES_PROVIDER", `market ${config.market?.name} is on chain ${config.chainId}, but ${node}`);
+      throw new ConfigError(
+        "POOL_ADDRESSES_PROVIDER",
+        `market ${config.watcher.market?.name} is on chain ${config.chain.chainId}, but ${node}`,
+      );
     }
   }
   return { client, chainId };

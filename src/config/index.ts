@@ -1,107 +1,42 @@
-// All of keeper's settings: read once from the environment (and .env), validated,
-// and passed down as a typed KeeperConfig. Nothing outside src/config reads
-// process.env, so this file and .env.example are the complete list of knobs.
+// All of keeper's settings: read once from the environment (and .env), validated, and passed down
+// as a typed KeeperConfig, one section per stage (the table in settings.ts). Nothing outside
+// src/config reads process.env, so settings.ts and .env.example are the complete list of knobs.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
-import { redactUrl } from "../util/url.js";
-import { findKnownMarket, findMarketByName, type KnownMarket } from "./markets.js";
-import {
-  ConfigError,
-  parseAddress,
-  parseBlockNumber,
-  parseBoolean,
-  parseInteger,
-  parseNumber,
-  parsePrivateKey,
-  parseUrl,
-  show,
-} from "./parse.js";
+import { findKnownMarket, type KnownMarket } from "./markets.js";
+import { ConfigError } from "./parse.js";
+import { describeSettings, MARKET_NAMES_HINT, parseSettings, type SettingName, type Settings } from "./settings.js";
 
 export { ConfigError, parseBoolean } from "./parse.js";
 export { KNOWN_MARKETS, findKnownMarket, findMarketByName, marketNameOf, type KnownMarket } from "./markets.js";
+export { LOG_LEVELS, SECTIONS, SETTING_NAMES, SETTINGS, type LogLevel, type SettingName, type Settings } from "./settings.js";
 
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export interface KeeperConfig {
-  /** RPC_URL. Optional here because the sandbox needs none; chain commands call requireRpcUrl. */
-  rpcUrl?: string;
-  rpcUrlFallback?: string;
-  wsUrl?: string;
-  /** CHAIN_ID, or the known market's chain when unset; the caller checks it against the node. */
-  chainId?: number;
-  /** Which setting chainId came from, for the one-line message when the node is on another chain. */
-  chainIdSetting?: "CHAIN_ID" | "POOL_ADDRESSES_PROVIDER";
-  poolAddressesProvider?: `0x${string}`;
-  /** Set when POOL_ADDRESSES_PROVIDER named a known market, or its address (and chain) identify one. */
-  market?: KnownMarket;
-  /** UI_POOL_DATA_PROVIDER: only `keeper inspect` uses it (Aave's JS utilities read through it). */
-  uiPoolDataProvider?: `0x${string}`;
-  /** START_BLOCK, or the known market's deployment block; undefined leaves the choice to the caller. */
-  startBlock?: bigint;
-  /** Absolute. */
-  stateDir: string;
-  logLevel: LogLevel;
-  privateKey?: `0x${string}`;
-  dryRun: boolean;
-  minProfitUsd: number;
-  maxFeeGwei: number;
-  priorityFeeGwei: number;
-  txTimeoutBlocks: number;
-  privateTxUrl?: string;
-  pollIntervalMs: number;
-  logChunkBlocks: number;
-  /** MAX_INFLIGHT_BLOCKS: liquidations in flight at most fill this many blocks (their simulated gas) beyond those a round spans */
-  maxInflightBlocks: number;
-  /** WRAPPED_NATIVE_TOKEN: the reserve that prices gas; unset = the chain's known one (src/config/chains.ts) */
-  wrappedNativeToken?: `0x${string}`;
-  /** LIQUIDATOR_ADDRESS: the flash-loan Liquidator contract; unset = liquidate from the wallet only. */
-  liquidatorAddress?: `0x${string}`;
-  /** UNISWAP_V3_FACTORY / _ROUTER / _QUOTER as set; resolveUniswap fills the chain's defaults. */
-  uniswap: Partial<UniswapAddresses>;
-  /** SWAP_SLIPPAGE_BPS: the flash path's minAmountOut is the quote less this many basis points. */
-  swapSlippageBps: number;
-}
+/**
+ * The validated settings, by section (settings.ts), with what follows from them: the market a
+ * POOL_ADDRESSES_PROVIDER address or name identifies, CHAIN_ID and START_BLOCK defaulted from it,
+ * STATE_DIR absolute.
+ */
+export type KeeperConfig = Omit<Settings, "chain" | "watcher"> & {
+  chain: Settings["chain"] & {
+    /** Which setting chainId came from, for the one-line message when the node is on another chain. */
+    chainIdSetting?: "CHAIN_ID" | "POOL_ADDRESSES_PROVIDER";
+  };
+  watcher: Omit<Settings["watcher"], "poolAddressesProvider"> & {
+    poolAddressesProvider?: `0x${string}`;
+    /** Set when POOL_ADDRESSES_PROVIDER named a known market, or its address (and chain) identify one. */
+    market?: KnownMarket;
+  };
+};
 
 /** The Uniswap V3 contracts the flash-loan path quotes and swaps on. */
 export interface UniswapAddresses {
   factory: `0x${string}`;
-  /** the periphery's original SwapRouter (its params carry a deadline), not SwapRouter02 */
+  /** SwapRouter or SwapRouter02 */
   router: `0x${string}`;
   /** QuoterV2 (not `view`: called with eth_call) */
   quoter: `0x${string}`;
 }
-
-/** Every setting loadConfig reads, in the order it checks them (and .env.example lists them). */
-export const SETTING_NAMES = [
-  "RPC_URL",
-  "RPC_URL_FALLBACK",
-  "WS_URL",
-  "CHAIN_ID",
-  "POOL_ADDRESSES_PROVIDER",
-  "UI_POOL_DATA_PROVIDER",
-  "START_BLOCK",
-  "STATE_DIR",
-  "LOG_LEVEL",
-  "PRIVATE_KEY",
-  "DRY_RUN",
-  "MIN_PROFIT_USD",
-  "MAX_FEE_GWEI",
-  "PRIORITY_FEE_GWEI",
-  "TX_TIMEOUT_BLOCKS",
-  "PRIVATE_TX_URL",
-  "POLL_INTERVAL_MS",
-  "LOG_CHUNK_BLOCKS",
-  "MAX_INFLIGHT_BLOCKS",
-  "WRAPPED_NATIVE_TOKEN",
-  "LIQUIDATOR_ADDRESS",
-  "UNISWAP_V3_FACTORY",
-  "UNISWAP_V3_ROUTER",
-  "UNISWAP_V3_QUOTER",
-  "SWAP_SLIPPAGE_BPS",
-] as const;
-export type SettingName = (typeof SETTING_NAMES)[number];
 
 export const DEFAULT_STATE_DIR = ".keeper/state";
 /** STATE_DIR is made ready (created, proven writable) by the commands that use it, not by loadConfig: it touches the disk. */
@@ -121,116 +56,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const fromFile = readDotenv(options.dotenvPath ?? ".env", options.dotenvPath !== undefined);
   // An empty variable counts as unset — also for precedence, so `RPC_URL=` in
   // the environment does not hide the value in .env.
-  const get = (name: SettingName): string | undefined => nonEmpty(env[name]) ?? nonEmpty(fromFile[name]);
-
-  const optional = <T>(name: SettingName, parse: (name: SettingName, raw: string) => T): T | undefined => {
-    const raw = get(name);
-    return raw === undefined ? undefined : parse(name, raw);
-  };
-  const withDefault = <T>(name: SettingName, parse: (name: SettingName, raw: string) => T, fallback: T): T =>
-    optional(name, parse) ?? fallback;
-
-  const rpcUrl = optional("RPC_URL", (n, raw) => parseUrl(n, raw, "http"));
-  const rpcUrlFallback = optional("RPC_URL_FALLBACK", (n, raw) => parseUrl(n, raw, "http"));
-  if (rpcUrl !== undefined && rpcUrlFallback !== undefined && sameUrl(rpcUrl, rpcUrlFallback)) {
+  const settings = parseSettings((name) => nonEmpty(env[name]) ?? nonEmpty(fromFile[name]));
+  const { chain, watcher, executor } = settings;
+  if (chain.rpcUrl !== undefined && chain.rpcUrlFallback !== undefined && sameUrl(chain.rpcUrl, chain.rpcUrlFallback)) {
     throw new ConfigError("RPC_URL_FALLBACK", "is the same as RPC_URL (a fallback must be a different endpoint)");
   }
-  const wsUrl = optional("WS_URL", (n, raw) => parseUrl(n, raw, "ws"));
-  const configuredChainId = optional("CHAIN_ID", (n, raw) => parseInteger(n, raw, "positive"));
-
-  let poolAddressesProvider: `0x${string}` | undefined;
+  const provider = watcher.poolAddressesProvider;
   let market: KnownMarket | undefined;
-  const providerRaw = get("POOL_ADDRESSES_PROVIDER");
-  if (providerRaw !== undefined) {
-    if (/^0x/i.test(providerRaw)) {
-      poolAddressesProvider = parseAddress("POOL_ADDRESSES_PROVIDER", providerRaw);
-      market = findKnownMarket(poolAddressesProvider, configuredChainId);
-    } else {
-      market = findMarketByName(providerRaw);
-      if (market === undefined) {
-        throw new ConfigError(
-          "POOL_ADDRESSES_PROVIDER",
-          `${show(providerRaw)} is neither an address nor a known market name (${MARKET_NAMES_HINT})`,
-        );
-      }
-      if (configuredChainId !== undefined && configuredChainId !== market.chainId) {
-        throw new ConfigError(
-          "POOL_ADDRESSES_PROVIDER",
-          `market ${market.name} is on chain ${market.chainId}, but CHAIN_ID is ${configuredChainId}`,
-        );
-      }
-      poolAddressesProvider = market.poolAddressesProvider;
+  if (provider !== undefined && "market" in provider) {
+    market = provider.market;
+    if (chain.chainId !== undefined && chain.chainId !== market.chainId) {
+      throw new ConfigError(
+        "POOL_ADDRESSES_PROVIDER",
+        `market ${market.name} is on chain ${market.chainId}, but CHAIN_ID is ${chain.chainId}`,
+      );
     }
+  } else if (provider !== undefined) {
+    market = findKnownMarket(provider.address, chain.chainId);
+  }
+  if (executor.priorityFeeGwei > executor.maxFeeGwei) {
+    // EIP-1559 rejects maxPriorityFeePerGas > maxFeePerGas; say so now rather than at the first liquidation.
+    throw new ConfigError("PRIORITY_FEE_GWEI", `${executor.priorityFeeGwei} is above MAX_FEE_GWEI (${executor.maxFeeGwei})`);
   }
   // Defaulting CHAIN_ID to the market's chain makes the caller's check against
   // the node catch "market ethereum, but RPC_URL points at Arbitrum".
-  const chainId = configuredChainId ?? market?.chainId;
-  const chainIdSetting = configuredChainId !== undefined ? "CHAIN_ID" : market !== undefined ? "POOL_ADDRESSES_PROVIDER" : undefined;
-
-  const uiPoolDataProvider = optional("UI_POOL_DATA_PROVIDER", parseAddress);
-  const startBlock = optional("START_BLOCK", parseBlockNumber) ?? market?.deploymentBlock;
-  const stateDir = path.resolve(get("STATE_DIR") ?? DEFAULT_STATE_DIR);
-  const logLevel = withDefault("LOG_LEVEL", parseLogLevel, "info");
-
-  const privateKey = optional("PRIVATE_KEY", parsePrivateKey);
-  const dryRun = withDefault("DRY_RUN", parseBoolean, false);
-  const minProfitUsd = withDefault("MIN_PROFIT_USD", (n, raw) => parseNumber(n, raw, "non-negative"), 1);
-  const maxFeeGwei = withDefault("MAX_FEE_GWEI", (n, raw) => parseNumber(n, raw, "positive"), 200);
-  const priorityFeeGwei = withDefault("PRIORITY_FEE_GWEI", (n, raw) => parseNumber(n, raw, "non-negative"), 1);
-  if (priorityFeeGwei > maxFeeGwei) {
-    // EIP-1559 rejects maxPriorityFeePerGas > maxFeePerGas; say so now rather than at the first liquidation.
-    throw new ConfigError("PRIORITY_FEE_GWEI", `${priorityFeeGwei} is above MAX_FEE_GWEI (${maxFeeGwei})`);
-  }
-  const txTimeoutBlocks = withDefault("TX_TIMEOUT_BLOCKS", (n, raw) => parseInteger(n, raw, "positive"), 3);
-  const privateTxUrl = optional("PRIVATE_TX_URL", (n, raw) => parseUrl(n, raw, "http"));
-  const pollIntervalMs = withDefault("POLL_INTERVAL_MS", (n, raw) => parseInteger(n, raw, "positive"), 1000);
-  const logChunkBlocks = withDefault("LOG_CHUNK_BLOCKS", (n, raw) => parseInteger(n, raw, "positive"), 2000);
-  const maxInflightBlocks = withDefault("MAX_INFLIGHT_BLOCKS", (n, raw) => parseInteger(n, raw, "positive"), 2);
-  const wrappedNativeToken = optional("WRAPPED_NATIVE_TOKEN", parseAddress);
-  const liquidatorAddress = optional("LIQUIDATOR_ADDRESS", parseAddress);
-  const factory = optional("UNISWAP_V3_FACTORY", parseAddress);
-  const router = optional("UNISWAP_V3_ROUTER", parseAddress);
-  const quoter = optional("UNISWAP_V3_QUOTER", parseAddress);
-  const swapSlippageBps = withDefault(
-    "SWAP_SLIPPAGE_BPS",
-    (n, raw) => {
-      const bps = parseInteger(n, raw, "non-negative");
-      if (bps >= 10_000) throw new ConfigError(n, `${show(raw)} is not below 10000 (basis points: 50 = 0.5%)`);
-      return bps;
-    },
-    50,
-  );
-
+  const chainId = chain.chainId ?? market?.chainId;
+  const chainIdSetting = chain.chainId !== undefined ? "CHAIN_ID" : market !== undefined ? "POOL_ADDRESSES_PROVIDER" : undefined;
+  const poolAddressesProvider =
+    provider === undefined ? undefined : "market" in provider ? provider.market.poolAddressesProvider : provider.address;
   return {
-    ...(rpcUrl !== undefined && { rpcUrl }),
-    ...(rpcUrlFallback !== undefined && { rpcUrlFallback }),
-    ...(wsUrl !== undefined && { wsUrl }),
-    ...(chainId !== undefined && { chainId }),
-    ...(chainIdSetting !== undefined && { chainIdSetting }),
-    ...(poolAddressesProvider !== undefined && { poolAddressesProvider }),
-    ...(market !== undefined && { market }),
-    ...(uiPoolDataProvider !== undefined && { uiPoolDataProvider }),
-    ...(startBlock !== undefined && { startBlock }),
-    stateDir,
-    logLevel,
-    ...(privateKey !== undefined && { privateKey }),
-    dryRun,
-    minProfitUsd,
-    maxFeeGwei,
-    priorityFeeGwei,
-    txTimeoutBlocks,
-    ...(privateTxUrl !== undefined && { privateTxUrl }),
-    pollIntervalMs,
-    logChunkBlocks,
-    maxInflightBlocks,
-    ...(wrappedNativeToken !== undefined && { wrappedNativeToken }),
-    ...(liquidatorAddress !== undefined && { liquidatorAddress }),
-    uniswap: {
-      ...(factory !== undefined && { factory }),
-      ...(router !== undefined && { router }),
-      ...(quoter !== undefined && { quoter }),
+    ...settings,
+    chain: { ...chain, chainId, ...(chainIdSetting !== undefined && { chainIdSetting }) },
+    watcher: {
+      ...watcher,
+      poolAddressesProvider,
+      startBlock: watcher.startBlock ?? market?.deploymentBlock,
+      stateDir: path.resolve(watcher.stateDir),
+      ...(market !== undefined && { market }),
     },
-    swapSlippageBps,
   };
 }
 
@@ -289,7 +152,7 @@ export function resolveUniswapAddress(
   key: keyof UniswapAddresses,
   fallback?: UniswapAddresses,
 ): `0x${string}` {
-  const address = config.uniswap[key] ?? (fallback ?? CANONICAL_UNISWAP_V3.get(chainId))?.[key];
+  const address = config.flash[key] ?? (fallback ?? CANONICAL_UNISWAP_V3.get(chainId))?.[key];
   if (address === undefined) {
     const why = `not set, and keeper knows no Uniswap V3 deployment on chain ${chainId} (see .env.example)`;
     throw new ConfigError(UNISWAP_SETTINGS[key], why);
@@ -298,20 +161,20 @@ export function resolveUniswapAddress(
 }
 
 export function requireRpcUrl(config: KeeperConfig): string {
-  if (config.rpcUrl === undefined) {
+  if (config.chain.rpcUrl === undefined) {
     throw new ConfigError("RPC_URL", "not set (required outside the sandbox; see .env.example)");
   }
-  return config.rpcUrl;
+  return config.chain.rpcUrl;
 }
 
 export function requirePoolAddressesProvider(config: KeeperConfig): `0x${string}` {
-  if (config.poolAddressesProvider === undefined) {
+  if (config.watcher.poolAddressesProvider === undefined) {
     throw new ConfigError(
       "POOL_ADDRESSES_PROVIDER",
       `not set (an address, or a market name such as ethereum: ${MARKET_NAMES_HINT}; see .env.example)`,
     );
   }
-  return config.poolAddressesProvider;
+  return config.watcher.poolAddressesProvider;
 }
 
 /**
@@ -319,43 +182,17 @@ export function requirePoolAddressesProvider(config: KeeperConfig): `0x${string}
  * Secrets stay out: the private key is only "set"/"unset", and URLs lose path,
  * query and userinfo, where providers put API keys.
  */
-export function describeConfig(config: KeeperConfig): Record<string, string> {
-  const url = (u: string | undefined) => (u === undefined ? "unset" : redactUrl(u));
-  const opt = (v: { toString(): string } | undefined) => (v === undefined ? "unset" : v.toString());
-  const provider =
-    config.poolAddressesProvider === undefined
-      ? "unset"
-      : config.market === undefined
-        ? config.poolAddressesProvider
-        : `${config.poolAddressesProvider} (${config.market.name})`;
-  const described: Record<SettingName, string> = {
-    RPC_URL: url(config.rpcUrl),
-    RPC_URL_FALLBACK: url(config.rpcUrlFallback),
-    WS_URL: url(config.wsUrl),
-    CHAIN_ID: opt(config.chainId),
-    POOL_ADDRESSES_PROVIDER: provider,
-    UI_POOL_DATA_PROVIDER: opt(config.uiPoolDataProvider),
-    START_BLOCK: opt(config.startBlock),
-    STATE_DIR: config.stateDir,
-    LOG_LEVEL: config.logLevel,
-    PRIVATE_KEY: config.privateKey === undefined ? "unset" : "set",
-    DRY_RUN: String(config.dryRun),
-    MIN_PROFIT_USD: String(config.minProfitUsd),
-    MAX_FEE_GWEI: String(config.maxFeeGwei),
-    PRIORITY_FEE_GWEI: String(config.priorityFeeGwei),
-    TX_TIMEOUT_BLOCKS: String(config.txTimeoutBlocks),
-    PRIVATE_TX_URL: url(config.privateTxUrl),
-    POLL_INTERVAL_MS: String(config.pollIntervalMs),
-    LOG_CHUNK_BLOCKS: String(config.logChunkBlocks),
-    MAX_INFLIGHT_BLOCKS: String(config.maxInflightBlocks),
-    WRAPPED_NATIVE_TOKEN: opt(config.wrappedNativeToken),
-    LIQUIDATOR_ADDRESS: config.liquidatorAddress ?? "unset (wallet only)",
-    UNISWAP_V3_FACTORY: config.uniswap.factory ?? "default",
-    UNISWAP_V3_ROUTER: config.uniswap.router ?? "default",
-    UNISWAP_V3_QUOTER: config.uniswap.quoter ?? "default",
-    SWAP_SLIPPAGE_BPS: String(config.swapSlippageBps),
+export function describeConfig(config: KeeperConfig): Record<SettingName, string> {
+  const { market, poolAddressesProvider } = config.watcher;
+  const settings: Settings = {
+    ...config,
+    watcher: {
+      ...config.watcher,
+      poolAddressesProvider:
+        market !== undefined ? { market } : poolAddressesProvider === undefined ? undefined : { address: poolAddressesProvider },
+    },
   };
-  return described;
+  return describeSettings(settings);
 }
 
 /**
@@ -372,15 +209,6 @@ export function stackTracesWanted(env: NodeJS.ProcessEnv = process.env, dotenvPa
   const level = raw?.toLowerCase();
   return level === "debug" || level === "trace";
 }
-
-function parseLogLevel(name: string, raw: string): LogLevel {
-  const level = raw.toLowerCase();
-  const known = LOG_LEVELS.find((l) => l === level);
-  if (known === undefined) throw new ConfigError(name, `${show(raw)} is not one of ${LOG_LEVELS.join(", ")}`);
-  return known;
-}
-
-const MARKET_NAMES_HINT = "`npx keeper markets` lists the names";
 
 function nonEmpty(raw: string | undefined): string | undefined {
   const trimmed = raw?.trim();

@@ -21,6 +21,8 @@ import {
 import { ADDRESS_BOOK_V3_MARKETS } from "../../src/config/addressBook.js";
 import { REPO_ROOT } from "../../scripts/compile-contracts.js";
 import { ADDRESS_BOOK_FILE, addressBookText } from "../../scripts/generate-known-markets.js";
+import { ENV_EXAMPLE_FILE } from "../../scripts/generate-env-example.js";
+import { renderEnvExample, SETTINGS } from "../../src/config/settings.js";
 
 // anvil's first dev account: public knowledge, but treated here as a secret that must never leak.
 const KEY = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -54,19 +56,15 @@ function expectError(env: Record<string, string | undefined>, message: string): 
 
 describe("loadConfig defaults", () => {
   it("fills every default from an empty environment", () => {
+    // undefined fields (settings without a default) are left out by toEqual
     expect(load({})).toEqual({
-      stateDir: path.resolve(".keeper/state"),
-      logLevel: "info",
-      dryRun: false,
-      minProfitUsd: 1,
-      maxFeeGwei: 200,
-      priorityFeeGwei: 1,
-      txTimeoutBlocks: 3,
-      pollIntervalMs: 1000,
-      logChunkBlocks: 2000,
-      maxInflightBlocks: 2,
-      uniswap: {},
-      swapSlippageBps: 50,
+      chain: { pollIntervalMs: 1000 },
+      watcher: { stateDir: path.resolve(".keeper/state"), logChunkBlocks: 2000 },
+      log: { logLevel: "info" },
+      executor: { dryRun: false, maxFeeGwei: 200, priorityFeeGwei: 1, txTimeoutBlocks: 3 },
+      scheduler: { minProfitUsd: 1, maxInflightBlocks: 2 },
+      flash: { swapSlippageBps: 50 },
+      inspect: {},
     });
   });
 
@@ -77,9 +75,9 @@ describe("loadConfig defaults", () => {
 
   it("trims values", () => {
     const c = load({ RPC_URL: "  http://localhost:8545 \t", CHAIN_ID: " 1 ", LOG_LEVEL: " debug " });
-    expect(c.rpcUrl).toBe("http://localhost:8545");
-    expect(c.chainId).toBe(1);
-    expect(c.logLevel).toBe("debug");
+    expect(c.chain.rpcUrl).toBe("http://localhost:8545");
+    expect(c.chain.chainId).toBe(1);
+    expect(c.log.logLevel).toBe("debug");
   });
 });
 
@@ -91,10 +89,10 @@ describe("URLs", () => {
       WS_URL: "wss://eth.example.com/ws/key",
       PRIVATE_TX_URL: "https://rpc.flashbots.net",
     });
-    expect(c.rpcUrl).toBe("https://eth.example.com/v3/key");
-    expect(c.rpcUrlFallback).toBe("http://127.0.0.1:8545");
-    expect(c.wsUrl).toBe("wss://eth.example.com/ws/key");
-    expect(c.privateTxUrl).toBe("https://rpc.flashbots.net");
+    expect(c.chain.rpcUrl).toBe("https://eth.example.com/v3/key");
+    expect(c.chain.rpcUrlFallback).toBe("http://127.0.0.1:8545");
+    expect(c.chain.wsUrl).toBe("wss://eth.example.com/ws/key");
+    expect(c.executor.privateTxUrl).toBe("https://rpc.flashbots.net");
   });
 
   it("rejects wrong protocols and non-URLs with one line", () => {
@@ -138,15 +136,10 @@ describe("numbers", () => {
       WRAPPED_NATIVE_TOKEN: "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2",
     });
     expect(c).toMatchObject({
-      maxInflightBlocks: 4,
-      wrappedNativeToken: "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
-      chainId: 137,
-      minProfitUsd: 0,
-      maxFeeGwei: 150,
-      priorityFeeGwei: 0.01,
-      txTimeoutBlocks: 5,
-      pollIntervalMs: 250,
-      logChunkBlocks: 10000,
+      scheduler: { maxInflightBlocks: 4, wrappedNativeToken: "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2", minProfitUsd: 0 },
+      chain: { chainId: 137, pollIntervalMs: 250 },
+      executor: { maxFeeGwei: 150, priorityFeeGwei: 0.01, txTimeoutBlocks: 5 },
+      watcher: { logChunkBlocks: 10000 },
     });
   });
 
@@ -182,9 +175,9 @@ describe("numbers", () => {
 
 describe("START_BLOCK", () => {
   it("accepts decimal and 0x hex", () => {
-    expect(load({ START_BLOCK: "0" }).startBlock).toBe(0n);
-    expect(load({ START_BLOCK: "19000000" }).startBlock).toBe(19_000_000n);
-    expect(load({ START_BLOCK: "0x10" }).startBlock).toBe(16n);
+    expect(load({ START_BLOCK: "0" }).watcher.startBlock).toBe(0n);
+    expect(load({ START_BLOCK: "19000000" }).watcher.startBlock).toBe(19_000_000n);
+    expect(load({ START_BLOCK: "0x10" }).watcher.startBlock).toBe(16n);
   });
 
   it("rejects others", () => {
@@ -195,7 +188,7 @@ describe("START_BLOCK", () => {
   });
 
   it("is undefined without a known market", () => {
-    expect(load({ POOL_ADDRESSES_PROVIDER: `0x${"12".repeat(20)}` }).startBlock).toBeUndefined();
+    expect(load({ POOL_ADDRESSES_PROVIDER: `0x${"12".repeat(20)}` }).watcher.startBlock).toBeUndefined();
   });
 });
 
@@ -204,44 +197,44 @@ describe("POOL_ADDRESSES_PROVIDER", () => {
     "resolves the market name %s with its provider, chain and deployment block",
     (name) => {
       const c = load({ POOL_ADDRESSES_PROVIDER: name });
-      expect(c.poolAddressesProvider).toBe(ETH_PROVIDER);
-      expect(c.market?.name).toBe("ethereum");
-      expect(c.market?.pool).toBe("0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2");
-      expect(c.chainId).toBe(1);
-      expect(c.startBlock).toBe(16291127n);
+      expect(c.watcher.poolAddressesProvider).toBe(ETH_PROVIDER);
+      expect(c.watcher.market?.name).toBe("ethereum");
+      expect(c.watcher.market?.pool).toBe("0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2");
+      expect(c.chain.chainId).toBe(1);
+      expect(c.watcher.startBlock).toBe(16291127n);
     },
   );
 
   it("lets an explicit START_BLOCK override the market's deployment block", () => {
-    expect(load({ POOL_ADDRESSES_PROVIDER: "ethereum", START_BLOCK: "20000000" }).startBlock).toBe(20_000_000n);
+    expect(load({ POOL_ADDRESSES_PROVIDER: "ethereum", START_BLOCK: "20000000" }).watcher.startBlock).toBe(20_000_000n);
   });
 
   it("resolves markets without a known deployment block, leaving START_BLOCK to the caller", () => {
     const c = load({ POOL_ADDRESSES_PROVIDER: "arbitrum" });
-    expect(c.poolAddressesProvider).toBe(L2_PROVIDER);
-    expect(c.chainId).toBe(42161);
-    expect(c.startBlock).toBeUndefined();
+    expect(c.watcher.poolAddressesProvider).toBe(L2_PROVIDER);
+    expect(c.chain.chainId).toBe(42161);
+    expect(c.watcher.startBlock).toBeUndefined();
   });
 
   it("checksums a lowercase address and recognizes a known market by it", () => {
     const c = load({ POOL_ADDRESSES_PROVIDER: ETH_PROVIDER.toLowerCase() });
-    expect(c.poolAddressesProvider).toBe(ETH_PROVIDER);
-    expect(c.market?.name).toBe("ethereum");
-    expect(c.startBlock).toBe(16291127n);
+    expect(c.watcher.poolAddressesProvider).toBe(ETH_PROVIDER);
+    expect(c.watcher.market?.name).toBe("ethereum");
+    expect(c.watcher.startBlock).toBe(16291127n);
   });
 
   it("needs CHAIN_ID to tell apart markets that share a provider address", () => {
-    expect(load({ POOL_ADDRESSES_PROVIDER: L2_PROVIDER }).market).toBeUndefined();
-    expect(load({ POOL_ADDRESSES_PROVIDER: L2_PROVIDER, CHAIN_ID: "10" }).market?.name).toBe("optimism");
+    expect(load({ POOL_ADDRESSES_PROVIDER: L2_PROVIDER }).watcher.market).toBeUndefined();
+    expect(load({ POOL_ADDRESSES_PROVIDER: L2_PROVIDER, CHAIN_ID: "10" }).watcher.market?.name).toBe("optimism");
     expect(findKnownMarket(L2_PROVIDER, 137)?.name).toBe("polygon");
   });
 
   it("takes an unknown address as a custom market", () => {
     const address = getAddress(`0x${"ab".repeat(20)}`);
     const c = load({ POOL_ADDRESSES_PROVIDER: address, CHAIN_ID: "31337" });
-    expect(c.poolAddressesProvider).toBe(address);
-    expect(c.market).toBeUndefined();
-    expect(c.chainId).toBe(31337);
+    expect(c.watcher.poolAddressesProvider).toBe(address);
+    expect(c.watcher.market).toBeUndefined();
+    expect(c.chain.chainId).toBe(31337);
   });
 
   it("rejects a bad checksum, a malformed address and an unknown market name", () => {
@@ -275,9 +268,9 @@ describe("POOL_ADDRESSES_PROVIDER", () => {
   });
 
   it("says which setting the chain id comes from (the node check names it)", () => {
-    expect(load({ POOL_ADDRESSES_PROVIDER: "ethereum" }).chainIdSetting).toBe("POOL_ADDRESSES_PROVIDER");
-    expect(load({ POOL_ADDRESSES_PROVIDER: "ethereum", CHAIN_ID: "1" }).chainIdSetting).toBe("CHAIN_ID");
-    expect(load({ POOL_ADDRESSES_PROVIDER: `0x${"12".repeat(20)}` }).chainIdSetting).toBeUndefined();
+    expect(load({ POOL_ADDRESSES_PROVIDER: "ethereum" }).chain.chainIdSetting).toBe("POOL_ADDRESSES_PROVIDER");
+    expect(load({ POOL_ADDRESSES_PROVIDER: "ethereum", CHAIN_ID: "1" }).chain.chainIdSetting).toBe("CHAIN_ID");
+    expect(load({ POOL_ADDRESSES_PROVIDER: `0x${"12".repeat(20)}` }).chain.chainIdSetting).toBeUndefined();
   });
 });
 
@@ -331,9 +324,9 @@ describe("known markets: the address book", () => {
   ])("POOL_ADDRESSES_PROVIDER=%s is %s, with its chain id", (name, bookName) => {
     const entry = book.find((m) => m.book === bookName);
     const c = load({ POOL_ADDRESSES_PROVIDER: name });
-    expect(c.market?.bookName).toBe(bookName);
-    expect(c.poolAddressesProvider).toBe(entry?.poolAddressesProvider);
-    expect(c.chainId).toBe(entry?.chainId);
+    expect(c.watcher.market?.bookName).toBe(bookName);
+    expect(c.watcher.poolAddressesProvider).toBe(entry?.poolAddressesProvider);
+    expect(c.chain.chainId).toBe(entry?.chainId);
   });
 
   it("every market resolves by its name and its book name; no two share a name", () => {
@@ -363,33 +356,34 @@ describe("known markets: the address book", () => {
 
 describe("other settings", () => {
   it("resolves STATE_DIR against cwd", () => {
-    expect(load({ STATE_DIR: "data/x" }).stateDir).toBe(path.resolve("data/x"));
-    expect(load({ STATE_DIR: "/var/keeper" }).stateDir).toBe("/var/keeper");
+    expect(load({ STATE_DIR: "data/x" }).watcher.stateDir).toBe(path.resolve("data/x"));
+    expect(load({ STATE_DIR: "/var/keeper" }).watcher.stateDir).toBe("/var/keeper");
   });
 
   it("LOG_LEVEL: case-insensitive; unknown values list the allowed ones", () => {
-    expect(load({ LOG_LEVEL: "WARN" }).logLevel).toBe("warn");
-    expect(load({ LOG_LEVEL: "silent" }).logLevel).toBe("silent");
+    expect(load({ LOG_LEVEL: "WARN" }).log.logLevel).toBe("warn");
+    expect(load({ LOG_LEVEL: "silent" }).log.logLevel).toBe("silent");
     expectError({ LOG_LEVEL: "verbose" }, 'LOG_LEVEL: "verbose" is not one of fatal, error, warn, info, debug, trace, silent');
   });
 
   it("DRY_RUN: true/false/1/0/yes/no", () => {
-    for (const raw of ["true", "TRUE", "1", "yes", "Yes"]) expect(load({ DRY_RUN: raw }).dryRun).toBe(true);
-    for (const raw of ["false", "0", "no", "NO"]) expect(load({ DRY_RUN: raw }).dryRun).toBe(false);
+    for (const raw of ["true", "TRUE", "1", "yes", "Yes"]) expect(load({ DRY_RUN: raw }).executor.dryRun).toBe(true);
+    for (const raw of ["false", "0", "no", "NO"]) expect(load({ DRY_RUN: raw }).executor.dryRun).toBe(false);
     expectError({ DRY_RUN: "maybe" }, 'DRY_RUN: "maybe" is not a boolean (use true/false, 1/0 or yes/no)');
   });
 
   it("reports the first problem in table order", () => {
     expect(failure({ LOG_CHUNK_BLOCKS: "x", LOG_LEVEL: "x", RPC_URL: "x", CHAIN_ID: "x" }).setting).toBe("RPC_URL");
     expect(failure({ LOG_CHUNK_BLOCKS: "x", LOG_LEVEL: "x", CHAIN_ID: "x" }).setting).toBe("CHAIN_ID");
-    expect(failure({ LOG_CHUNK_BLOCKS: "x", DRY_RUN: "x", LOG_LEVEL: "x" }).setting).toBe("LOG_LEVEL");
+    expect(failure({ DRY_RUN: "x", LOG_LEVEL: "x" }).setting).toBe("LOG_LEVEL");
+    expect(failure({ LOG_CHUNK_BLOCKS: "x", DRY_RUN: "x", LOG_LEVEL: "x" }).setting).toBe("LOG_CHUNK_BLOCKS");
   });
 });
 
 describe("PRIVATE_KEY", () => {
   it("accepts 64 hex digits with or without 0x, normalized to lowercase 0x", () => {
-    expect(load({ PRIVATE_KEY: KEY }).privateKey).toBe(`0x${KEY}`);
-    expect(load({ PRIVATE_KEY: `0x${KEY.toUpperCase()}` }).privateKey).toBe(`0x${KEY}`);
+    expect(load({ PRIVATE_KEY: KEY }).executor.privateKey).toBe(`0x${KEY}`);
+    expect(load({ PRIVATE_KEY: `0x${KEY.toUpperCase()}` }).executor.privateKey).toBe(`0x${KEY}`);
   });
 
   const badKeys: [string, string][] = [
@@ -473,10 +467,10 @@ describe(".env file", () => {
     const file = path.join(dir, ".env");
     writeFileSync(file, ["# comment", "RPC_URL=http://from-file:8545", "CHAIN_ID=5", "LOG_LEVEL=debug", 'DRY_RUN="yes"', ""].join("\n"));
     const c = loadConfig({ CHAIN_ID: "10", LOG_LEVEL: "" }, { dotenvPath: file });
-    expect(c.rpcUrl).toBe("http://from-file:8545");
-    expect(c.chainId).toBe(10);
-    expect(c.logLevel).toBe("debug");
-    expect(c.dryRun).toBe(true);
+    expect(c.chain.rpcUrl).toBe("http://from-file:8545");
+    expect(c.chain.chainId).toBe(10);
+    expect(c.log.logLevel).toBe("debug");
+    expect(c.executor.dryRun).toBe(true);
   });
 
   it("reports bad values from the file like any other", () => {
@@ -499,8 +493,8 @@ describe(".env file", () => {
     const cwd = process.cwd();
     process.chdir(dir);
     try {
-      expect(loadConfig({}).chainId).toBe(5); // default path: .env in cwd
-      expect(loadConfig({}, { dotenvPath: false }).chainId).toBeUndefined();
+      expect(loadConfig({}).chain.chainId).toBe(5); // default path: .env in cwd
+      expect(loadConfig({}, { dotenvPath: false }).chain.chainId).toBeUndefined();
     } finally {
       process.chdir(cwd);
     }
@@ -510,7 +504,7 @@ describe(".env file", () => {
     const cwd = process.cwd();
     process.chdir(dir);
     try {
-      expect(loadConfig({}).chainId).toBeUndefined();
+      expect(loadConfig({}).chain.chainId).toBeUndefined();
     } finally {
       process.chdir(cwd);
     }
@@ -523,6 +517,16 @@ describe(".env.example", () => {
   it("documents every setting", () => {
     const example = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
     for (const name of SETTING_NAMES) expect(example).toMatch(new RegExp(`^# ?${name}=`, "m"));
+  });
+
+  it("is what scripts/generate-env-example.ts writes from the settings table", () => {
+    expect(readFileSync(ENV_EXAMPLE_FILE, "utf8"), "run npx tsx scripts/generate-env-example.ts").toBe(renderEnvExample());
+  });
+
+  it("the table names each setting once, and each section field once", () => {
+    expect(new Set(SETTING_NAMES).size).toBe(SETTING_NAMES.length);
+    const fields = SETTINGS.map((s) => `${s.section}.${s.key}`);
+    expect(new Set(fields).size).toBe(fields.length);
   });
 });
 
@@ -541,9 +545,9 @@ describe("flash-loan settings", () => {
       UNISWAP_V3_QUOTER: QUOTER.toLowerCase(),
       SWAP_SLIPPAGE_BPS: "30",
     });
-    expect(c.liquidatorAddress).toBe(LIQUIDATOR);
-    expect(c.uniswap).toEqual({ factory: getAddress(OTHER), router: ROUTER, quoter: QUOTER });
-    expect(c.swapSlippageBps).toBe(30);
+    expect(c.flash.liquidatorAddress).toBe(LIQUIDATOR);
+    expect([c.flash.factory, c.flash.router, c.flash.quoter]).toEqual([getAddress(OTHER), ROUTER, QUOTER]);
+    expect(c.flash.swapSlippageBps).toBe(30);
     expect(describeConfig(c)).toMatchObject({
       LIQUIDATOR_ADDRESS: LIQUIDATOR,
       UNISWAP_V3_FACTORY: getAddress(OTHER),

@@ -29,7 +29,7 @@ describe("keeper markets", () => {
     for (const row of rows) {
       for (const name of [row.name, ...row.aliases]) {
         const config = loadConfig({ POOL_ADDRESSES_PROVIDER: name }, { dotenvPath: false });
-        expect([config.poolAddressesProvider, config.chainId, config.market?.name]).toEqual([
+        expect([config.watcher.poolAddressesProvider, config.chain.chainId, config.watcher.market?.name]).toEqual([
           row.poolAddressesProvider,
           row.chainId,
           row.name,

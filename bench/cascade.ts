@@ -7,6 +7,7 @@
 import { parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
 import { poolAbi } from "../contracts-abi/aave/index.js";
 import { createChainClient } from "../src/chain/client.js";
+import { createConnections } from "../src/chain/connections.js";
 import { multicallOptions } from "../src/chain/multicall.js";
 import { rpc } from "../src/chain/rpc.js";
 import { rpcBatch } from "../src/chain/rpcBatch.js";
@@ -99,21 +100,15 @@ export async function runCascade(borrowers: number, seed = 9): Promise<CascadeRe
   try {
     await fundWallet(sandbox.market, SANDBOX_KEEPER_ADDRESS, 1_000_000_000n);
     const keeper = new Keeper({
-      client,
-      rpcUrl: url,
+      connections: createConnections({ rpcUrl: url }),
       chainId: sandbox.market.chainId,
       addressesProvider: sandbox.market.addressesProvider,
       startBlock: sandbox.market.deploymentBlock,
       logChunkBlocks: 5_000,
       pollIntervalMs: 50,
-      privateKey: SANDBOX_KEEPER_KEY,
-      dryRun: false,
-      minProfitUsd: 1,
-      maxFeeGwei: 500,
-      priorityFeeGwei: 1,
-      txTimeoutBlocks: 3,
+      executor: { privateKey: SANDBOX_KEEPER_KEY, dryRun: false, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3 },
+      scheduler: { minProfitUsd: 1, maxInflightBlocks: 2, wrappedNativeToken: sandboxWrappedNative(sandbox.market) },
       logger: silentLogger,
-      wrappedNativeToken: sandboxWrappedNative(sandbox.market),
     });
     const began = performance.now();
     await keeper.start();

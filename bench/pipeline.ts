@@ -3,7 +3,7 @@
 // and 20,000 tracked accounts, on the sandbox chain. Small price steps put accounts under water
 // block after block. Mining is manual, as on a real chain: a block with the price move arrives,
 // the keeper reacts and its transactions wait in the mempool; the next block includes them.
-import { createChainClient } from "../src/chain/client.js";
+import { createConnections } from "../src/chain/connections.js";
 import { formatTable } from "../src/util/table.js";
 import { Keeper } from "../src/daemon/keeper.js";
 import { silentLogger } from "../src/logging.js";
@@ -58,21 +58,15 @@ async function measure(borrowers: number, steps: number) {
   try {
     await fundWallet(sandbox.market, SANDBOX_KEEPER_ADDRESS, 1_000_000_000n);
     const keeper = new Keeper({
-      client: createChainClient({ rpcUrl: sandbox.market.rpcUrl }),
-      rpcUrl: sandbox.market.rpcUrl,
+      connections: createConnections({ rpcUrl: sandbox.market.rpcUrl }),
       chainId: sandbox.market.chainId,
       addressesProvider: sandbox.market.addressesProvider,
       startBlock: sandbox.market.deploymentBlock,
       logChunkBlocks: 5_000,
       pollIntervalMs: 100,
-      privateKey: SANDBOX_KEEPER_KEY,
-      dryRun: false,
-      minProfitUsd: 1,
-      maxFeeGwei: 500,
-      priorityFeeGwei: 1,
-      txTimeoutBlocks: 3,
+      executor: { privateKey: SANDBOX_KEEPER_KEY, dryRun: false, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3 },
+      scheduler: { minProfitUsd: 1, maxInflightBlocks: 2, wrappedNativeToken: sandboxWrappedNative(sandbox.market) },
       logger: silentLogger,
-      wrappedNativeToken: sandboxWrappedNative(sandbox.market),
     });
     const began = performance.now();
     await keeper.start();

@@ -17,7 +17,8 @@ import { discoverMarket, MarketReader } from "../watcher/marketReader.js";
 import { readPositions } from "../watcher/positionReader.js";
 import { readSymbols } from "../chain/tokens.js";
 import { toJson } from "./accountsView.js";
-import { formatBaseAmount, formatFixed, formatHealthFactor, formatTable } from "../util/table.js";
+import { formatBaseAmount, formatFixed, formatHealthFactor } from "../util/decimal.js";
+import { formatTable } from "../util/table.js";
 import { connectTarget, resolveTarget } from "./target.js";
 import { UsageError } from "./usage.js";
 

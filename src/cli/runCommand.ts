@@ -2,7 +2,8 @@
 // transactions waited for up to a bound, checkpoint written, exit 0). RPC outages are retried with
 // backoff, never fatal; bad settings are (one line, exit code 2).
 import { parseArgs } from "node:util";
-import type { Address, PublicClient } from "viem";
+import type { Address } from "viem";
+import type { Connections } from "../chain/connections.js";
 import { privateKeyToAddress } from "viem/accounts";
 import { redactUrl } from "../util/url.js";
 import { ConfigError, describeConfig, loadConfig, resolveUniswap, UNISWAP_ROUTING_HUBS, type KeeperConfig } from "../config/index.js";
@@ -62,32 +63,24 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const connected = await connectWithRetry(target, config, logger, controller.signal);
   if (!connected) return 0;
-  const { client, chainId } = connected;
+  const { connections, chainId } = connected;
   const connectedMs = sinceProcessStart();
   const flash = flashSettings(config, target, chainId, dryRun);
   if (flash && config.flash.liquidatorAddress === undefined) {
     logger.info({ liquidator: flash.liquidator }, "LIQUIDATOR_ADDRESS not set: using the sandbox's Liquidator");
   }
+  const { privateTxUrl: _inConnections, ...executor } = config.executor;
   const keeper = new Keeper({
-    client,
-    rpcUrl: target.rpcUrl,
+    connections,
     chainId,
     addressesProvider: target.addressesProvider,
     startBlock: target.startBlock,
     stateDir: target.stateDir,
     logChunkBlocks: config.watcher.logChunkBlocks,
     pollIntervalMs: config.chain.pollIntervalMs,
-    wsUrl: config.chain.wsUrl,
-    privateKey: config.executor.privateKey,
-    dryRun,
-    minProfitUsd: config.scheduler.minProfitUsd,
-    maxFeeGwei: config.executor.maxFeeGwei,
-    priorityFeeGwei: config.executor.priorityFeeGwei,
-    txTimeoutBlocks: config.executor.txTimeoutBlocks,
-    privateTxUrl: config.executor.privateTxUrl,
+    executor: { ...executor, dryRun },
+    scheduler: { ...config.scheduler, wrappedNativeToken: target.wrappedNativeToken ?? config.scheduler.wrappedNativeToken },
     logger,
-    maxInflightBlocks: config.scheduler.maxInflightBlocks,
-    wrappedNativeToken: target.wrappedNativeToken ?? config.scheduler.wrappedNativeToken,
     ...(flash && { flash }),
   });
   if (!(await startWithRetry(keeper, logger, controller.signal))) return 0;
@@ -132,7 +125,7 @@ async function connectWithRetry(
   config: ReturnType<typeof loadConfig>,
   logger: Logger,
   signal: AbortSignal,
-): Promise<{ client: PublicClient; chainId: number } | undefined> {
+): Promise<{ connections: Connections; chainId: number } | undefined> {
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {
       return await connectTargetWithChainId(target, config);

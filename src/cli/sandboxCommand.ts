@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { exitAfterOutput, exitOnError } from "./exit.js";
-import { createChainClient } from "../chain/client.js";
+import { createConnections } from "../chain/connections.js";
 import { Keeper } from "../daemon/keeper.js";
 import { createLogger } from "../logging.js";
 import { AAVE_VERSIONS, type AaveVersion } from "../sandbox/marketSpec.js";
@@ -22,7 +22,8 @@ import {
   type Sandbox,
 } from "../sandbox/sandbox.js";
 import { formatMarketSummary, readMarketSummary } from "../sandbox/summary.js";
-import { formatBaseAmount, formatTable } from "../util/table.js";
+import { formatBaseAmount } from "../util/decimal.js";
+import { formatTable } from "../util/table.js";
 import { UsageError, parseIntegerOption } from "./usage.js";
 import { sleep } from "../util/time.js";
 
@@ -167,24 +168,17 @@ async function runKeeperDemo(
   const uniswap = sandbox.market.uniswap!;
   const liquidator = sandbox.liquidator!.address;
   const logger = createLogger("info");
-  const client = createChainClient({ rpcUrl: sandbox.market.rpcUrl });
   const keeper = new Keeper({
-    client,
-    rpcUrl: sandbox.market.rpcUrl,
+    connections: createConnections({ rpcUrl: sandbox.market.rpcUrl }),
     chainId: sandbox.market.chainId,
     addressesProvider: sandbox.market.addressesProvider,
     startBlock: sandbox.market.deploymentBlock,
     stateDir,
     logChunkBlocks: 5_000,
     pollIntervalMs: 250,
-    privateKey: SANDBOX_KEEPER_KEY,
-    dryRun: false,
-    minProfitUsd: 1,
-    maxFeeGwei: 500,
-    priorityFeeGwei: 1,
-    txTimeoutBlocks: 3,
+    executor: { privateKey: SANDBOX_KEEPER_KEY, dryRun: false, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3 },
+    scheduler: { minProfitUsd: 1, maxInflightBlocks: 2, wrappedNativeToken: sandboxWrappedNative(sandbox.market) },
     logger,
-    wrappedNativeToken: sandboxWrappedNative(sandbox.market),
     flash: {
       liquidator,
       factory: uniswap.factory,

@@ -6,7 +6,8 @@ import { createLogger } from "../logging.js";
 import { Watcher } from "../watcher/watcher.js";
 import { readSymbols } from "../chain/tokens.js";
 import { sortedAccounts, toJson, type AccountView } from "./accountsView.js";
-import { formatBaseAmount, formatHealthFactor, formatTable } from "../util/table.js";
+import { formatBaseAmount, formatHealthFactor } from "../util/decimal.js";
+import { formatTable } from "../util/table.js";
 import { connectTarget, resolveTarget } from "./target.js";
 import { parseIntegerOption } from "./usage.js";
 

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Address, Hex, PublicClient } from "viem";
-import { createChainClient } from "../chain/client.js";
+import { createConnections, type Connections } from "../chain/connections.js";
 import { HUB_SYMBOLS } from "../sandbox/uniswap.js";
 import { redactUrl, rpc } from "../chain/rpc.js";
 import {
@@ -104,15 +104,25 @@ export async function resolveTarget(config: KeeperConfig, sandboxFile = DEFAULT_
  * of the known market POOL_ADDRESSES_PROVIDER names: every chain command (run, scan, inspect) starts here.
  */
 export async function connectTarget(target: ChainTarget, config: KeeperConfig): Promise<PublicClient> {
-  return (await connectTargetWithChainId(target, config)).client;
+  return (await connectTargetWithChainId(target, config)).connections.client;
 }
 
-/** connectTarget, with the chain id the node answered (`keeper run` needs it: no second request). */
+/**
+ * The target's connections (src/chain/connections.ts: the read client, the node, where transactions
+ * go, WS_URL's heads), with the chain id the node answered (`keeper run` needs it: no second request).
+ */
 export async function connectTargetWithChainId(
   target: ChainTarget,
   config: KeeperConfig,
-): Promise<{ client: PublicClient; chainId: number }> {
-  const client = createChainClient({ rpcUrl: target.rpcUrl, rpcUrlFallback: target.rpcUrlFallback, retryCount: 1 });
+): Promise<{ connections: Connections; chainId: number }> {
+  const connections = createConnections({
+    rpcUrl: target.rpcUrl,
+    rpcUrlFallback: target.rpcUrlFallback,
+    ...(config.chain.wsUrl !== undefined && { wsUrl: config.chain.wsUrl }),
+    ...(config.executor.privateTxUrl !== undefined && { privateTxUrl: config.executor.privateTxUrl }),
+    retryCount: 1,
+  });
+  const { client } = connections;
   let chainId: number;
   try {
     chainId = await client.getChainId();
@@ -134,7 +144,7 @@ export async function connectTargetWithChainId(
       );
     }
   }
-  return { client, chainId };
+  return { connections, chainId };
 }
 
 /** How long the sandbox's RPC has to answer eth_chainId before its file counts as stale. */

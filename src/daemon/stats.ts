@@ -2,6 +2,7 @@
 // mined liquidation at the oracle prices of the block it was mined in.
 import type { TxOutcome } from "../executor/executor.js";
 import type { MarketState } from "../risk/types.js";
+import { formatDecimal } from "../util/decimal.js";
 
 export interface KeeperStats {
   opportunities: number;
@@ -128,8 +129,5 @@ export function summarize(stats: KeeperStats, baseUnit: bigint) {
 
 /** A base-currency amount (BASE_CURRENCY_UNIT as read from the oracle) with 2 decimals, truncated. */
 export function formatBase(base: bigint, baseUnit: bigint): string {
-  const negative = base < 0n;
-  const abs = negative ? -base : base;
-  const cents = ((abs % baseUnit) * 100n) / baseUnit;
-  return `${negative ? "-" : ""}${abs / baseUnit}.${cents.toString().padStart(2, "0")}`;
+  return formatDecimal(base, baseUnit, 2);
 }

@@ -14,7 +14,7 @@
 // would revert is sent; one transaction per user at a time.
 import { formatGwei, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { redactUrl, rpc } from "../chain/rpc.js";
+import type { Connections } from "../chain/connections.js";
 import { ConfigError } from "../config/index.js";
 import type { Logger } from "../logging.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
@@ -35,12 +35,8 @@ export { NO_WALLET_REASON, type SimulationResult } from "./simulation.js";
 export type { SentTx, TxOutcome } from "./tracker.js";
 
 export interface ExecutorOptions {
-  /** reads (the watcher's client) */
-  publicClient: PublicClient;
-  /** the node: signed transactions go there (public mempool), and batched reads */
-  rpcUrl: string;
-  /** if set, eth_sendRawTransaction goes there instead (a private relay); reads still use publicClient */
-  privateTxUrl?: string;
+  /** reads (the watcher's client), the node (batches, simulations) and where signed transactions go */
+  connections: Pick<Connections, "client" | "node" | "send">;
   /** required unless dryRun; never logged, never in an error */
   privateKey?: `0x${string}`;
   chainId: number;
@@ -123,7 +119,7 @@ export class Executor {
     const { privateKey: _key, ...rest } = options;
     this.options = rest;
     this.address = this.#account?.address;
-    this.client = options.publicClient;
+    this.client = options.connections.client;
     this.log = options.logger.child({ module: "executor" });
     this.cap = gweiToWei(options.maxFeeGwei);
     this.priority = gweiToWei(options.priorityFeeGwei);
@@ -133,16 +129,16 @@ export class Executor {
     if (!Number.isInteger(options.txTimeoutBlocks) || options.txTimeoutBlocks < 1) {
       throw new Error(`executor: txTimeoutBlocks must be a positive integer, got ${options.txTimeoutBlocks}`);
     }
-    this.simulator = new Simulator(this.client, options.rpcUrl, this.address, this.#scrub);
+    const { node, send } = options.connections;
+    this.simulator = new Simulator(this.client, node, this.address, this.#scrub);
     if (this.#account && this.address) {
-      const relay = options.privateTxUrl !== undefined;
-      this.#sender = new Sender(this.#account, options.chainId, options.privateTxUrl ?? options.rpcUrl, !relay, this.#scrub);
+      this.#sender = new Sender(this.#account, options.chainId, send.endpoint, !send.relay, this.#scrub);
       this.nonces = new NonceSequence(this.client, this.address);
       this.approvals = new Approvals(this.client, this.address, options.pool, this.log);
       this.tracker = new Tracker({
         client: this.client,
         pool: options.pool,
-        url: options.rpcUrl,
+        node,
         wallet: this.address,
         timeoutBlocks: options.txTimeoutBlocks,
         priority: this.priority,
@@ -168,23 +164,21 @@ export class Executor {
   }
 
   private async startOnce(): Promise<void> {
-    const checkSendUrl = !this.options.dryRun && !this.options.privateTxUrl && this.options.rpcUrl;
+    const { node, send } = this.options.connections;
+    const checkSendUrl = !this.options.dryRun && !send.relay;
     const wallet =
       this.address && this.nonces
         ? Promise.all([this.nonces.init(), this.client.getBalance({ address: this.address })]).then(([, balance]) => balance)
         : undefined;
     const [chainId, sendChain, balance] = await Promise.all([
       this.client.getChainId(),
-      checkSendUrl ? rpc<Hex>(this.options.rpcUrl, "eth_chainId").then(Number) : undefined,
+      checkSendUrl ? node.request<Hex>("eth_chainId").then(Number) : undefined,
       wallet,
     ]);
     // A node on another chain is a setting to fix, not an outage to wait out (exit 2, not retried).
     if (chainId !== this.options.chainId) throw new ConfigError("RPC_URL", `is on chain ${chainId}, expected ${this.options.chainId}`);
     if (sendChain !== undefined && sendChain !== chainId) {
-      throw new ConfigError(
-        "RPC_URL",
-        `${redactUrl(this.options.rpcUrl)} (where transactions are sent) is on chain ${sendChain}, expected ${chainId}`,
-      );
+      throw new ConfigError("RPC_URL", `${node.label} (where transactions are sent) is on chain ${sendChain}, expected ${chainId}`);
     }
     if (balance === 0n && !this.options.dryRun) this.log.warn({ address: this.address }, "keeper wallet has no ETH for gas");
     this.started = true;
@@ -194,7 +188,7 @@ export class Executor {
         nonce: this.nonces?.next ?? null,
         chainId,
         dryRun: this.options.dryRun,
-        relay: this.options.privateTxUrl ? redactUrl(this.options.privateTxUrl) : null,
+        relay: send.relay ? send.endpoint.label : null,
       },
       "executor started",
     );
@@ -487,7 +481,7 @@ export class Executor {
             batch[j]!.error = e;
           });
         });
-        if (this.options.privateTxUrl) await answered;
+        if (this.options.connections.send.relay) await answered;
         else answers.push(answered);
       }
       await Promise.all(answers);
@@ -617,7 +611,7 @@ export class Executor {
         maxFeePerGas: formatGwei(tx.maxFeePerGas),
         maxPriorityFeePerGas: formatGwei(tx.maxPriorityFeePerGas),
         expectedProfitBase: String(plan.expectedProfitBase),
-        relay: this.options.privateTxUrl !== undefined,
+        relay: this.options.connections.send.relay,
       },
       "tx sent",
     );

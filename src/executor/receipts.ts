@@ -13,20 +13,25 @@ import {
 } from "viem";
 import { poolAbi } from "../../contracts-abi/aave/index.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
-import { rpcBatch } from "../chain/rpcBatch.js";
+import type { RpcEndpoint } from "../chain/connections.js";
+import type { RpcOutcome } from "../chain/rpcBatch.js";
 import type { PoolCall } from "./poolCall.js";
 import { revertOf } from "./revertReason.js";
 
 const lower = (a: string) => a.toLowerCase();
 
 /** The receipts that exist among `hashes` (a missing one is not mined, or not known to the node). */
-export async function fetchReceipts(client: PublicClient, url: string, hashes: readonly Hex[]): Promise<Map<Hex, TransactionReceipt>> {
+export async function fetchReceipts(
+  client: PublicClient,
+  node: RpcEndpoint,
+  hashes: readonly Hex[],
+): Promise<Map<Hex, TransactionReceipt>> {
   const out = new Map<Hex, TransactionReceipt>();
   if (hashes.length === 0) return out;
-  let answers: Awaited<ReturnType<typeof rpcBatch<RpcTransactionReceipt | null>>> | undefined;
+  let answers: RpcOutcome<RpcTransactionReceipt | null>[] | undefined;
   if (hashes.length > 1) {
     const calls = hashes.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] }));
-    answers = await rpcBatch<RpcTransactionReceipt | null>(url, calls).catch(() => undefined);
+    answers = await node.batch<RpcTransactionReceipt | null>(calls).catch(() => undefined);
   }
   if (answers?.every((a) => a.ok)) {
     answers.forEach((a, i) => {

@@ -3,8 +3,7 @@
 // NonceSequence's business, what to do with a refusal the caller's.
 import { keccak256, type Address, type Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { rpc } from "../chain/rpc.js";
-import { rpcBatch } from "../chain/rpcBatch.js";
+import type { RpcEndpoint } from "../chain/connections.js";
 import type { Fees } from "./fees.js";
 import { classifyNodeMessage, classifySendError, TransportError, type SendError } from "./nodeErrors.js";
 
@@ -29,7 +28,7 @@ export class Sender {
   constructor(
     private readonly account: PrivateKeyAccount,
     private readonly chainId: number,
-    private readonly url: string,
+    private readonly endpoint: RpcEndpoint,
     /** false for a private relay: one request per transaction, in nonce order */
     private readonly batch: boolean,
     private readonly scrub: (text: string) => string,
@@ -54,7 +53,7 @@ export class Sender {
   async send(tx: SignedTx): Promise<SendError | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await rpc<Hex>(this.url, "eth_sendRawTransaction", [tx.raw], { timeoutMs: SEND_TIMEOUT_MS });
+        await this.endpoint.request<Hex>("eth_sendRawTransaction", [tx.raw], { timeoutMs: SEND_TIMEOUT_MS });
         return undefined;
       } catch (err) {
         const error = classifySendError(err, this.scrub);
@@ -76,7 +75,7 @@ export class Sender {
     const calls = txs.map((tx) => ({ method: "eth_sendRawTransaction", params: [tx.raw] }));
     for (let attempt = 0; ; attempt++) {
       try {
-        const answers = await rpcBatch<Hex>(this.url, calls, SEND_TIMEOUT_MS);
+        const answers = await this.endpoint.batch<Hex>(calls, SEND_TIMEOUT_MS);
         return answers.map((a) => (a.ok ? undefined : classifyNodeMessage(this.scrub(a.error))));
       } catch (err) {
         if (attempt === 0) continue;

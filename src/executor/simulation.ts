@@ -5,8 +5,8 @@
 // executing many times). A call that fails there is run again alone through eth_call, which says
 // why; a failure never holds the other calls back.
 import type { Address, BlockTag, Hex, PublicClient } from "viem";
-import { rpc, RpcError } from "../chain/rpc.js";
-import { rpcBatch } from "../chain/rpcBatch.js";
+import type { RpcEndpoint } from "../chain/connections.js";
+import { RpcError } from "../chain/rpc.js";
 import type { PoolCall } from "./poolCall.js";
 import { reasonName, revertOf, TOKEN_TRANSFER_ERRORS } from "./revertReason.js";
 
@@ -45,8 +45,8 @@ export class Simulator {
 
   constructor(
     private readonly client: PublicClient,
-    /** the node, for batches (the viem client sends one call per request) */
-    private readonly url: string,
+    /** the node, for batches and eth_simulateV1 (the viem client sends one call per request) */
+    private readonly node: RpcEndpoint,
     private readonly wallet: Address | undefined,
     private readonly scrub: (text: string) => string,
   ) {
@@ -132,7 +132,7 @@ export class Simulator {
     };
     try {
       type Answer = { calls: { status: Hex; gasUsed: Hex }[] }[];
-      const [block] = await rpc<Answer>(this.url, "eth_simulateV1", [payload, blockTag], { timeoutMs: BATCH_TIMEOUT_MS });
+      const [block] = await this.node.request<Answer>("eth_simulateV1", [payload, blockTag], { timeoutMs: BATCH_TIMEOUT_MS });
       if (!block || block.calls.length !== calls.length) return undefined;
       return block.calls.map((c) => (c.status === "0x1" ? BigInt(c.gasUsed) : 0n));
     } catch (err) {
@@ -149,7 +149,7 @@ export class Simulator {
       params: [{ from: this.from, to: c.to, data: c.data }, blockTag],
     }));
     try {
-      const answers = await rpcBatch<{ gasUsed?: Hex; error?: string }>(this.url, requests, BATCH_TIMEOUT_MS);
+      const answers = await this.node.batch<{ gasUsed?: Hex; error?: string }>(requests, BATCH_TIMEOUT_MS);
       return answers.map((a) => (a.ok && !a.result.error && a.result.gasUsed ? BigInt(a.result.gasUsed) : 0n));
     } catch {
       // An endpoint that refuses batches: one request per call.

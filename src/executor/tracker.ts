@@ -4,6 +4,7 @@
 // queue stands still is replaced at the same nonce with higher fees, or cancelled when it would now
 // revert. Nonces the executor skipped after a refused send are filled with cancels (see Executor).
 import { formatGwei, type Address, type Hex, type PublicClient } from "viem";
+import type { RpcEndpoint } from "../chain/connections.js";
 import type { Logger } from "../logging.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
 import { replacementFees, type Fees } from "./fees.js";
@@ -74,7 +75,7 @@ export interface TrackerOptions {
   /** the Aave pool, whose LiquidationCall events say what a mined liquidation moved */
   pool: Address;
   /** the node, for batched receipt reads */
-  url: string;
+  node: RpcEndpoint;
   wallet: Address;
   timeoutBlocks: number;
   priority: bigint;
@@ -176,7 +177,7 @@ export class Tracker {
     const settled = this.settled;
     const receipts = await fetchReceipts(
       this.o.client,
-      this.o.url,
+      this.o.node,
       settled.flatMap((f) => f.tx.hashes),
     );
     this.settled = [];

@@ -2,7 +2,8 @@
 import { createPublicClient, http, type Address } from "viem";
 import { aaveOracleAbi, aTokenAbi, poolAbi, variableDebtTokenAbi } from "../../contracts-abi/aave/index.js";
 import { WAD } from "../risk/wadRayMath.js";
-import { formatFixed, formatHealthFactor, formatTable } from "../util/table.js";
+import { formatFixed, formatHealthFactor } from "../util/decimal.js";
+import { formatTable } from "../util/table.js";
 import { multicallOptions } from "../chain/multicall.js";
 import type { MarketDeployment } from "./deployMarket.js";
 

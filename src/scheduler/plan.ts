@@ -86,6 +86,8 @@ export interface FlashLoanTerms {
   premiumBase: bigint;
   /** gas units of the Liquidator call the model priced (flashLiquidationGas) */
   gasUnits: bigint;
+  /** of gasUnits, what the model added to a plain liquidationCall's (the loan, the swap): to learn the latter from simulations */
+  modelAddedGas?: bigint;
 }
 
 /**

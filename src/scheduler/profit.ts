@@ -9,6 +9,7 @@ import { RULES_V3_0, type ProtocolRules } from "../risk/rules.js";
 import type { Address } from "../risk/types.js";
 import type { Hex } from "viem";
 import { MathRevertError, MAX_UINT256, WAD } from "../risk/wadRayMath.js";
+import { formatDecimal } from "../util/decimal.js";
 import type { ExpectedDeficit, FlashLoanTerms, LiquidationPlan } from "./plan.js";
 
 export interface GasModel {
@@ -71,20 +72,10 @@ export const LEFTOVER_MARGIN_DIVISOR = 10_000n;
 
 const ceilDiv = (a: bigint, b: bigint): bigint => (a + b - 1n) / b;
 
-/** `x` (in units of `unit`) as a decimal string, e.g. formatUnits(123456789n, 10n ** 8n) = "1.23456789". */
-function formatUnits(x: bigint, unit: bigint): string {
-  const neg = x < 0n;
-  const a = neg ? -x : x;
-  const digits = unit.toString().length - 1;
-  const whole = a / unit;
-  const frac = (a % unit).toString().padStart(digits, "0").replace(/0+$/, "");
-  return `${neg ? "-" : ""}${whole}${frac === "" ? "" : `.${frac}`}`;
-}
+const formatUnits = (x: bigint, unit: bigint): string => formatDecimal(x, unit);
 
-function formatHf(hf: bigint): string {
-  // 4 decimals, truncated: enough to see which side of 0.95 / 1.0 an account is on
-  return hf >= 2n ** 255n ? "max" : `${hf / WAD}.${((hf % WAD) / 10n ** 14n).toString().padStart(4, "0")}`;
-}
+// 4 decimals, truncated: enough to see which side of 0.95 / 1.0 an account is on
+const formatHf = (hf: bigint): string => (hf >= 2n ** 255n ? "max" : formatDecimal(hf, WAD, 4));
 
 function checkOptions(o: PlanOptions): number {
   const bps = o.swapCostBps ?? 0;

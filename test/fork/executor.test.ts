@@ -16,6 +16,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { aaveOracleAbi, mintableErc20Abi, variableDebtTokenAbi } from "../../contracts-abi/aave/index.js";
+import { endpointsFor } from "../../src/chain/connections.js";
 import { rpc } from "../../src/chain/rpc.js";
 import { Executor, type ExecutorOptions, type TxOutcome } from "../../src/executor/executor.js";
 import { initialFees, replacementFees } from "../../src/executor/fees.js";
@@ -46,8 +47,7 @@ describe("executor", () => {
   let candidates: Address[] = [];
 
   const options = (over: Partial<ExecutorOptions> = {}): ExecutorOptions => ({
-    publicClient: client,
-    rpcUrl: url,
+    connections: endpointsFor(client, url),
     privateKey: KEEPER_KEY,
     chainId: sandbox.market.chainId,
     pool: sandbox.market.pool,
@@ -462,7 +462,7 @@ describe("executor", () => {
     const relay = await startRpcProxy(url);
     const publicSend = await startRpcProxy(url);
     try {
-      const ex = new Executor(options({ privateTxUrl: relay.url, rpcUrl: publicSend.url }));
+      const ex = new Executor(options({ connections: endpointsFor(client, publicSend.url, relay.url) }));
       await ex.start();
       const block = await head();
       const r = await ex.submit(plan, block.number, block.baseFeePerGas ?? 0n);
@@ -493,7 +493,7 @@ describe("executor", () => {
       },
     });
     try {
-      const ex = new Executor(options({ rpcUrl: proxy.url }));
+      const ex = new Executor(options({ connections: endpointsFor(client, proxy.url) }));
       await ex.start();
       const block = await head();
       const results = await ex.liquidate(plans, block.number, block.baseFeePerGas ?? 0n);

@@ -23,6 +23,7 @@ import {
 import { aaveOracleAbi, mintableErc20Abi, poolAbi, poolConfiguratorAbi } from "../../contracts-abi/aave/index.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
 import { deployLiquidator } from "../../src/chain/liquidatorContract.js";
+import { endpointsFor } from "../../src/chain/connections.js";
 import { rpc } from "../../src/chain/rpc.js";
 import { UniswapQuoter } from "../../src/chain/uniswapQuoter.js";
 import { gasModel, nativeReserveId, weiToBase } from "../../src/daemon/gas.js";
@@ -59,8 +60,7 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
   const users = new Map<string, Address>();
 
   const options = (over: Partial<ExecutorOptions> = {}): ExecutorOptions => ({
-    publicClient: client,
-    rpcUrl: market.rpcUrl,
+    connections: endpointsFor(client, market.rpcUrl),
     privateKey: KEEPER_KEY,
     chainId: market.chainId,
     pool: market.pool,

@@ -4,7 +4,7 @@
 // debtReservation(plan): what it repays plus a margin for interest (2^256-1 amounts on 3.6 take the
 // whole debt as of the block they are mined in). A flash-loan plan takes nothing from the wallet: the
 // Liquidator borrows the debt asset, so it reserves nothing and is always covered.
-import { debtReservation, type LiquidationPlan } from "../scheduler/plan.js";
+import { debtReservation, type LiquidationPlan } from "../../scheduler/plan.js";
 
 export class WalletInventory {
   private balances: Map<number, bigint> | undefined;

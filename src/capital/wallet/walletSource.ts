@@ -1,0 +1,53 @@
+// The wallet's own tokens as a capital source: the plan repays what the wallet holds of the debt
+// asset (less what liquidations in flight and this round's earlier plans take, walletInventory.ts),
+// the wallet (or the Liquidator on its behalf) calling the pool. Without balances (a dry run without
+// a liquidator) the wallet counts as unlimited: the plan is the pool's, checked by simulation.
+import type { Address } from "viem";
+import type { CompiledAccount } from "../../risk/healthFactor.js";
+import type { LiquidationPlan } from "../../scheduler/plan.js";
+import { LEFTOVER_MARGIN_DIVISOR, planLiquidation } from "../../scheduler/profit.js";
+import type { CapitalSource, RoundTerms, SourcePlan } from "../source.js";
+import { WalletInventory } from "./walletInventory.js";
+
+export interface WalletSourceOptions {
+  /** who calls Pool.liquidationCall: 3.4+ refuses self-liquidation (undefined: not checked) */
+  liquidator: () => Address | undefined;
+  /** false: plan as if the wallet held every debt token (a dry run without a liquidator) */
+  limited: boolean;
+}
+
+export class WalletSource implements CapitalSource {
+  readonly kind = "wallet" as const;
+  readonly inventory = new WalletInventory();
+
+  constructor(private readonly options: WalletSourceOptions) {}
+
+  async prepare(): Promise<void> {
+    // The balances are read after each block's receipts (refresh), not per round.
+  }
+
+  plan(account: CompiledAccount, terms: RoundTerms): SourcePlan {
+    const result = planLiquidation(account, terms.snapshot, {
+      gas: terms.gas,
+      walletBalances: this.options.limited ? this.inventory.view : undefined,
+      minProfitBase: terms.minProfitBase,
+      blockNumber: terms.blockNumber,
+      symbols: terms.symbols,
+      liquidator: this.options.liquidator(),
+      leftoverMarginDivisor: LEFTOVER_MARGIN_DIVISOR,
+    });
+    return result.best ? { plan: result.best } : { skip: result.skip ?? "no plan" };
+  }
+
+  covers(plan: LiquidationPlan): boolean {
+    return this.inventory.covers(plan);
+  }
+
+  take(plan: LiquidationPlan): void {
+    this.inventory.take(plan);
+  }
+
+  giveBack(plan: LiquidationPlan): void {
+    this.inventory.giveBack(plan);
+  }
+}

@@ -1,0 +1,185 @@
+// A block's round, with its I/O: every liquidatable account not in flight, ranked by debt, compiled
+// and evaluated at the timestamp the next block will have; the capital sources' I/O (quotes); the
+// pure planning (round.ts: best plan per account over the sources, chosen within the gas budget,
+// packed into transactions); then the executor. The largest debts go first, alone: planned, sent,
+// and the rest planned while their simulation is on the way.
+import type { Address } from "viem";
+import type { FlashLoanSource } from "../capital/flashLoan/flashLoanSource.js";
+import type { CapitalSource, RoundTerms } from "../capital/source.js";
+import type { KeeperEventBus } from "../daemon/events.js";
+import type { Executor, SubmitResult } from "../executor/executor.js";
+import { compileAccount, evaluateAccount, type CompiledAccount } from "../risk/healthFactor.js";
+import type { AccountBook } from "../risk/accountBook.js";
+import type { ProtocolRules } from "../risk/rules.js";
+import type { PackPolicy } from "./batch.js";
+import type { LiquidationPlan } from "./plan.js";
+import { planRound, whyNone, type AccountChoice } from "./round.js";
+import { poolsSwappedBy } from "./swapSequence.js";
+import type { TxUnit } from "./txUnit.js";
+
+/** How many of a round's largest debts are planned and sent before the rest is planned. */
+const FIRST_GROUP = 4;
+
+export interface RoundContext {
+  terms: RoundTerms;
+  /** liquidatable accounts, in rank order (largest debt first) */
+  candidates: readonly Address[];
+  /** gas that may still be put in flight */
+  gasBudget: bigint;
+  gasPerLiquidation: bigint;
+  head: { number: bigint; baseFeePerGas: bigint };
+}
+
+export interface SchedulerOptions {
+  book: AccountBook;
+  rules: () => ProtocolRules;
+  executor: Executor;
+  sources: readonly CapitalSource[];
+  pack: PackPolicy;
+  events: KeeperEventBus;
+  dryRun: boolean;
+  /** the flash-loan source, when there is one: its swaps are sequenced across the round */
+  flash?: FlashLoanSource;
+}
+
+export class Scheduler {
+  /** dry run: each account's last opportunity (pair and capital), so that an unchanged one is not planned again */
+  private readonly shown = new Map<string, string>();
+  /** this round's choice per account (lower-case): what each source offered */
+  private readonly choices = new Map<string, AccountChoice>();
+
+  constructor(private readonly o: SchedulerOptions) {}
+
+  async round(ctx: RoundContext): Promise<void> {
+    this.forgetShown(ctx.candidates);
+    this.choices.clear();
+    const eligible = ctx.candidates.filter((u) => !this.o.executor.hasInFlight(u));
+    if (eligible.length === 0 || ctx.gasBudget < ctx.gasPerLiquidation) return;
+    // Planning costs ~0.1-1 ms an account: in a cascade only about as many as the gas budget takes.
+    const wanted = ctx.gasBudget / ctx.gasPerLiquidation;
+    const enough = Number(wanted + wanted / 2n + 4n);
+    const flash = this.o.flash;
+    if (flash) {
+      // With flash loans the round is planned whole: its swaps are put in sequence (marginal quotes).
+      const planned = await this.plan(eligible.slice(0, enough), ctx, ctx.gasBudget);
+      const chosen = planned.units.flatMap((u) => u.plans);
+      const busy = poolsSwappedBy(this.o.executor.inFlight().map((t) => t.plan));
+      const sequenced = flash.sequence(chosen, busy, ctx.terms);
+      for (const plan of sequenced.deferred) this.sourceOf(plan).giveBack(plan);
+      const first = this.submit(sequenced.now, ctx);
+      first.catch(() => undefined); // awaited below: no unhandled rejection while the marginal quotes come back
+      const later = await sequenced.later;
+      const sent = await first;
+      if (later.length > 0) await this.submit(later, ctx, sent);
+      return;
+    }
+    // From the wallet: the largest debts are planned and sent first, the rest planned while their
+    // simulation is on the way.
+    const first = this.plan(eligible.slice(0, FIRST_GROUP), ctx, ctx.gasBudget);
+    const firstSent = first.then((plan) => this.submit(plansOf(plan.units), ctx));
+    firstSent.catch(() => undefined); // awaited below
+    const firstPlans = await first;
+    const used = BigInt(plansOf(firstPlans.units).length) * ctx.gasPerLiquidation;
+    const rest = eligible.slice(FIRST_GROUP, Math.max(FIRST_GROUP, enough));
+    const left = ctx.gasBudget - used;
+    const restPlans = rest.length > 0 && left >= ctx.gasPerLiquidation ? await this.plan(rest, ctx, left) : undefined;
+    const sent = await firstSent;
+    if (restPlans) await this.submit(plansOf(restPlans.units), ctx, sent);
+  }
+
+  private async plan(users: readonly Address[], ctx: RoundContext, gasBudget: bigint) {
+    const accounts: CompiledAccount[] = [];
+    for (const user of users) {
+      const position = this.o.book.get(user);
+      if (!position) continue;
+      const account = compileAccount(position, this.o.rules());
+      evaluateAccount(account, ctx.terms.snapshot);
+      accounts.push(account);
+    }
+    await Promise.all(this.o.sources.map((s) => s.prepare(accounts, ctx.terms)));
+    const planned = planRound({
+      accounts,
+      sources: this.o.sources,
+      terms: ctx.terms,
+      gasBudget,
+      gasPerLiquidation: ctx.gasPerLiquidation,
+      pack: this.o.pack,
+    });
+    for (const choice of planned.choices) {
+      this.choices.set(choice.user.toLowerCase(), choice);
+      if (!choice.plan) this.o.events.emit("skipped", { user: choice.user, reason: whyNone(choice), stage: "plan" });
+    }
+    // A dry run shows each opportunity once, until it changes.
+    if (this.o.dryRun) planned.units = planned.units.filter((u) => !u.plans.every((p) => this.alreadyShown(p)));
+    if (planned.units.length > 0) this.o.events.emit("planned", { units: planned.units, blockNumber: ctx.head.number });
+    return planned;
+  }
+
+  /** Hands plans to the executor in the order given; what a source reserved is given back unless sent. */
+  private async submit(
+    plans: LiquidationPlan[],
+    ctx: RoundContext,
+    sentBefore: readonly LiquidationPlan[] = [],
+  ): Promise<LiquidationPlan[]> {
+    if (plans.length === 0) return [];
+    let results: SubmitResult[];
+    try {
+      // Approved once per asset, remembered: no request unless the wallet got a new asset. A flash
+      // loan needs none (the contract approves the pool and the router itself).
+      const fromWallet = plans.filter((p) => p.capital !== "flashLoan");
+      if (!this.o.dryRun && fromWallet.length > 0) await this.o.executor.ensureApprovals([...new Set(fromWallet.map((p) => p.debtAsset))]);
+      results = await this.o.executor.liquidate(plans, ctx.head.number, ctx.head.baseFeePerGas, sentBefore);
+    } catch (err) {
+      for (const plan of plans) this.sourceOf(plan).giveBack(plan);
+      throw err;
+    }
+    results.forEach((result, i) => {
+      const plan = plans[i]!;
+      if (result.kind === "sent") {
+        this.o.events.emit("sent", { tx: result.tx, baseFeePerGas: ctx.head.baseFeePerGas });
+        return;
+      }
+      this.sourceOf(plan).giveBack(plan);
+      if (result.kind === "dry-run") {
+        this.shown.set(plan.user.toLowerCase(), opportunityKey(plan));
+        this.o.events.emit("opportunity", { plan, dryRun: true, simulation: result.simulation, ...this.alternative(plan) });
+      } else {
+        this.o.events.emit("skipped", {
+          user: plan.user,
+          reason: result.reason,
+          stage: result.reason.startsWith("simulation") ? "simulation" : "send",
+          plan,
+        });
+      }
+    });
+    return plans.filter((_, i) => results[i]!.kind === "sent");
+  }
+
+  /** For a plan from the wallet while a flash loan was on offer: what the flash loan would net, or why there is none. */
+  private alternative(plan: LiquidationPlan): { flashAlternative?: LiquidationPlan | string } {
+    if (plan.capital === "flashLoan") return {};
+    const offer = this.choices.get(plan.user.toLowerCase())?.offers.find((o) => o.kind === "flashLoan")?.outcome;
+    if (!offer) return {};
+    return { flashAlternative: "plan" in offer ? offer.plan : offer.skip };
+  }
+
+  private sourceOf(plan: LiquidationPlan): CapitalSource {
+    return this.o.sources.find((s) => s.kind === (plan.capital ?? "wallet")) ?? this.o.sources[0]!;
+  }
+
+  private alreadyShown(plan: LiquidationPlan): boolean {
+    return this.shown.get(plan.user.toLowerCase()) === opportunityKey(plan);
+  }
+
+  private forgetShown(candidates: readonly Address[]): void {
+    if (this.shown.size === 0) return;
+    const now = new Set(candidates.map((c) => c.toLowerCase()));
+    for (const user of this.shown.keys()) if (!now.has(user)) this.shown.delete(user);
+  }
+}
+
+const plansOf = (units: readonly TxUnit[]): LiquidationPlan[] => units.flatMap((u) => u.plans);
+
+function opportunityKey(plan: LiquidationPlan): string {
+  return `${plan.collateralAsset}:${plan.debtAsset}:${plan.capital ?? "wallet"}`;
+}

@@ -31,6 +31,7 @@ function reserve(id: number, decimals: number, price: bigint): ReserveState {
     frozen: false,
     paused: false,
     borrowingEnabled: true,
+    flashLoanEnabled: true,
     liquidityIndex: 10n ** 27n,
     variableBorrowIndex: 10n ** 27n,
     currentLiquidityRate: 0n,

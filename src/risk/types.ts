@@ -21,6 +21,11 @@ export interface ReserveState {
   frozen: boolean;
   paused: boolean;
   borrowingEnabled: boolean;
+  /**
+   * Configuration bit 63: the reserve can be flash-loaned. Off, Pool.flashLoan(Simple) of it reverts
+   * with FlashloanDisabled() (ValidationLogic.validateFlashloanSimple); initReserves leaves it off.
+   */
+  flashLoanEnabled: boolean;
   liquidityIndex: bigint;
   variableBorrowIndex: bigint;
   currentLiquidityRate: bigint;

@@ -80,6 +80,17 @@ export interface DeployMarketOptions {
   eModes?: readonly EModeSpec[];
   /** supply each asset's seedLiquidityUsd from the liquidity provider (default true) */
   seedLiquidity?: boolean;
+  /**
+   * Reserves whose flash loaning stays off, by symbol (false: every reserve's). Default: on for all.
+   * Off is what initReserves leaves (configuration bit 63 clear), as on a market whose admin never
+   * called setReserveFlashLoaning: a flash loan of it reverts with FlashloanDisabled().
+   */
+  flashLoaning?: false | readonly string[];
+}
+
+/** Whether `symbol`'s reserve gets setReserveFlashLoaning(true) under DeployMarketOptions.flashLoaning. */
+function flashLoaningOn(flashLoaning: DeployMarketOptions["flashLoaning"], symbol: string): boolean {
+  return flashLoaning === undefined ? true : flashLoaning === false ? false : !flashLoaning.includes(symbol);
 }
 
 /** Sends transactions from an unlocked account and insists that each one succeeds. */
@@ -126,6 +137,7 @@ interface DeployContext {
   assets: readonly AssetSpec[];
   eModes: readonly EModeSpec[];
   treasury: Address;
+  flashLoaning: DeployMarketOptions["flashLoaning"];
 }
 
 /** The version-specific part of a deployment: everything but the chain facts and the seeding. */
@@ -139,6 +151,8 @@ export async function deployMarket(rpcUrl: string, options: DeployMarketOptions 
   const spec = sandboxSpec(aaveVersion);
   const assets = options.assets ?? spec.assets;
   const eModes = options.eModes ?? spec.eModes;
+  const unknown = options.flashLoaning ? options.flashLoaning.filter((s) => !assets.some((a) => a.symbol === s)) : [];
+  if (unknown.length > 0) throw new Error(`flashLoaning names ${unknown.join(", ")}, not an asset of the market`);
   const transport = http(rpcUrl);
   const publicClient = createPublicClient({ transport, pollingInterval: 20 });
   const testClient = createTestClient({ mode: "anvil", transport });
@@ -151,7 +165,7 @@ export async function deployMarket(rpcUrl: string, options: DeployMarketOptions 
   await testClient.setCode({ address: MULTICALL3_ADDRESS, bytecode: multicall3DeployedBytecode });
 
   const deploymentBlock = (await publicClient.getBlockNumber()) + 1n;
-  const context: DeployContext = { d, publicClient, admin, assets, eModes, treasury };
+  const context: DeployContext = { d, publicClient, admin, assets, eModes, treasury, flashLoaning: options.flashLoaning };
   const core = aaveVersion === "3.6" ? await deployCoreV36(context) : await deployCoreV30(context);
 
   if (options.seedLiquidity ?? true) {
@@ -284,7 +298,9 @@ async function deployCoreV30(c: DeployContext): Promise<CoreDeployment> {
     await d.write(poolConfigurator, configurator, "setReserveBorrowing", [token, true]);
     await d.write(poolConfigurator, configurator, "setReserveFactor", [token, BigInt(asset.reserveFactor)]);
     await d.write(poolConfigurator, configurator, "setLiquidationProtocolFee", [token, BigInt(asset.liquidationProtocolFee)]);
-    await d.write(poolConfigurator, configurator, "setReserveFlashLoaning", [token, true]);
+    if (flashLoaningOn(c.flashLoaning, asset.symbol)) {
+      await d.write(poolConfigurator, configurator, "setReserveFlashLoaning", [token, true]);
+    }
     const reserve = await publicClient.readContract({ address: pool, abi: poolAbi, functionName: "getReserveData", args: [token] });
     deployed.push({
       symbol: asset.symbol,
@@ -433,7 +449,9 @@ async function deployCoreV36(c: DeployContext): Promise<CoreDeployment> {
     await d.write(poolConfigurator, configurator, "setReserveBorrowing", [token, asset.borrowingEnabled ?? true]);
     await d.write(poolConfigurator, configurator, "setReserveFactor", [token, BigInt(asset.reserveFactor)]);
     await d.write(poolConfigurator, configurator, "setLiquidationProtocolFee", [token, BigInt(asset.liquidationProtocolFee)]);
-    await d.write(poolConfigurator, configurator, "setReserveFlashLoaning", [token, true]);
+    if (flashLoaningOn(c.flashLoaning, asset.symbol)) {
+      await d.write(poolConfigurator, configurator, "setReserveFlashLoaning", [token, true]);
+    }
     const reserve = await publicClient.readContract({ address: pool, abi: poolV36Abi, functionName: "getReserveData", args: [token] });
     deployed.push({
       symbol: asset.symbol,

@@ -4,7 +4,7 @@ import { startAnvil, type AnvilInstance } from "../chain/anvil.js";
 import { rpc } from "../chain/rpc.js";
 import { createBorrowers, planBorrowers, type BorrowerPlan, type BorrowerPlanOptions } from "./borrowers.js";
 import { deployMarket, type MarketDeployment } from "./deployMarket.js";
-import { deployUniswap } from "./uniswap.js";
+import { deployUniswap, type SandboxPair } from "./uniswap.js";
 import type { AaveVersion } from "./marketSpec.js";
 
 export interface SandboxOptions {
@@ -19,6 +19,10 @@ export interface SandboxOptions {
   eModeShare?: number;
   /** deploy Uniswap V3 with pools at the oracle's prices (default true) */
   dex?: boolean;
+  /** the pools to open, in place of sandboxPairs' default list (every asset against WETH and USDC) */
+  dexPairs?: readonly SandboxPair[];
+  /** reserves whose flash loaning stays off, by symbol; false: every reserve's (default: on for all) */
+  flashLoaning?: false | readonly string[];
 }
 
 export interface SandboxTimings {
@@ -47,8 +51,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const anvilMs = performance.now() - t;
   try {
     t = performance.now();
-    const market = await deployMarket(anvil.rpcUrl, { aave: options.aave });
-    if (options.dex ?? true) await deployUniswap(market);
+    const market = await deployMarket(anvil.rpcUrl, { aave: options.aave, flashLoaning: options.flashLoaning });
+    if (options.dex ?? true) await deployUniswap(market, { pairs: options.dexPairs });
     const deployMs = performance.now() - t;
     t = performance.now();
     const borrowers = planBorrowers(market, {

@@ -1,7 +1,8 @@
 // The sandbox's DEX: Uniswap V3 deployed from the compiled artifacts of @uniswap/v3-core and
 // @uniswap/v3-periphery (factory, the periphery's original SwapRouter, QuoterV2,
 // NonfungiblePositionManager), with a full-range pool of every reserve against WETH and against
-// USDC, opened at the oracle's prices and deep enough for the sandbox's liquidations.
+// USDC (or the pools a caller lists, DeployUniswapOptions.pairs), opened at the oracle's prices and
+// deep enough for the sandbox's liquidations.
 //
 // Prices: when a sandbox price moves (src/sandbox/prices.ts), an arbitrageur (the deployer, which
 // mints what it sells) swaps each pool holding the moved asset back to the oracle's new price,
@@ -83,8 +84,37 @@ export interface UniswapDeployment {
   pools: SandboxPool[];
 }
 
+/** A pool to open: two of the market's symbols and a fee tier (hundredths of a basis point). */
+export interface SandboxPair {
+  a: string;
+  b: string;
+  fee: number;
+}
+
 export interface DeployUniswapOptions {
   depthUsd?: bigint;
+  /**
+   * The pools to open, in place of sandboxPairs' (every asset against WETH and USDC): a market whose
+   * pairs need routes through other tokens. Price moves align whichever pools there are.
+   */
+  pairs?: readonly SandboxPair[];
+}
+
+/** Each fee tier's tick spacing, as UniswapV3Factory sets them (0.01% is enabled by the deployment). */
+const TICK_SPACING: Readonly<Record<number, number>> = { 100: 1, 500: 10, 3000: 60, 10000: 200 };
+
+/** A custom pool list must name the market's symbols, real fee tiers and each pool once. */
+function checkPairs(pairs: readonly SandboxPair[], symbols: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const { a, b, fee } of pairs) {
+    const name = `${a}/${b} ${fee / 10_000}%`;
+    for (const s of [a, b]) if (!symbols.includes(s)) throw new Error(`sandbox pool ${name}: ${s} is not an asset of the market`);
+    if (a === b) throw new Error(`sandbox pool ${name}: a pool needs two assets`);
+    if (TICK_SPACING[fee] === undefined) throw new Error(`sandbox pool ${name}: the fee tiers are 100, 500, 3000 and 10000`);
+    const key = `${[a, b].sort().join("/")} ${fee}`;
+    if (seen.has(key)) throw new Error(`sandbox pool ${name} is listed twice`);
+    seen.add(key);
+  }
 }
 
 /**
@@ -93,8 +123,8 @@ export interface DeployUniswapOptions {
  * 0.3% otherwise. (At 0.3% a flash liquidation in the ETH-correlated eMode, whose bonus is 1%, would
  * lose most of it to two swaps.)
  */
-export function sandboxPairs(symbols: readonly string[]): { a: string; b: string; fee: number }[] {
-  const pairs: { a: string; b: string; fee: number }[] = [];
+export function sandboxPairs(symbols: readonly string[]): SandboxPair[] {
+  const pairs: SandboxPair[] = [];
   const seen = new Set<string>();
   for (const hub of HUB_SYMBOLS) {
     if (!symbols.includes(hub)) continue;
@@ -132,13 +162,16 @@ export async function deployUniswap(market: MarketDeployment, options: DeployUni
   const client = createPublicClient({ transport: http(market.rpcUrl) });
   const weth = market.assets.find((a) => a.symbol === "WETH");
   if (!weth) throw new Error("the sandbox DEX needs a WETH reserve (its router and position manager take WETH9)");
+  const symbols = market.assets.map((a) => a.symbol);
+  if (options.pairs) checkPairs(options.pairs, symbols);
+  const pairs = options.pairs ?? sandboxPairs(symbols);
 
   // Everything comes from one account, submitted back to back and mined in one block (~70
   // transactions, ~100M gas, so the block gas limit is lifted meanwhile, as for the borrowers).
   const url = market.rpcUrl;
   return withBulkBlocks(url, async () => {
     const batch = new UnlockedBatch(url, operator);
-    const deployment = await submitDeployment(market, batch, weth, depthUsd);
+    const deployment = await submitDeployment(market, batch, weth, depthUsd, pairs);
     await rpc(url, "evm_mine");
     await batch.mined();
     const pools: SandboxPool[] = [];
@@ -157,7 +190,13 @@ export async function deployUniswap(market: MarketDeployment, options: DeployUni
 }
 
 /** Submits the contracts' deployments (their addresses follow from the nonces), the pools and their liquidity. */
-async function submitDeployment(market: MarketDeployment, batch: UnlockedBatch, weth: DeployedAsset, depthUsd: bigint) {
+async function submitDeployment(
+  market: MarketDeployment,
+  batch: UnlockedBatch,
+  weth: DeployedAsset,
+  depthUsd: bigint,
+  pairs: readonly SandboxPair[],
+) {
   const operator = batch.from;
   const deploy = async (name: keyof typeof BYTECODE_PATHS, abi: Abi, args: readonly unknown[]) => {
     const address = getContractAddress({ from: operator, nonce: await batch.nextNonce() });
@@ -173,7 +212,6 @@ async function submitDeployment(market: MarketDeployment, batch: UnlockedBatch, 
 
   const bySymbol = new Map(market.assets.map((a) => [a.symbol, a]));
   const prices = await oraclePrices(market);
-  const pairs = sandboxPairs(market.assets.map((a) => a.symbol));
 
   const submit = (to: Address, data: Hex, what: string) => batch.submit({ to, data }, what);
   // The 0.01% tier came after launch (enabled by governance on mainnet); the 0.05% and 0.3% tiers exist from the start.
@@ -195,7 +233,7 @@ async function submitDeployment(market: MarketDeployment, batch: UnlockedBatch, 
     const p0 = prices.get(t0.address)!;
     const p1 = prices.get(t1.address)!;
     const sqrtPrice = sqrtPriceX96(p0, t0.decimals, p1, t1.decimals);
-    const tickSpacing = fee === 100 ? 1 : fee === 500 ? 10 : 60;
+    const tickSpacing = TICK_SPACING[fee]!;
     const { tickLower, tickUpper } = fullRangeTicks(tickSpacing);
     const amount0 = tokensForUsd(depthUsd, p0, t0.decimals);
     const amount1 = tokensForUsd(depthUsd, p1, t1.decimals);

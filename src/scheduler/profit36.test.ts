@@ -64,6 +64,7 @@ function reserve(id: number, decimals: number, price: bigint, lt: number, lb: nu
     frozen: false,
     paused: false,
     borrowingEnabled: true,
+    flashLoanEnabled: true,
     liquidityIndex: RAY,
     variableBorrowIndex: RAY,
     currentLiquidityRate: 0n,

@@ -105,6 +105,7 @@ function randomMarket(rnd: ReturnType<typeof seededRandom>): MarketState {
       frozen: false,
       paused: false,
       borrowingEnabled: true,
+      flashLoanEnabled: true,
       liquidityIndex: RAY + BigInt(rnd.int(0, 1e9)) * 10n ** 17n,
       variableBorrowIndex: RAY + BigInt(rnd.int(0, 1e9)) * 10n ** 17n,
       currentLiquidityRate: 0n,

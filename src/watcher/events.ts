@@ -59,7 +59,8 @@ const MARKET_SHAPE_EVENTS = [
 /**
  * Configuration, grace period, premium and price-source changes. The market reader reads every
  * reserve's configuration and grace period, the premium and every price each block anyway; these are
- * logged so an operator sees why numbers moved.
+ * logged so an operator sees why numbers moved. ReserveFlashLoaning (bit 63, the same event on 3.0 and
+ * 3.6) decides whether a flash loan of the reserve reverts with FlashloanDisabled().
  */
 const MARKET_INFO_EVENTS = [
   ...eventsOf(CONFIGURATOR, [
@@ -68,6 +69,7 @@ const MARKET_INFO_EVENTS = [
     "ReserveActive",
     "ReserveFrozen",
     "ReservePaused",
+    "ReserveFlashLoaning",
     "LiquidationGracePeriodChanged",
     "LiquidationGracePeriodDisabled",
     "AssetBorrowableInEModeChanged",

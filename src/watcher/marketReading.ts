@@ -61,6 +61,7 @@ function reserveState(asset: Address, data: ReserveDataResult, price: bigint, eM
     frozen: config.frozen,
     paused: config.paused,
     borrowingEnabled: config.borrowingEnabled,
+    flashLoanEnabled: config.flashLoanEnabled,
     liquidityIndex: data.liquidityIndex,
     variableBorrowIndex: data.variableBorrowIndex,
     currentLiquidityRate: data.currentLiquidityRate,

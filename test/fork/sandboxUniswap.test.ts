@@ -1,6 +1,6 @@
 // The sandbox's Uniswap V3: a pool of every reserve against WETH and against USDC, opened at the
 // oracle's prices, deep enough for liquidations, and moved with the oracle by both kinds of price
-// move (in the oracle's block under interval mining).
+// move (in the oracle's block under interval mining). Or the pools a caller lists instead, moved alike.
 import { beforeAll, describe, expect, it } from "vitest";
 import { createPublicClient, encodeFunctionData, http, maxUint256, parseEventLogs, type Address, type PublicClient } from "viem";
 import { aaveOracleAbi, mintableErc20Abi } from "../../contracts-abi/aave/index.js";
@@ -192,5 +192,76 @@ describe.each(AAVE_VERSIONS)("the sandbox's Uniswap V3 beside Aave %s", (version
     await alignPools(market, [wbtc.address]);
     expect(await slot0Price(p)).toBe(await oraclePrice(p));
     for (const q of dex.pools) expect(await slot0Price(q), `${q.symbol0}/${q.symbol1}`).toBe(await oraclePrice(q));
+  });
+});
+
+describe("the sandbox's Uniswap V3 with a pool list of its own (Aave 3.6)", () => {
+  const PAIRS = [
+    { a: "LINK", b: "USDC", fee: 10_000 },
+    { a: "LINK", b: "WETH", fee: 3000 },
+    { a: "DAI", b: "USDC", fee: 100 },
+    { a: "WETH", b: "USDC", fee: 500 },
+  ];
+  let market: MarketDeployment;
+  let dex: UniswapDeployment;
+  let client: PublicClient;
+
+  beforeAll(async () => {
+    const anvil = await useAnvil();
+    market = await deployMarket(anvil.rpcUrl, { aave: "3.6" });
+    dex = await deployUniswap(market, { pairs: PAIRS });
+    client = createPublicClient({ transport: http(anvil.rpcUrl), cacheTime: 0, pollingInterval: 20 });
+  });
+
+  const decimalsOf = (a: Address) => market.assets.find((x) => x.address === a)!.decimals;
+  const oracle = (a: Address) =>
+    client.readContract({ address: market.oracle, abi: aaveOracleAbi, functionName: "getAssetPrice", args: [a] });
+  const atOraclePrice = async (p: SandboxPool) =>
+    (await client.readContract({ address: p.address, abi: uniswapV3PoolAbi, functionName: "slot0" }))[0] ===
+    sqrtPriceX96(await oracle(p.token0), decimalsOf(p.token0), await oracle(p.token1), decimalsOf(p.token1));
+
+  it("opens exactly those pools (the 1% tier with its 200-tick spacing), at the oracle's prices", async () => {
+    expect(dex.pools.map((p) => `${[p.symbol0, p.symbol1].sort().join("/")} ${p.fee}`).sort()).toEqual(
+      PAIRS.map((p) => `${[p.a, p.b].sort().join("/")} ${p.fee}`).sort(),
+    );
+    const linkUsdc = dex.pools.find((p) => p.fee === 10_000)!;
+    expect(linkUsdc.tickSpacing).toBe(200);
+    expect(await client.readContract({ address: linkUsdc.address, abi: uniswapV3PoolAbi, functionName: "tickSpacing" })).toBe(200);
+    for (const p of dex.pools) {
+      expect(await atOraclePrice(p), `${p.symbol0}/${p.symbol1}`).toBe(true);
+      expect(await client.readContract({ address: p.address, abi: uniswapV3PoolAbi, functionName: "liquidity" })).toBeGreaterThan(0n);
+    }
+  });
+
+  it("moves LINK's two pools with its price, and leaves the others", async () => {
+    const link = market.assets.find((a) => a.symbol === "LINK")!;
+    const others = dex.pools.filter((p) => p.symbol0 !== "LINK" && p.symbol1 !== "LINK");
+    const before = await Promise.all(
+      others.map((p) => client.readContract({ address: p.address, abi: uniswapV3PoolAbi, functionName: "slot0" })),
+    );
+    await setFeedAnswer(market, "LINK", movedPrice(await oracle(link.address), -30));
+    for (const p of dex.pools) expect(await atOraclePrice(p), `${p.symbol0}/${p.symbol1}`).toBe(true);
+    const after = await Promise.all(
+      others.map((p) => client.readContract({ address: p.address, abi: uniswapV3PoolAbi, functionName: "slot0" })),
+    );
+    expect(after).toEqual(before);
+  });
+
+  it("refuses a list naming another asset, a tier Uniswap has not, or a pool twice, before sending anything", async () => {
+    const nonce = () => client.getTransactionCount({ address: market.deployer });
+    const sent = await nonce();
+    await expect(deployUniswap(market, { pairs: [{ a: "LINK", b: "UNI", fee: 3000 }] })).rejects.toThrow(
+      "sandbox pool LINK/UNI 0.3%: UNI is not an asset of the market",
+    );
+    await expect(deployUniswap(market, { pairs: [{ a: "LINK", b: "WETH", fee: 2500 }] })).rejects.toThrow("the fee tiers are");
+    await expect(
+      deployUniswap(market, {
+        pairs: [
+          { a: "LINK", b: "WETH", fee: 3000 },
+          { a: "WETH", b: "LINK", fee: 3000 },
+        ],
+      }),
+    ).rejects.toThrow("listed twice");
+    expect(await nonce()).toBe(sent);
   });
 });

@@ -127,6 +127,7 @@ function handMarket(): MarketState {
     frozen: false,
     paused: false,
     borrowingEnabled: true,
+    flashLoanEnabled: true,
     liquidityIndex: RAY,
     variableBorrowIndex: RAY,
     currentLiquidityRate: 0n,

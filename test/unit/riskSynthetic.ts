@@ -98,6 +98,7 @@ export function makeMarket(rng: Rng, opts: MarketOptions = {}): MarketState {
       frozen: false,
       paused: false,
       borrowingEnabled: true,
+      flashLoanEnabled: true,
       liquidityIndex: RAY + rng.range(0n, RAY / 5n),
       variableBorrowIndex: RAY + rng.range(0n, RAY / 3n),
       currentLiquidityRate: rng.range(0n, RAY / 10n),

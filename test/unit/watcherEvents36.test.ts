@@ -2,6 +2,7 @@
 // reload the market's shape, which are only logged. Logs are encoded from the 3.6 ABIs.
 import { describe, expect, it } from "vitest";
 import { encodeAbiParameters, encodeEventTopics, getAddress, type AbiEvent, type Address, type Hex, type Log } from "viem";
+import { poolConfiguratorAbi } from "../../contracts-abi/aave/index.js";
 import { poolConfiguratorV36Abi, poolV36Abi } from "../../contracts-abi/aave-v3.6/index.js";
 import { interpretLog, WATCHED_TOPICS } from "../../src/watcher/events.js";
 
@@ -58,8 +59,10 @@ describe("3.6 events in the watcher", () => {
     expect(interpretLog(added, none)?.marketShapeChanged).toBe(true);
   });
 
-  it("grace periods, borrowable bitmaps, pending LTV and the flash-loan premium are read every block: logged only", () => {
+  it("grace periods, borrowable bitmaps, pending LTV, flash loaning and the premium are read every block: logged only", () => {
     const logs = [
+      log(poolConfiguratorV36Abi, "ReserveFlashLoaning", { asset: ASSET, enabled: false }),
+      log(poolConfiguratorAbi, "ReserveFlashLoaning", { asset: ASSET, enabled: true }),
       log(poolConfiguratorV36Abi, "LiquidationGracePeriodChanged", { asset: ASSET, gracePeriodUntil: 1_800_000_000 }),
       log(poolConfiguratorV36Abi, "LiquidationGracePeriodDisabled", { asset: ASSET }),
       log(poolConfiguratorV36Abi, "AssetBorrowableInEModeChanged", { asset: ASSET, categoryId: 1, borrowable: false }),
@@ -70,6 +73,9 @@ describe("3.6 events in the watcher", () => {
       expect(WATCHED_TOPICS).toContain(l.topics[0]);
       expect(interpretLog(l, none)).toMatchObject({ marketShapeChanged: false, users: [] });
     }
+    // 3.0 and 3.6 declare ReserveFlashLoaning alike: one topic.
+    expect(logs[0]!.topics[0]).toBe(logs[1]!.topics[0]);
+    expect(interpretLog(logs[0]!, none)?.event).toBe("ReserveFlashLoaning");
   });
 
   it("the 3.0 user events keep their meaning (same signatures on 3.6)", () => {

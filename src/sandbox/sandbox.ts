@@ -4,7 +4,7 @@ import { startAnvil, type AnvilInstance } from "../chain/anvil.js";
 import { rpc } from "../chain/rpc.js";
 import { createBorrowers, planBorrowers, type BorrowerPlan, type BorrowerPlanOptions } from "./borrowers.js";
 import { deployMarket, type MarketDeployment } from "./deployMarket.js";
-import { deployUniswap } from "./uniswap.js";
+import { deployUniswap, type DeployUniswapOptions } from "./uniswap.js";
 import type { AaveVersion } from "./marketSpec.js";
 
 export interface SandboxOptions {
@@ -19,6 +19,8 @@ export interface SandboxOptions {
   eModeShare?: number;
   /** deploy Uniswap V3 with pools at the oracle's prices (default true) */
   dex?: boolean;
+  /** how to deploy it (e.g. { router: "SwapRouter02" } adds SwapRouter02) */
+  uniswap?: DeployUniswapOptions;
 }
 
 export interface SandboxTimings {
@@ -48,7 +50,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   try {
     t = performance.now();
     const market = await deployMarket(anvil.rpcUrl, { aave: options.aave });
-    if (options.dex ?? true) await deployUniswap(market);
+    if (options.dex ?? true) await deployUniswap(market, options.uniswap);
     const deployMs = performance.now() - t;
     t = performance.now();
     const borrowers = planBorrowers(market, {

@@ -133,8 +133,9 @@ contract Liquidator {
     /// true: swapRouter is a SwapRouter02 (no deadline in its params); false: the original SwapRouter
     bool public immutable swapRouter02;
 
-    /// Swap.minOutPerIn's scale. 1e18 would leave too few steps for a cheap 18-decimal collateral sold
-    /// for an 8-decimal debt asset (DAI for WBTC: ~1,700 per unit in, rounding by up to 6 bps).
+    /// Swap.minOutPerIn's scale. At 1e18 a cheap 18-decimal collateral sold for an 8-decimal debt asset
+    /// has too few steps: a DAI wei buys 1.7e-15 WBTC units, minOutPerIn would be ~1,700, and rounding
+    /// it up would ask up to 6 bps more than the quote's minimum.
     uint256 private constant OUT_PER_IN_SCALE = 1e36;
     /// Uniswap V3 path encoding: 20-byte address, then (3-byte fee, 20-byte address) per hop.
     uint256 private constant ADDRESS_BYTES = 20;

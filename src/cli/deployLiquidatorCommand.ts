@@ -13,9 +13,10 @@ import { connectTarget, resolveTarget } from "./target.js";
 export const DEPLOY_LIQUIDATOR_HELP = `keeper deploy-liquidator
   Deploys the flash-loan Liquidator contract from PRIVATE_KEY (its owner, for good) on RPC_URL: the
   pool is the market's (POOL_ADDRESSES_PROVIDER), the router UNISWAP_V3_ROUTER (default: the chain's
-  canonical SwapRouter; a SwapRouter02 is recognised on chain and called as such). Waits for the receipt, checks the code and the owner, and prints
-  LIQUIDATOR_ADDRESS=0x... to add to the settings. When RPC_URL is unset it deploys on the running
-  sandbox (with its Uniswap V3). Costs about 1.2M gas, paid by PRIVATE_KEY.`;
+  canonical SwapRouter; a SwapRouter02 is recognised on chain and called as one). Waits for the
+  receipt, checks the code and the owner, and prints LIQUIDATOR_ADDRESS=0x... to add to the
+  settings. When RPC_URL is unset it deploys on the running sandbox (with its Uniswap V3). Costs
+  about 2.0M gas, paid by PRIVATE_KEY.`;
 
 export async function deployLiquidatorCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { help: { type: "boolean", short: "h" } }, strict: true });

@@ -1,7 +1,8 @@
 // Writes contracts-abi/uniswap/*.ts: the ABIs of the Uniswap V3 contracts keeper deploys in the
 // sandbox and talks to (factory, pool, the periphery's original SwapRouter, QuoterV2,
-// NonfungiblePositionManager), as `as const` exports so viem infers argument and return types.
-// Source: the compiled artifacts of the pinned npm packages (@uniswap/v3-core, @uniswap/v3-periphery).
+// NonfungiblePositionManager, and SwapRouter02, the only router on some chains such as Base), as
+// `as const` exports so viem infers argument and return types. Source: the compiled artifacts of the
+// pinned npm packages (@uniswap/v3-core, @uniswap/v3-periphery, @uniswap/swap-router-contracts).
 // Re-run after changing those versions:
 //   npx tsx scripts/generate-uniswap-abis.ts
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ export const UNISWAP_ARTIFACTS = {
   swapRouterAbi: "@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json",
   quoterV2Abi: "@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
   nonfungiblePositionManagerAbi: "@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json",
+  swapRouter02Abi: "@uniswap/swap-router-contracts/artifacts/contracts/SwapRouter02.sol/SwapRouter02.json",
 } as const;
 
 export function generateUniswapAbis(): Map<string, string> {

@@ -2,7 +2,7 @@
 // which routes a pair's pools allow, how the two phases of leg quotes rank them, which amounts one
 // choice serves, and the words for a pair with no route.
 import { encodePacked, type Address, type Hex } from "viem";
-import { formatFixed } from "../util/table.js";
+import { formatFixed } from "../util/decimal.js";
 
 /** A route: the tokens along it (tokenIn first) and the fee tier of each hop. */
 export interface Route {

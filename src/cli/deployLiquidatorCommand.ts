@@ -1,9 +1,10 @@
 // `keeper deploy-liquidator`: deploys the flash-loan Liquidator (contracts/liquidator) for PRIVATE_KEY,
-// on the market's pool and Uniswap V3's SwapRouter, checks what landed, and prints the setting to add.
+// on the market's pool and Uniswap's router (SwapRouter or SwapRouter02, told apart on chain), checks
+// what landed, and prints the setting to add.
 import { parseArgs } from "node:util";
 import { parseGwei, type Address, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { deployLiquidator } from "../chain/liquidatorContract.js";
+import { deployLiquidator, swapRouterKind } from "../chain/liquidatorContract.js";
 import { ConfigError, loadConfig, resolveUniswapAddress } from "../config/index.js";
 import { createLogger } from "../logging.js";
 import { discoverMarket } from "../watcher/marketReader.js";
@@ -12,9 +13,10 @@ import { connectTarget, resolveTarget } from "./target.js";
 export const DEPLOY_LIQUIDATOR_HELP = `keeper deploy-liquidator
   Deploys the flash-loan Liquidator contract from PRIVATE_KEY (its owner, for good) on RPC_URL: the
   pool is the market's (POOL_ADDRESSES_PROVIDER), the router UNISWAP_V3_ROUTER (default: the chain's
-  canonical SwapRouter). Waits for the receipt, checks the code and the owner, and prints
-  LIQUIDATOR_ADDRESS=0x... to add to the settings. When RPC_URL is unset it deploys on the running
-  sandbox (with its Uniswap V3). Costs about 1.2M gas, paid by PRIVATE_KEY.`;
+  canonical SwapRouter; a SwapRouter02 is recognised on chain and called as one). Waits for the
+  receipt, checks the code and the owner, and prints LIQUIDATOR_ADDRESS=0x... to add to the
+  settings. When RPC_URL is unset it deploys on the running sandbox (with its Uniswap V3). Costs
+  about 2.0M gas, paid by PRIVATE_KEY.`;
 
 export async function deployLiquidatorCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { help: { type: "boolean", short: "h" } }, strict: true });
@@ -33,6 +35,8 @@ export async function deployLiquidatorCommand(argv: string[]): Promise<number> {
   const router = resolveUniswapAddress(config, chainId, "router", target.uniswap);
   const { pool } = (await discoverMarket(client, target.addressesProvider)).addresses;
   await requireCode(client, router, "UNISWAP_V3_ROUTER");
+  const routerKind = await swapRouterKind(client, router);
+  if (routerKind === undefined) throw new ConfigError("UNISWAP_V3_ROUTER", `${router} is neither Uniswap's SwapRouter nor SwapRouter02`);
 
   const owner = privateKeyToAccount(config.executor.privateKey).address;
   const fees = await client.estimateFeesPerGas();
@@ -40,18 +44,27 @@ export async function deployLiquidatorCommand(argv: string[]): Promise<number> {
   const maxFeePerGas = fees.maxFeePerGas > cap ? cap : fees.maxFeePerGas;
   const tip = parseGwei(String(config.executor.priorityFeeGwei));
   const maxPriorityFeePerGas = tip > maxFeePerGas ? maxFeePerGas : tip;
-  logger.info({ owner, pool, router, chainId }, "deploying the Liquidator");
+  logger.info({ owner, pool, router, routerKind, chainId }, "deploying the Liquidator");
   const deployed = await deployLiquidator(
     client,
     target.rpcUrl,
     config.executor.privateKey,
-    { pool, router },
+    { pool, router, swapRouter02: routerKind === "SwapRouter02" },
     { maxFeePerGas, maxPriorityFeePerGas },
     (hash) => logger.info({ hash }, "deployment sent, waiting for its receipt"),
   );
   const liquidator = deployed.address;
   logger.info(
-    { liquidator, owner, pool, router, hash: deployed.hash, gasUsed: deployed.gasUsed.toString(), block: deployed.blockNumber.toString() },
+    {
+      liquidator,
+      owner,
+      pool,
+      router,
+      routerKind,
+      hash: deployed.hash,
+      gasUsed: deployed.gasUsed.toString(),
+      block: deployed.blockNumber.toString(),
+    },
     "Liquidator deployed",
   );
   console.log(`LIQUIDATOR_ADDRESS=${liquidator}`);

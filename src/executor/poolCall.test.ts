@@ -1,11 +1,21 @@
-// The call a plan names, decoded back: a flash-loan plan becomes Liquidator.liquidate([item], deadline)
-// on its liquidator with the item taken from its FlashLoanTerms; a wallet plan stays Pool.liquidationCall.
+// The call a plan names, decoded back: a flash-loan plan becomes Liquidator.liquidate([loan], deadline)
+// on its liquidator, one flash loan of one item and one swap taken from its FlashLoanTerms; a wallet
+// plan stays Pool.liquidationCall. liquidatorCall encodes many loans, decodeLiquidatorCall reads them back.
 import { decodeFunctionData, maxUint256, type Address } from "viem";
 import { describe, expect, it } from "vitest";
 import { poolAbi } from "../../contracts-abi/aave/index.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
 import type { FlashLoanTerms, LiquidationPlan } from "../scheduler/plan.js";
-import { FLASH_DEADLINE_SECONDS, flashDeadline, planCall } from "./poolCall.js";
+import {
+  decodeLiquidatorCall,
+  FLASH_DEADLINE_SECONDS,
+  flashDeadline,
+  type LiquidatorLoan,
+  liquidatorCall,
+  minOutPerIn,
+  OUT_PER_IN_SCALE,
+  planCall,
+} from "./poolCall.js";
 import { grossGas } from "./simulation.js";
 
 const POOL: Address = "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2";
@@ -55,40 +65,88 @@ const terms: FlashLoanTerms = {
 const flashPlan: LiquidationPlan = { ...walletPlan, debtToCover: terms.loanAmount, capital: "flashLoan", flashLoan: terms };
 
 describe("planCall", () => {
-  it("a flash plan calls Liquidator.liquidate on its liquidator, the one item from its FlashLoanTerms", () => {
+  it("a flash plan calls Liquidator.liquidate on its liquidator: one flash loan, one item, one swap from its FlashLoanTerms", () => {
     const call = planCall(POOL, flashPlan);
     expect(call.to).toBe(LIQUIDATOR);
     const { functionName, args } = decodeFunctionData({ abi: liquidatorAbi, data: call.data });
     expect(functionName).toBe("liquidate");
-    const [items, deadline] = args as unknown as [readonly Record<string, unknown>[], bigint];
-    expect(items).toEqual([
+    const [loans, deadline] = args as unknown as [readonly Record<string, unknown>[], bigint];
+    const perIn = minOutPerIn(terms.minAmountOut, terms.quotedAmountIn);
+    expect(loans).toEqual([
       {
-        collateralAsset: WETH,
         debtAsset: USDC,
-        user: USER,
-        debtToCover: terms.loanAmount,
-        swapPath: PATH.toLowerCase(),
-        minAmountOut: terms.minAmountOut,
-        minProfit: terms.minProfit,
+        amount: terms.loanAmount,
+        funding: 0, // Funding.FlashLoan
+        items: [{ collateralAsset: WETH, user: USER, debtToCover: terms.loanAmount, minProfit: terms.minProfit }],
+        swaps: [{ path: PATH.toLowerCase(), minOutPerIn: perIn }],
       },
     ]);
     expect(deadline).toBe(1_700_000_012n + FLASH_DEADLINE_SECONDS);
     expect(deadline).toBe(flashDeadline(flashPlan));
   });
 
+  it("the swap's minimum per unit in asks at least minAmountOut for the quoted amount in, rounded up by less than a step", () => {
+    const perIn = minOutPerIn(terms.minAmountOut, terms.quotedAmountIn);
+    // What the contract computes: amountIn * minOutPerIn / 1e36, floor.
+    const asked = (terms.quotedAmountIn * perIn) / OUT_PER_IN_SCALE;
+    expect(asked).toBe(terms.minAmountOut);
+    expect((terms.quotedAmountIn * (perIn - 1n)) / OUT_PER_IN_SCALE).toBeLessThan(terms.minAmountOut);
+    // DAI (18 decimals) sold for WBTC (8): 1,000 DAI for 0.01666 WBTC. A 1e18 scale would have ~1,666 steps here.
+    const dai = 1_000n * 10n ** 18n;
+    const wbtc = 1_666_666n;
+    expect((dai * minOutPerIn(wbtc, dai)) / OUT_PER_IN_SCALE).toBe(wbtc);
+    expect(minOutPerIn(0n, dai)).toBe(0n);
+    expect(() => minOutPerIn(1n, 0n)).toThrow(/amountIn/);
+  });
+
   it("is a pure function of the plan: built again (simulation, send, replacement, replay) it is the same call", () => {
     expect(planCall(POOL, { ...flashPlan })).toEqual(planCall(POOL, flashPlan));
   });
 
-  it("a same-asset flash plan sends the empty swap path", () => {
+  it("a same-asset flash plan has no swap", () => {
     const plan: LiquidationPlan = {
       ...flashPlan,
       collateralAsset: USDC,
       flashLoan: { ...terms, swapPath: "0x", minAmountOut: 0n },
     };
-    const { args } = decodeFunctionData({ abi: liquidatorAbi, data: planCall(POOL, plan).data });
-    const [items] = args as unknown as [readonly { swapPath: string; collateralAsset: string; minAmountOut: bigint }[]];
-    expect(items[0]).toMatchObject({ swapPath: "0x", collateralAsset: USDC, minAmountOut: 0n });
+    const { loans } = decodeLiquidatorCall(planCall(POOL, plan).data);
+    expect(loans).toEqual([
+      {
+        debtAsset: USDC,
+        amount: terms.loanAmount,
+        funding: "flashLoan",
+        items: [{ collateralAsset: USDC, user: USER, debtToCover: terms.loanAmount, minProfit: terms.minProfit }],
+        swaps: [],
+      },
+    ]);
+  });
+
+  it("liquidatorCall encodes many loans, flash and owner-funded, that decodeLiquidatorCall reads back", () => {
+    const other: Address = "0x3333333333333333333333333333333333333333";
+    const loans: LiquidatorLoan[] = [
+      {
+        debtAsset: USDC,
+        amount: 2_000_000n,
+        funding: "flashLoan",
+        items: [
+          { collateralAsset: WETH, user: USER, debtToCover: 1_000_000n, minProfit: 10n },
+          { collateralAsset: WETH, user: other, debtToCover: maxUint256, minProfit: 20n },
+        ],
+        swaps: [{ path: PATH.toLowerCase() as `0x${string}`, minOutPerIn: 3n * 10n ** 21n }],
+      },
+      {
+        debtAsset: WETH,
+        amount: 10n ** 18n,
+        funding: "owner",
+        items: [{ collateralAsset: USDC, user: USER, debtToCover: 1n, minProfit: 0n }],
+        swaps: [],
+      },
+    ];
+    const call = liquidatorCall(LIQUIDATOR, loans, 1_700_000_600n);
+    expect(call).toMatchObject({ to: LIQUIDATOR, flash: true });
+    const { args } = decodeFunctionData({ abi: liquidatorAbi, data: call.data });
+    expect((args as unknown as [readonly { funding: number }[]])[0].map((l) => l.funding)).toEqual([0, 1]);
+    expect(decodeLiquidatorCall(call.data)).toEqual({ loans, deadline: 1_700_000_600n });
   });
 
   it("a wallet plan (or one without capital) is Pool.liquidationCall, unchanged", () => {

@@ -1,8 +1,9 @@
 // The liquidation call, built in one place: where a plan goes and what it says. A wallet plan calls
-// Pool.liquidationCall; a flash-loan plan calls Liquidator.liquidate([item], deadline) on the plan's
-// liquidator contract. Simulation, sending, replacement and the revert replay all use planCall, so
-// the executor simulates exactly the call it sends.
-import { encodeFunctionData, type Address, type Hex } from "viem";
+// Pool.liquidationCall; a flash-loan plan calls Liquidator.liquidate([loan], deadline) on the plan's
+// liquidator contract, one flash loan of one item. Simulation, sending, replacement and the revert
+// replay all use planCall, so the executor simulates exactly the call it sends. liquidatorCall builds
+// a Liquidator call of many loans (each one debt asset's money and the items it pays for).
+import { decodeFunctionData, encodeFunctionData, type Address, type Hex } from "viem";
 import { poolAbi } from "../../contracts-abi/aave/index.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
@@ -50,24 +51,91 @@ export function flashDeadline(plan: Pick<LiquidationPlan, "timestamp">): bigint 
   return plan.timestamp + FLASH_DEADLINE_SECONDS;
 }
 
-/** Liquidator.liquidate([item], deadline), the item from the plan's FlashLoanTerms (debtToCover = loanAmount). */
-export function flashLiquidationCall(plan: LiquidationPlan): PoolCall {
-  const terms = plan.flashLoan;
-  if (!terms) throw new Error(`executor: a flash-loan plan for ${plan.user} carries no flashLoan terms`);
-  const item = {
-    collateralAsset: plan.collateralAsset,
-    debtAsset: plan.debtAsset,
-    user: plan.user,
-    debtToCover: terms.loanAmount,
-    swapPath: terms.swapPath,
-    minAmountOut: terms.minAmountOut,
-    minProfit: terms.minProfit,
-  };
+/** One liquidation of a Liquidator loan (struct Item): passed to liquidationCall with the loan's debt asset. */
+export interface LiquidatorItem {
+  collateralAsset: Address;
+  user: Address;
+  /** passed to liquidationCall as is (2^256-1 allowed: the pool caps it) */
+  debtToCover: bigint;
+  /** debt-asset units this item adds to its loan's required profit, counted only if it is liquidated */
+  minProfit: bigint;
+}
+
+/** A sale of the collateral a loan's items seized (struct Swap). */
+export interface LiquidatorSwap {
+  /** Uniswap V3 packed path from a collateral asset to the loan's debt asset */
+  path: Hex;
+  /** least output per unit of input, scaled by OUT_PER_IN_SCALE: amountOutMinimum = amountIn * minOutPerIn / 1e36 */
+  minOutPerIn: bigint;
+}
+
+/**
+ * One debt asset's money and the liquidations it pays for (struct Loan). "flashLoan": flash-borrowed
+ * from the pool (premium paid, profit checked); "owner": pulled from the owner, who approved the
+ * Liquidator for `amount` (the profit is checked only when the loan has swaps).
+ */
+export interface LiquidatorLoan {
+  debtAsset: Address;
+  amount: bigint;
+  funding: "flashLoan" | "owner";
+  items: readonly LiquidatorItem[];
+  /** each sells all its first token the liquidated items seized; collateral no swap names goes to the owner */
+  swaps: readonly LiquidatorSwap[];
+}
+
+/** Swap.minOutPerIn's scale in the contract (Liquidator.OUT_PER_IN_SCALE). */
+export const OUT_PER_IN_SCALE = 10n ** 36n;
+
+/** Liquidator.Funding's values. */
+const FUNDING = { flashLoan: 0, owner: 1 } as const;
+
+/** The least output per unit of input that still asks `minAmountOut` for `amountIn`: rounded up. */
+export function minOutPerIn(minAmountOut: bigint, amountIn: bigint): bigint {
+  if (amountIn <= 0n) throw new Error(`minOutPerIn: amountIn must be positive, not ${amountIn}`);
+  return (minAmountOut * OUT_PER_IN_SCALE + amountIn - 1n) / amountIn;
+}
+
+/** Liquidator.liquidate(loans, deadline) on `liquidator`. */
+export function liquidatorCall(liquidator: Address, loans: readonly LiquidatorLoan[], deadline: bigint): PoolCall {
+  const args = loans.map((l) => ({ ...l, funding: FUNDING[l.funding] }));
   return {
-    to: terms.liquidator,
-    data: encodeFunctionData({ abi: liquidatorAbi, functionName: "liquidate", args: [[item], flashDeadline(plan)] }),
+    to: liquidator,
+    data: encodeFunctionData({ abi: liquidatorAbi, functionName: "liquidate", args: [args, deadline] }),
     flash: true,
   };
+}
+
+/** The loans and deadline of a Liquidator.liquidate calldata (liquidatorCall's inverse). */
+export function decodeLiquidatorCall(data: Hex): { loans: LiquidatorLoan[]; deadline: bigint } {
+  const { functionName, args } = decodeFunctionData({ abi: liquidatorAbi, data });
+  if (functionName !== "liquidate") throw new Error(`not a Liquidator.liquidate call: ${functionName}`);
+  const [loans, deadline] = args;
+  const funding = (f: number) => (f === FUNDING.owner ? "owner" : "flashLoan");
+  return { loans: loans.map((l) => ({ ...l, funding: funding(l.funding), items: [...l.items], swaps: [...l.swaps] })), deadline };
+}
+
+/**
+ * A flash plan's loan: a flash loan of terms.loanAmount for one item (debtToCover = loanAmount,
+ * minProfit = terms.minProfit) and one swap of its collateral, whose minimum output per unit in asks
+ * terms.minAmountOut for the quoted amount in; no swap when collateral and debt are one asset.
+ */
+export function flashLoanOf(plan: LiquidationPlan): LiquidatorLoan {
+  const terms = plan.flashLoan;
+  if (!terms) throw new Error(`executor: a flash-loan plan for ${plan.user} carries no flashLoan terms`);
+  const sameAsset = plan.collateralAsset.toLowerCase() === plan.debtAsset.toLowerCase();
+  return {
+    debtAsset: plan.debtAsset,
+    amount: terms.loanAmount,
+    funding: "flashLoan",
+    items: [{ collateralAsset: plan.collateralAsset, user: plan.user, debtToCover: terms.loanAmount, minProfit: terms.minProfit }],
+    swaps: sameAsset ? [] : [{ path: terms.swapPath, minOutPerIn: minOutPerIn(terms.minAmountOut, terms.quotedAmountIn) }],
+  };
+}
+
+/** Liquidator.liquidate([flashLoanOf(plan)], flashDeadline(plan)) on the plan's liquidator. */
+export function flashLiquidationCall(plan: LiquidationPlan): PoolCall {
+  const loan = flashLoanOf(plan);
+  return liquidatorCall(plan.flashLoan!.liquidator, [loan], flashDeadline(plan));
 }
 
 /** "WETH/USDC": the pair a plan liquidates, for log lines. */

@@ -1,6 +1,7 @@
 // Receipts: which of the sent hashes were mined (one batched request for all of a block's), what a
-// mined liquidation moved (the pool's LiquidationCall event; for a flash liquidation also the
-// Liquidator's Liquidated event: the profit its owner received) and why a mined one reverted.
+// mined liquidation moved (the pool's LiquidationCall event; for a Liquidator call also the
+// contract's events: each item liquidated or skipped, each loan settled with the owner's profit or
+// failed) and why a mined one reverted.
 import {
   decodeEventLog,
   formatTransactionReceipt,
@@ -15,8 +16,8 @@ import { poolAbi } from "../../contracts-abi/aave/index.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
 import type { RpcEndpoint } from "../chain/connections.js";
 import type { RpcOutcome } from "../chain/rpcBatch.js";
-import type { PoolCall } from "./poolCall.js";
-import { revertOf } from "./revertReason.js";
+import type { LiquidatorLoan, PoolCall } from "./poolCall.js";
+import { decodeRevertData, revertOf } from "./revertReason.js";
 
 const lower = (a: string) => a.toLowerCase();
 
@@ -76,20 +77,108 @@ export function liquidationAmounts(
   return { debtRepaid, collateralReceived };
 }
 
+/** A log as a receipt or a simulation (eth_simulateV1) gives it. */
+export interface LogLike {
+  address: string;
+  topics: readonly Hex[];
+  data: Hex;
+}
+
+/** An item of a loan that settled: the Liquidator's Liquidated or Skipped event. */
+export type LiquidatorItemEvent =
+  | { kind: "liquidated"; user: Address; collateralAsset: Address; debtAsset: Address; debtRepaid: bigint; collateralSeized: bigint }
+  /** reason: the revert named (decodeRevertData, e.g. "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (45)"); reasonData: its bytes */
+  | { kind: "skipped"; user: Address; debtAsset: Address; reason: string; reasonData: Hex };
+
+/**
+ * A loan of a Liquidator call, from its events: settled (LoanSettled: the owner's profit, and its items'
+ * events in order) or failed (LoanFailed: why; its items' events were reverted with it).
+ */
+export type LiquidatorLoanOutcome =
+  | { loan: number; debtAsset: Address; settled: true; profit: bigint; items: LiquidatorItemEvent[] }
+  | { loan: number; debtAsset: Address; settled: false; reason: string; reasonData: Hex };
+
+/**
+ * The loans' outcomes in the logs of the Liquidator at `liquidator` (a receipt's, a simulation's, or
+ * several calls' in order: a loan's item events come before its LoanSettled, so each is the loan's
+ * that closes next). Logs of other contracts are ignored.
+ */
+export function liquidatorOutcomes(logs: readonly LogLike[], liquidator: Address): LiquidatorLoanOutcome[] {
+  const outcomes: LiquidatorLoanOutcome[] = [];
+  let items: LiquidatorItemEvent[] = [];
+  for (const log of logs) {
+    if (lower(log.address) !== lower(liquidator)) continue;
+    let event: ReturnType<typeof decodeEventLog<typeof liquidatorAbi>>;
+    try {
+      event = decodeEventLog({ abi: liquidatorAbi, data: log.data, topics: log.topics as [Hex, ...Hex[]] });
+    } catch {
+      continue; // not one of its events
+    }
+    switch (event.eventName) {
+      case "Liquidated":
+        items.push({ kind: "liquidated", ...event.args });
+        break;
+      case "Skipped": {
+        const { user, debtAsset, reason } = event.args;
+        items.push({ kind: "skipped", user, debtAsset, reason: decodeRevertData(reason), reasonData: reason });
+        break;
+      }
+      case "LoanSettled":
+        outcomes.push({ loan: Number(event.args.loan), debtAsset: event.args.debtAsset, settled: true, profit: event.args.profit, items });
+        items = [];
+        break;
+      case "LoanFailed": {
+        const { loan, debtAsset, reason } = event.args;
+        outcomes.push({ loan: Number(loan), debtAsset, settled: false, reason: decodeRevertData(reason), reasonData: reason });
+        items = [];
+        break;
+      }
+    }
+  }
+  return outcomes;
+}
+
+/** What became of one item a Liquidator call sent: its event, or its loan's failure. */
+export type LiquidatorItemOutcome = { loan: number; item: number } & (
+  | LiquidatorItemEvent
+  | { kind: "loanFailed"; user: Address; collateralAsset: Address; debtAsset: Address; reason: string; reasonData: Hex }
+  /** no event for it: the call reverted, or its logs were not among those given */
+  | { kind: "unknown"; user: Address; collateralAsset: Address; debtAsset: Address }
+);
+
+/**
+ * Every item of `loans` (the call's, e.g. decodeLiquidatorCall(call.data).loans) with its outcome
+ * from the call's logs: a settled loan's events are its items' in order; a failed loan's items carry
+ * its reason.
+ */
+export function liquidatorItemOutcomes(
+  logs: readonly LogLike[],
+  liquidator: Address,
+  loans: readonly LiquidatorLoan[],
+): LiquidatorItemOutcome[] {
+  const byLoan = new Map(liquidatorOutcomes(logs, liquidator).map((o) => [o.loan, o]));
+  return loans.flatMap((l, loan) =>
+    l.items.map((it, item): LiquidatorItemOutcome => {
+      const o = byLoan.get(loan);
+      const sent = { loan, item, user: it.user, collateralAsset: it.collateralAsset, debtAsset: l.debtAsset };
+      if (o === undefined) return { ...sent, kind: "unknown" };
+      if (!o.settled) return { ...sent, kind: "loanFailed", reason: o.reason, reasonData: o.reasonData };
+      const event = o.items[item];
+      if (event === undefined || lower(event.user) !== lower(it.user)) return { ...sent, kind: "unknown" };
+      return { loan, item, ...event };
+    }),
+  );
+}
+
 /**
  * The profit (debt-asset units) the Liquidator at `liquidator` sent its owner for liquidating `user`:
- * its Liquidated events in the receipt (one per liquidation of the user in the call).
+ * the LoanSettled profit of each loan in the receipt that liquidated the user (for a loan of one item,
+ * that item's profit; a loan of several counts whole).
  */
 export function liquidatorProfit(receipt: TransactionReceipt, liquidator: Address, user: Address): bigint {
   let profit = 0n;
-  for (const log of receipt.logs) {
-    if (lower(log.address) !== lower(liquidator)) continue;
-    try {
-      const event = decodeEventLog({ abi: liquidatorAbi, eventName: "Liquidated", data: log.data, topics: log.topics });
-      if (lower(event.args.user) === lower(user)) profit += event.args.profit;
-    } catch {
-      // not a Liquidated event
-    }
+  for (const o of liquidatorOutcomes(receipt.logs, liquidator)) {
+    if (o.settled && o.items.some((i) => i.kind === "liquidated" && lower(i.user) === lower(user))) profit += o.profit;
   }
   return profit;
 }

@@ -1,7 +1,9 @@
 // Turns the revert of a liquidation's simulation into a name a log reader understands: Aave 3.0-3.3
 // string codes ("45"), Aave 3.4+ custom errors, the ERC-20 errors the debt transfer can hit, and the
 // Liquidator contract's errors (a flash liquidation: "PROFIT_BELOW_MINIMUM (ProfitBelowMinimum(0, 12, 40))";
-// the pool's and the router's reverts inside it bubble up unchanged and are named as above).
+// the pool's and the router's reverts inside it bubble up unchanged and are named as above; the revert
+// an error of its carries, AllSkipped's, is named inside it:
+// "ALL_SKIPPED (AllSkipped(HEALTH_FACTOR_NOT_BELOW_THRESHOLD (45)))").
 import { decodeAbiParameters, parseAbi, toFunctionSelector, type AbiParameter, type Hex } from "viem";
 import { aaveV36ErrorsAbi } from "../../contracts-abi/aave-v3.6/errors.js";
 import { aaveErrorsAbi } from "../../contracts-abi/aaveErrors.js";
@@ -37,6 +39,8 @@ interface CustomError {
   item: { name: string; inputs: readonly AbiParameter[] };
   /** What reasonName() answers: the same UPPER_SNAKE name as the 3.0 code, e.g. MUST_NOT_LEAVE_DUST. */
   name: string;
+  /** a Liquidator error: its `bytes` arguments are revert data (a skipped item's), named in turn */
+  nested?: boolean;
 }
 
 const LIQUIDATOR_ERRORS_ABI = liquidatorAbi.filter((item) => item.type === "error");
@@ -50,7 +54,11 @@ function customErrorBySelector(selector: string): CustomError | undefined {
     [...aaveV36ErrorsAbi, ...aaveErrorsAbi, ...TOKEN_ERRORS_ABI, ...LIQUIDATOR_ERRORS_ABI].map((item): [string, CustomError] => [
       // No tuple arguments among these errors, so "Name(type,type)" is the canonical signature.
       toFunctionSelector(`${item.name}(${item.inputs.map((i) => i.type).join(",")})`),
-      { item, name: TOKEN_ERROR_NAMES[item.name] ?? upperSnake(item.name) },
+      {
+        item,
+        name: TOKEN_ERROR_NAMES[item.name] ?? upperSnake(item.name),
+        nested: (LIQUIDATOR_ERRORS_ABI as readonly unknown[]).includes(item),
+      },
     ]),
   );
   return customErrors.get(selector);
@@ -74,7 +82,8 @@ function nameCustomError(error: CustomError, data: Hex): string {
       return `${error.name} (${error.item.name}(<malformed arguments>))`;
     }
   }
-  return `${error.name} (${error.item.name}(${args.map(String).join(", ")}))`;
+  const shown = args.map((a, i) => (error.nested && error.item.inputs[i]?.type === "bytes" ? decodeRevertData(a as Hex) : String(a)));
+  return `${error.name} (${error.item.name}(${shown.join(", ")}))`;
 }
 
 const ERROR_STRING = "0x08c379a0"; // Error(string)

@@ -4,7 +4,7 @@ import { startAnvil, type AnvilInstance } from "../chain/anvil.js";
 import { rpc } from "../chain/rpc.js";
 import { createBorrowers, planBorrowers, type BorrowerPlan, type BorrowerPlanOptions } from "./borrowers.js";
 import { deployMarket, type MarketDeployment } from "./deployMarket.js";
-import { deployUniswap, type SandboxPair } from "./uniswap.js";
+import { deployUniswap, type DeployUniswapOptions, type SandboxPair } from "./uniswap.js";
 import type { AaveVersion } from "./marketSpec.js";
 
 export interface SandboxOptions {
@@ -23,6 +23,8 @@ export interface SandboxOptions {
   dexPairs?: readonly SandboxPair[];
   /** reserves whose flash loaning stays off, by symbol; false: every reserve's (default: on for all) */
   flashLoaning?: false | readonly string[];
+  /** how to deploy it (e.g. { router: "SwapRouter02" } adds SwapRouter02) */
+  uniswap?: DeployUniswapOptions;
 }
 
 export interface SandboxTimings {
@@ -52,7 +54,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   try {
     t = performance.now();
     const market = await deployMarket(anvil.rpcUrl, { aave: options.aave, flashLoaning: options.flashLoaning });
-    if (options.dex ?? true) await deployUniswap(market, { pairs: options.dexPairs });
+    if (options.dex ?? true) await deployUniswap(market, { ...options.uniswap, ...(options.dexPairs && { pairs: options.dexPairs }) });
     const deployMs = performance.now() - t;
     t = performance.now();
     const borrowers = planBorrowers(market, {

@@ -2,7 +2,8 @@
 // @uniswap/v3-periphery (factory, the periphery's original SwapRouter, QuoterV2,
 // NonfungiblePositionManager), with a full-range pool of every reserve against WETH and against
 // USDC (or the pools a caller lists, DeployUniswapOptions.pairs), opened at the oracle's prices and
-// deep enough for the sandbox's liquidations.
+// deep enough for the sandbox's liquidations. On request also SwapRouter02
+// (@uniswap/swap-router-contracts), the only router some chains have (Base).
 //
 // Prices: when a sandbox price moves (src/sandbox/prices.ts), an arbitrageur (the deployer, which
 // mints what it sells) swaps each pool holding the moved asset back to the oracle's new price,
@@ -29,6 +30,7 @@ import { aaveOracleAbi, mintableErc20Abi } from "../../contracts-abi/aave/index.
 import {
   nonfungiblePositionManagerAbi,
   quoterV2Abi,
+  swapRouter02Abi,
   swapRouterAbi,
   uniswapV3FactoryAbi,
   uniswapV3PoolAbi,
@@ -47,6 +49,7 @@ const BYTECODE_PATHS = {
   swapRouter: "@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json",
   quoterV2: "@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
   positionManager: "@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json",
+  swapRouter02: "@uniswap/swap-router-contracts/artifacts/contracts/SwapRouter02.sol/SwapRouter02.json",
 } as const;
 
 function bytecode(name: keyof typeof BYTECODE_PATHS): Hex {
@@ -79,6 +82,8 @@ export interface UniswapDeployment {
   swapRouter: Address;
   quoterV2: Address;
   positionManager: Address;
+  /** SwapRouter02 on the same factory, when deployed ({ router: "SwapRouter02" }) */
+  swapRouter02?: Address;
   /** provides the liquidity (owns the positions) and arbitrages the pools after price moves */
   operator: Address;
   pools: SandboxPool[];
@@ -98,6 +103,11 @@ export interface DeployUniswapOptions {
    * pairs need routes through other tokens. Price moves align whichever pools there are.
    */
   pairs?: readonly SandboxPair[];
+  /**
+   * "SwapRouter02": SwapRouter02 too (no V2 factory), beside the original SwapRouter, which the
+   * pools' arbitrage keeps using. Default: the original SwapRouter only.
+   */
+  router?: "SwapRouter" | "SwapRouter02";
 }
 
 /** Each fee tier's tick spacing, as UniswapV3Factory sets them (0.01% is enabled by the deployment). */
@@ -171,7 +181,7 @@ export async function deployUniswap(market: MarketDeployment, options: DeployUni
   const url = market.rpcUrl;
   return withBulkBlocks(url, async () => {
     const batch = new UnlockedBatch(url, operator);
-    const deployment = await submitDeployment(market, batch, weth, depthUsd, pairs);
+    const deployment = await submitDeployment(market, batch, weth, depthUsd, pairs, options.router === "SwapRouter02");
     await rpc(url, "evm_mine");
     await batch.mined();
     const pools: SandboxPool[] = [];
@@ -196,6 +206,7 @@ async function submitDeployment(
   weth: DeployedAsset,
   depthUsd: bigint,
   pairs: readonly SandboxPair[],
+  withRouter02: boolean,
 ) {
   const operator = batch.from;
   const deploy = async (name: keyof typeof BYTECODE_PATHS, abi: Abi, args: readonly unknown[]) => {
@@ -209,6 +220,10 @@ async function submitDeployment(
   const quoterV2 = await deploy("quoterV2", quoterV2Abi, [factory, weth.address]);
   // No token descriptor: it only renders tokenURI, which nothing here reads.
   const positionManager = await deploy("positionManager", nonfungiblePositionManagerAbi, [factory, weth.address, zeroAddress]);
+  // constructor(factoryV2, factoryV3, positionManager, WETH9): no Uniswap V2 here, its swaps are never used.
+  const swapRouter02 = withRouter02
+    ? await deploy("swapRouter02", swapRouter02Abi, [zeroAddress, factory, positionManager, weth.address])
+    : undefined;
 
   const bySymbol = new Map(market.assets.map((a) => [a.symbol, a]));
   const prices = await oraclePrices(market);
@@ -279,7 +294,7 @@ async function submitDeployment(
     );
     pools.push({ token0: t0.address, token1: t1.address, symbol0: t0.symbol, symbol1: t1.symbol, fee, tickSpacing });
   }
-  return { factory, swapRouter, quoterV2, positionManager, pools };
+  return { factory, swapRouter, quoterV2, positionManager, ...(swapRouter02 && { swapRouter02 }), pools };
 }
 
 /**

@@ -2,8 +2,8 @@
 // ETH deploys the Liquidator, the real profit model plans a flash liquidation (planLiquidation for the
 // contract with no wallet limit, a Uniswap quote, planFlashLoan) and the Executor (not a dry run)
 // simulates and sends exactly Liquidator.liquidate: mined, the pool's LiquidationCall and the
-// contract's Liquidated events, the owner's debt token up by the event's profit, nothing left in the
-// contract, the mined outcome's ownerProfit equal to the event's. Also: a minimum the chain cannot pay
+// contract's Liquidated and LoanSettled events, the owner's debt token up by the loan's profit, nothing
+// left in the contract, the mined outcome's ownerProfit equal to the event's. Also: a minimum the chain cannot pay
 // is not sent (ProfitBelowMinimum, decoded), a dry run without a key simulates from the contract's
 // owner, and a stuck flash transaction is replaced with the same calldata and still mined in time.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -264,8 +264,17 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
       expect(call!.args).toMatchObject({ user: plan.user, collateralAsset: plan.collateralAsset, debtAsset: plan.debtAsset, liquidator });
       const [done, ...moreDone] = parseEventLogs({ abi: liquidatorAbi, eventName: "Liquidated", logs: receipt.logs });
       expect(moreDone).toEqual([]);
-      expect(done!.args).toMatchObject({ user: plan.user, collateralAsset: plan.collateralAsset, debtAsset: plan.debtAsset });
-      const profit = done!.args.profit;
+      expect(done!.args).toMatchObject({
+        user: plan.user,
+        collateralAsset: plan.collateralAsset,
+        debtAsset: plan.debtAsset,
+        debtRepaid: call!.args.debtToCover,
+        collateralSeized: call!.args.liquidatedCollateralAmount,
+      });
+      const [settled, ...moreSettled] = parseEventLogs({ abi: liquidatorAbi, eventName: "LoanSettled", logs: receipt.logs });
+      expect(moreSettled).toEqual([]);
+      expect(settled!.args).toMatchObject({ loan: 0n, debtAsset: plan.debtAsset });
+      const profit = settled!.args.profit;
       expect(profit).toBeGreaterThan(0n);
 
       expect(outcome.ownerProfit).toBe(profit);
@@ -318,7 +327,7 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
       expect(tx.to).toBe(liquidator.toLowerCase());
       expect(tx.input).toBe(planCall(market.pool, plan).data);
       const receipt = await client.getTransactionReceipt({ hash: mined.hash });
-      const [done] = parseEventLogs({ abi: liquidatorAbi, eventName: "Liquidated", logs: receipt.logs });
+      const [done] = parseEventLogs({ abi: liquidatorAbi, eventName: "LoanSettled", logs: receipt.logs });
       expect(mined.ownerProfit).toBe(done!.args.profit);
       expect(await balanceOf(plan.debtAsset, KEEPER)).toBe(before + done!.args.profit);
       const messages = lines.map((l) => JSON.parse(l) as { msg: string; capital?: string });

@@ -2,7 +2,7 @@
 // (RPC_URL unset: the market, its Uniswap V3 and the keeper key's Liquidator come from the sandbox
 // file), with a wallet that holds no token at all, only ETH for gas. A WETH shock puts accounts under
 // water; from the chain: every one of them is liquidated through the Liquidator (flash loans), no
-// keeper transaction reverts, the owner's balances rose by exactly the Liquidated events' profits, the
+// keeper transaction reverts, the owner's balances rose by exactly the LoanSettled events' profits, the
 // contract keeps no token; and per liquidation the realized profit (the event's profit at the mined
 // block's oracle price, less the gas paid) is within 1% of the keeper's prediction (its log line).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -156,9 +156,16 @@ describe.each(AAVE_VERSIONS)("keeper run with flash loans on Aave %s, its wallet
       "no keeper transaction reverted",
     ).toEqual([]);
 
-    // The owner got exactly the Liquidated events' profits (and what its own liquidations moved); the contract keeps nothing.
+    // The owner got exactly the LoanSettled events' profits (and what its own liquidations moved); the contract keeps nothing.
+    // One loan of one item per transaction: its Liquidated event names the user.
     const logs = await client.getLogs({ address: liquidator, fromBlock: shock + 1n, toBlock: last });
-    const events = parseEventLogs({ abi: liquidatorAbi, eventName: "Liquidated", logs });
+    const liquidatedEvents = parseEventLogs({ abi: liquidatorAbi, eventName: "Liquidated", logs });
+    const events = parseEventLogs({ abi: liquidatorAbi, eventName: "LoanSettled", logs }).map((e) => {
+      const items = liquidatedEvents.filter((l) => l.transactionHash === e.transactionHash);
+      expect(items, `one liquidation in ${e.transactionHash}`).toHaveLength(1);
+      return { ...e, args: { ...e.args, user: items[0]!.args.user } };
+    });
+    expect(liquidatedEvents.length).toBe(liquidations.length);
     expect(events.length).toBe(liquidations.length);
     const after = await balancesOf(client, market, SANDBOX_KEEPER_ADDRESS);
     market.assets.forEach((asset, i) => {

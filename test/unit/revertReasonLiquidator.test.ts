@@ -9,7 +9,7 @@ const errorAbi = [{ type: "function", name: "Error", inputs: [{ type: "string" }
 const errorString = (s: string) => encodeFunctionData({ abi: errorAbi, args: [s] });
 
 describe("decodeRevertData: the Liquidator's errors", () => {
-  it("ProfitBelowMinimum(index, profit, minProfit) with its arguments", () => {
+  it("ProfitBelowMinimum(loan, profit, minProfit) with its arguments", () => {
     const data = encodeErrorResult({ abi: liquidatorAbi, errorName: "ProfitBelowMinimum", args: [0n, 12_345n, 40_000n] });
     const reason = decodeRevertData(data);
     expect(reason).toBe("PROFIT_BELOW_MINIMUM (ProfitBelowMinimum(0, 12345, 40000))");
@@ -21,19 +21,33 @@ describe("decodeRevertData: the Liquidator's errors", () => {
     const names = liquidatorAbi
       .filter((i) => i.type === "error")
       .map((e) => {
-        const args = e.inputs.map((i) => (i.type === "address" ? token : 3n));
+        const args = e.inputs.map((i) => (i.type === "address" ? token : i.type === "bytes" ? "0x" : 3n));
         return decodeRevertData(encodeErrorResult({ abi: [e], errorName: e.name, args } as Parameters<typeof encodeErrorResult>[0]));
       });
     expect(names.sort()).toEqual([
-      "BAD_SWAP_PATH (BadSwapPath(3))",
+      "ALL_SKIPPED (AllSkipped(REVERTED_WITHOUT_REASON))",
+      "BAD_SWAP_PATH (BadSwapPath(3, 3))",
       "EXPIRED (Expired(3))",
       "NOTHING_TO_LIQUIDATE (NothingToLiquidate())",
       "NOT_INITIATOR (NotInitiator())",
       "NOT_OWNER (NotOwner())",
       "NOT_POOL (NotPool())",
+      "NOT_SELF (NotSelf())",
       "PROFIT_BELOW_MINIMUM (ProfitBelowMinimum(3, 3, 3))",
       `TOKEN_CALL_FAILED (TokenCallFailed(${token}))`,
     ]);
+  });
+
+  it("AllSkipped names the revert it carries: the first item's, a pool code or a 3.6 custom error", () => {
+    const hf36 = "0x930bb771"; // HealthFactorNotBelowThreshold()
+    for (const [inner, named] of [
+      [errorString("45"), "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (45)"],
+      [hf36, "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (HealthFactorNotBelowThreshold())"],
+    ] as const) {
+      const reason = decodeRevertData(encodeErrorResult({ abi: liquidatorAbi, errorName: "AllSkipped", args: [inner] }));
+      expect(reason).toBe(`ALL_SKIPPED (AllSkipped(${named}))`);
+      expect(reasonName(reason)).toBe("ALL_SKIPPED");
+    }
   });
 
   it("the pool's and the router's reverts inside the flash loan read as they do outside it", () => {

@@ -12,6 +12,7 @@ describe("contracts-abi/uniswap", () => {
       "contracts-abi/uniswap/nonfungiblePositionManager.ts",
       "contracts-abi/uniswap/quoterV2.ts",
       "contracts-abi/uniswap/swapRouter.ts",
+      "contracts-abi/uniswap/swapRouter02.ts",
       "contracts-abi/uniswap/uniswapV3Factory.ts",
       "contracts-abi/uniswap/uniswapV3Pool.ts",
     ]);

@@ -8,6 +8,7 @@ import { parseEventLogs, type Address, type Hex, type PublicClient } from "viem"
 import { poolAbi } from "../contracts-abi/aave/index.js";
 import { createChainClient } from "../src/chain/client.js";
 import { createConnections } from "../src/chain/connections.js";
+import { defaultSettings } from "../src/config/settings.js";
 import { multicallOptions } from "../src/chain/multicall.js";
 import { rpc } from "../src/chain/rpc.js";
 import { rpcBatch } from "../src/chain/rpcBatch.js";
@@ -107,7 +108,7 @@ export async function runCascade(borrowers: number, seed = 9): Promise<CascadeRe
       logChunkBlocks: 5_000,
       pollIntervalMs: 50,
       executor: { privateKey: SANDBOX_KEEPER_KEY, dryRun: false, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3 },
-      scheduler: { minProfitUsd: 1, maxInflightBlocks: 2, wrappedNativeToken: sandboxWrappedNative(sandbox.market) },
+      scheduler: { ...defaultSettings().scheduler, wrappedNativeToken: sandboxWrappedNative(sandbox.market) },
       logger: silentLogger,
     });
     const began = performance.now();

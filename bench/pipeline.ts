@@ -4,6 +4,7 @@
 // block after block. Mining is manual, as on a real chain: a block with the price move arrives,
 // the keeper reacts and its transactions wait in the mempool; the next block includes them.
 import { createConnections } from "../src/chain/connections.js";
+import { defaultSettings } from "../src/config/settings.js";
 import { formatTable } from "../src/util/table.js";
 import { Keeper } from "../src/daemon/keeper.js";
 import { silentLogger } from "../src/logging.js";
@@ -65,7 +66,7 @@ async function measure(borrowers: number, steps: number) {
       logChunkBlocks: 5_000,
       pollIntervalMs: 100,
       executor: { privateKey: SANDBOX_KEEPER_KEY, dryRun: false, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3 },
-      scheduler: { minProfitUsd: 1, maxInflightBlocks: 2, wrappedNativeToken: sandboxWrappedNative(sandbox.market) },
+      scheduler: { ...defaultSettings().scheduler, wrappedNativeToken: sandboxWrappedNative(sandbox.market) },
       logger: silentLogger,
     });
     const began = performance.now();

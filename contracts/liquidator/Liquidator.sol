@@ -65,8 +65,9 @@ interface IERC20Like {
 ///         the owner's paths; the loan is repaid and what is left, with the collateral no swap sold,
 ///         goes to the owner. A loan whose items were all skipped, or whose profit falls short of the
 ///         items' minimums, fails on its own (an event says why) and moves nothing: the next loan goes
-///         on. Only a call in which every loan failed reverts (with the first loan's reason), so that
-///         a simulation of a call with nothing left to do says so.
+///         on. The call itself never reverts for what its loans met (only for the owner, the
+///         deadline or an empty call): a transaction that lands after a competitor took its
+///         accounts costs its gas, not a revert; the events say what became of each item.
 /// @dev After every call the contract holds no token and no allowance: approvals are for exact
 ///      amounts and what the pool or the router did not take is cleared; everything a loan leaves
 ///      goes to the owner.
@@ -115,6 +116,8 @@ contract Liquidator {
     event Skipped(address indexed user, address indexed debtAsset, uint256 loan, bytes reason);
     event LoanSettled(uint256 indexed loan, address indexed debtAsset, uint256 profit);
     event LoanFailed(uint256 indexed loan, address indexed debtAsset, bytes reason);
+    /// a swap of a loan: what it sold of `tokenIn` and what it got of the debt asset
+    event Swapped(uint256 indexed loan, address indexed tokenIn, uint256 amountIn, uint256 amountOut);
 
     error NotOwner();
     error NotPool();
@@ -179,22 +182,9 @@ contract Liquidator {
         if (block.timestamp > deadline) revert Expired(deadline);
         if (loans.length == 0) revert NothingToLiquidate();
         profits = new uint256[](loans.length);
-        bool settled;
-        bytes memory firstFailure;
         for (uint256 i = 0; i < loans.length; i++) {
-            (bool ok, bytes memory reason, uint256 profit) = _settleLoan(i, loans[i], deadline);
-            if (ok) {
-                settled = true;
-                profits[i] = profit;
-            } else if (i == 0) {
-                firstFailure = reason;
-            }
-        }
-        if (!settled) {
-            // Nothing happened: revert as the first loan did, so that a simulation tells why.
-            assembly {
-                revert(add(firstFailure, 32), mload(firstFailure))
-            }
+            (bool ok,, uint256 profit) = _settleLoan(i, loans[i], deadline);
+            if (ok) profits[i] = profit;
         }
     }
 
@@ -313,15 +303,7 @@ contract Liquidator {
         Seized memory seized = _liquidateItems(index, loan);
         allowanceLeft = loan.amount - seized.repaid;
 
-        for (uint256 k = 0; k < loan.swaps.length; k++) {
-            Swap memory s = loan.swaps[k];
-            address token = _firstToken(s.path);
-            uint256 amountIn = _take(seized, token);
-            // Nothing seized of it (its items were skipped). SwapRouter02 would read 0 as "the router's
-            // whole balance": never pass it.
-            if (amountIn == 0) continue;
-            _swap(s.path, token, amountIn, (amountIn * s.minOutPerIn) / OUT_PER_IN_SCALE, deadline);
-        }
+        _sellSeized(index, loan.swaps, seized, deadline);
         for (uint256 j = 0; j < seized.count; j++) {
             if (seized.amounts[j] > 0) _transfer(seized.assets[j], owner, seized.amounts[j]);
         }
@@ -332,6 +314,20 @@ contract Liquidator {
                 uint256 profit = balance > before + owed ? balance - before - owed : 0;
                 revert ProfitBelowMinimum(index, profit, seized.minProfit);
             }
+        }
+    }
+
+    /// Each swap sells what the loan's items seized of its first token (Swapped says what it got).
+    function _sellSeized(uint256 index, Swap[] memory swaps, Seized memory seized, uint256 deadline) private {
+        for (uint256 k = 0; k < swaps.length; k++) {
+            Swap memory s = swaps[k];
+            address token = _firstToken(s.path);
+            uint256 amountIn = _take(seized, token);
+            // Nothing seized of it (its items were skipped). SwapRouter02 would read 0 as "the router's
+            // whole balance": never pass it.
+            if (amountIn == 0) continue;
+            uint256 amountOut = _swap(s.path, token, amountIn, (amountIn * s.minOutPerIn) / OUT_PER_IN_SCALE, deadline);
+            emit Swapped(index, token, amountIn, amountOut);
         }
     }
 
@@ -364,14 +360,15 @@ contract Liquidator {
         if (!any) revert AllSkipped(firstReason);
     }
 
-    /// Sells `amountIn` of `token` along `path` for the debt asset; what the router does not take (a
-    /// pool out of liquidity) goes to the owner, and its allowance is cleared.
+    /// Sells `amountIn` of `token` along `path` for the debt asset and returns what it got; what the
+    /// router does not take (a pool out of liquidity) goes to the owner, and its allowance is cleared.
     function _swap(bytes memory path, address token, uint256 amountIn, uint256 amountOutMinimum, uint256 deadline)
         private
+        returns (uint256 amountOut)
     {
         _approve(token, swapRouter, amountIn);
         if (swapRouter02) {
-            IUniswapSwapRouter02(swapRouter).exactInput(
+            amountOut = IUniswapSwapRouter02(swapRouter).exactInput(
                 IUniswapSwapRouter02.ExactInputParams({
                     path: path,
                     recipient: address(this),
@@ -380,7 +377,7 @@ contract Liquidator {
                 })
             );
         } else {
-            IUniswapV3SwapRouter(swapRouter).exactInput(
+            amountOut = IUniswapV3SwapRouter(swapRouter).exactInput(
                 IUniswapV3SwapRouter.ExactInputParams({
                     path: path,
                     recipient: address(this),

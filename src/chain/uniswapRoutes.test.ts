@@ -2,7 +2,17 @@
 // phase two starts from, the ranking and its runner-up, which amounts one choice serves, and the words.
 import type { Address } from "viem";
 import { describe, expect, it } from "vitest";
-import { bestFirstLegs, choiceAmounts, describeNoRoute, pairPools, rankRoutes, withinFactor, type TokenLabel } from "./uniswapRoutes.js";
+import {
+  bestFirstLegs,
+  choiceAmounts,
+  decodeSwapPath,
+  describeNoRoute,
+  encodeSwapPath,
+  pairPools,
+  rankRoutes,
+  withinFactor,
+  type TokenLabel,
+} from "./uniswapRoutes.js";
 
 const token = (n: number): Address => `0x${n.toString(16).padStart(40, "0")}`;
 const [LINK, DAI, USDC, WETH, WBTC] = [1, 2, 3, 4, 5].map(token) as [Address, Address, Address, Address, Address];
@@ -126,5 +136,14 @@ describe("describeNoRoute", () => {
     expect(describeNoRoute(LINK, token(11), { ...why, direct: [], via: many }, label)).toBe(
       "the pools cannot take 1,234.5 LINK (via WETH, USDC, WBTC, DAI and 2 more)",
     );
+  });
+});
+
+describe("decodeSwapPath", () => {
+  it("reads back what encodeSwapPath wrote; 0x is no swap; a malformed path throws", () => {
+    const [a, b, c] = ["0x" + "11".repeat(20), "0x" + "22".repeat(20), "0x" + "33".repeat(20)] as `0x${string}`[];
+    expect(decodeSwapPath(encodeSwapPath([a!, b!, c!], [500, 3000]))).toEqual({ tokens: [a, b, c], fees: [500, 3000] });
+    expect(decodeSwapPath("0x")).toEqual({ tokens: [], fees: [] });
+    expect(() => decodeSwapPath("0x1234")).toThrow(RangeError);
   });
 });

@@ -159,3 +159,20 @@ export function describeNoRoute(tokenIn: Address, tokenOut: Address, why: NoRout
   ].join(", ");
   return why.reverted ? `the pools cannot take ${amount} (${routes})` : `the pools return no ${name(tokenOut)} for ${amount} (${routes})`;
 }
+
+const PATH_ADDRESS_HEX = 40;
+const PATH_FEE_HEX = 6;
+
+/** The tokens and fee tiers of a packed Uniswap V3 path (token, fee, token[, fee, token]...). */
+export function decodeSwapPath(path: Hex): { tokens: Hex[]; fees: number[] } {
+  const hex = path.slice(2);
+  if (hex.length === 0) return { tokens: [], fees: [] };
+  if ((hex.length - PATH_ADDRESS_HEX) % (PATH_ADDRESS_HEX + PATH_FEE_HEX) !== 0) throw new RangeError(`not a Uniswap V3 path: ${path}`);
+  const tokens: Hex[] = [`0x${hex.slice(0, PATH_ADDRESS_HEX)}`];
+  const fees: number[] = [];
+  for (let at = PATH_ADDRESS_HEX; at < hex.length; at += PATH_ADDRESS_HEX + PATH_FEE_HEX) {
+    fees.push(parseInt(hex.slice(at, at + PATH_FEE_HEX), 16));
+    tokens.push(`0x${hex.slice(at + PATH_FEE_HEX, at + PATH_FEE_HEX + PATH_ADDRESS_HEX)}`);
+  }
+  return { tokens, fees };
+}

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { exitAfterOutput, exitOnError } from "./exit.js";
 import { createConnections } from "../chain/connections.js";
+import { defaultSettings } from "../config/settings.js";
 import { Keeper } from "../daemon/keeper.js";
 import { createLogger } from "../logging.js";
 import { AAVE_VERSIONS, type AaveVersion } from "../sandbox/marketSpec.js";
@@ -177,7 +178,7 @@ async function runKeeperDemo(
     logChunkBlocks: 5_000,
     pollIntervalMs: 250,
     executor: { privateKey: SANDBOX_KEEPER_KEY, dryRun: false, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3 },
-    scheduler: { minProfitUsd: 1, maxInflightBlocks: 2, wrappedNativeToken: sandboxWrappedNative(sandbox.market) },
+    scheduler: { ...defaultSettings().scheduler, wrappedNativeToken: sandboxWrappedNative(sandbox.market) },
     logger,
     flash: {
       liquidator,
@@ -252,7 +253,8 @@ export function formatKeeperSummary(keeper: Keeper): string {
     ["keeper summary", ""],
     [
       ["accounts liquidated", String(s.accountsLiquidated)],
-      ["liquidation transactions", String(s.liquidations)],
+      ["liquidations", String(s.liquidations)],
+      ["transactions mined", `${s.mined}${s.skippedOnChain > 0 ? ` (${s.skippedOnChain} liquidations skipped in them: taken first)` : ""}`],
       ["capital used", `flash loan ${s.flashLiquidations}, wallet ${s.liquidations - s.flashLiquidations}`],
       ["reverted transactions", String(s.reverted)],
       ["debt repaid (USD)", formatBaseAmount(keeper.stats.debtRepaidBase, keeper.watcher.market.baseCurrencyUnit)],

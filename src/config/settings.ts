@@ -305,6 +305,21 @@ export const SETTINGS = [
     defaultDoc: "2",
   }),
   setting({
+    name: "BATCH_MAX_ITEMS",
+    section: "scheduler",
+    key: "batchMaxItems",
+    parse: positiveInteger,
+    default: 20,
+    doc: [
+      "Liquidations one transaction carries at most, through the Liquidator",
+      "(LIQUIDATOR_ADDRESS): a block's plans share transactions of this many, the most",
+      "profitable first, each guarded in the contract (an account taken first or",
+      "healthy again is skipped, the rest go through). Without a Liquidator every",
+      "liquidation is a transaction of its own. A positive integer.",
+    ],
+    defaultDoc: "20",
+  }),
+  setting({
     name: "WRAPPED_NATIVE_TOKEN",
     section: "scheduler",
     key: "wrappedNativeToken",
@@ -469,4 +484,9 @@ export function renderEnvExample(): string {
     "# FORK_URL=",
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** Every setting at its default: what library callers (the sandbox, benchmarks) start from. */
+export function defaultSettings(): Settings {
+  return parseSettings(() => undefined);
 }

@@ -3,7 +3,7 @@
 // logged by the bus, never breaks the emitter.
 import type { Address, Hex } from "viem";
 import type { SimulationResult } from "../executor/simulation.js";
-import type { SentTx } from "../executor/tracker.js";
+import type { SentTx, TxOutcome } from "../executor/tracker.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
 import type { TxUnit } from "../scheduler/txUnit.js";
 import type { BlockUpdate } from "../watcher/watcher.js";
@@ -22,23 +22,14 @@ export interface KeeperEvents {
   planned: { units: readonly TxUnit[]; blockNumber: bigint };
   /** a transaction handed to the node (the head's base fee then: the fee it is expected to pay) */
   sent: { tx: SentTx; baseFeePerGas: bigint };
-  /** a mined transaction: what each of its liquidations moved (an item skipped on chain is a `skipped` event) */
-  mined: { tx: SentTx; hash: Hex; blockNumber: bigint; gasUsed: bigint; effectiveGasPrice: bigint; items: MinedItem[] };
+  /** a mined transaction: what each of its liquidations moved (an item skipped on chain is also a `skipped` event) */
+  mined: { outcome: Extract<TxOutcome, { kind: "mined" }> };
   /** a transaction that reverted on chain */
   reverted: { tx: SentTx; hash: Hex; blockNumber: bigint; reason: string };
   /** a transaction replaced at its nonce (higher fees, or a cancel) */
   replaced: { tx: SentTx; hash: Hex };
   /** a transaction whose nonce another took (a cancel, or a send the node dropped) */
   dropped: { tx: SentTx; reason: string };
-}
-
-/** What one liquidation of a mined transaction moved (the pool's LiquidationCall event). */
-export interface MinedItem {
-  plan: LiquidationPlan;
-  debtRepaid: bigint;
-  collateralReceived: bigint;
-  /** flash liquidations: the debt-asset units the Liquidator sent its owner for this liquidation */
-  ownerProfit?: bigint;
 }
 
 export type KeeperEventName = keyof KeeperEvents;

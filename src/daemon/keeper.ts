@@ -86,9 +86,10 @@ export class Keeper {
     this.log = options.logger.child({ module: "keeper" });
     this.events = new KeeperEventBus((name, err) => this.log.error({ event: name, err: String(err) }, "an event subscriber failed"));
     this.estimator = new Estimator(options.plannedGasUnits);
-    this.events.on("sent", ({ tx }) =>
-      this.estimator.observeSimulation(tx.simulatedGas, tx.simulatedNetGas ?? tx.simulatedGas, 1, tx.plan.flashLoan?.modelAddedGas ?? 0n),
-    );
+    this.events.on("sent", ({ tx }) => {
+      const added = tx.plans.reduce((sum, p) => sum + (p.flashLoan?.modelAddedGas ?? 0n), 0n);
+      this.estimator.observeSimulation(tx.simulatedGas, tx.simulatedNetGas ?? tx.simulatedGas, tx.plans.length, added);
+    });
     this.watcher = new Watcher({
       client: options.connections.client,
       addressesProvider: options.addressesProvider,
@@ -151,16 +152,18 @@ export class Keeper {
   private prepare(info: MarketInfo, head: bigint): Promise<void> {
     const o = this.options;
     const dryRun = o.executor.dryRun;
+    const f = o.flash;
+    // With a Liquidator every liquidation goes through it (guarded), the wallet's tokens pulled by it.
     this.executor = new Executor({
       connections: o.connections,
       chainId: o.chainId,
       pool: info.addresses.pool,
       ...o.executor,
       logger: o.logger,
+      ...(f && { walletSpender: f.liquidator, slippageBps: f.slippageBps }),
     });
-    const f = o.flash;
-    // The wallet calls the pool (3.4+ refuses self-liquidation); without a liquidator a dry run counts it unlimited.
-    this.wallet = new WalletSource({ liquidator: () => this.executor.address, limited: !dryRun || f !== undefined });
+    // Who calls the pool (3.4+ refuses self-liquidation); without a liquidator a dry run counts the wallet unlimited.
+    this.wallet = new WalletSource({ liquidator: () => f?.liquidator ?? this.executor.address, limited: !dryRun || f !== undefined });
     this.flash =
       f &&
       new FlashLoanSource({
@@ -169,16 +172,20 @@ export class Keeper {
         slippageBps: f.slippageBps,
         logger: o.logger,
       });
+    // Two-hop routes through any reserve of the market as well as the chain's usual hubs.
+    this.flash?.useHubs(
+      info.reservesList.filter((a) => a !== zeroAddress),
+      f?.routingHubs ?? [],
+    );
     const sources: CapitalSource[] = this.flash ? [this.wallet, this.flash] : [this.wallet];
     this.scheduler = new Scheduler({
       book: this.watcher.book,
       rules: () => this.watcher.rules,
       executor: this.executor,
       sources,
-      pack: { pool: info.addresses.pool },
+      pack: { pool: info.addresses.pool, ...(f && { liquidator: f.liquidator }), maxItems: o.scheduler.batchMaxItems },
       events: this.events,
       dryRun,
-      ...(this.flash && { flash: this.flash }),
     });
     const assets = info.reservesList.flatMap((asset, id) => (asset === zeroAddress ? [] : [{ id, asset }]));
     return Promise.all([
@@ -242,9 +249,11 @@ export class Keeper {
   private emitOutcome(outcome: TxOutcome): void {
     const { tx } = outcome;
     if (outcome.kind === "mined") {
-      const { hash, blockNumber, gasUsed, effectiveGasPrice, debtRepaid, collateralReceived, ownerProfit } = outcome;
-      const item = { plan: tx.plan, debtRepaid, collateralReceived, ...(ownerProfit !== undefined && { ownerProfit }) };
-      this.events.emit("mined", { tx, hash, blockNumber, gasUsed, effectiveGasPrice, items: [item] });
+      this.events.emit("mined", { outcome });
+      for (const item of outcome.items) {
+        if (item.kind === "skipped")
+          this.events.emit("skipped", { user: item.plan.user, reason: item.reason, stage: "chain", plan: item.plan });
+      }
     } else if (outcome.kind === "reverted")
       this.events.emit("reverted", { tx, hash: outcome.hash, blockNumber: outcome.blockNumber, reason: outcome.reason });
     else if (outcome.kind === "replaced") this.events.emit("replaced", { tx, hash: outcome.hash });
@@ -271,6 +280,9 @@ export class Keeper {
       gasBudget,
       gasPerLiquidation: this.estimator.gasPerLiquidation,
       head,
+      // A transaction takes at most a quarter of a block: several of them fill it, and one that does
+      // not fit the gas left waits less.
+      maxUnitGas: this.blockGasLimit / 4n,
     });
   }
 
@@ -337,7 +349,7 @@ export class Keeper {
     const balances = await this.executor.walletBalances(assets.map((a) => a.asset));
     this.wallet.inventory.refresh(
       new Map(assets.map((a) => [a.id, balances.get(a.asset) ?? 0n])),
-      this.executor.inFlight().map((t) => t.plan),
+      this.executor.inFlight().flatMap((t) => t.plans),
     );
   }
 

@@ -8,7 +8,7 @@ import { formatDecimal } from "../util/decimal.js";
 import { NO_WALLET_REASON, type SimulationResult } from "../executor/simulation.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
 import { gasCostBase, type GasModel } from "../scheduler/profit.js";
-import { decodeSwapPath } from "../scheduler/swapSequence.js";
+import { decodeSwapPath } from "../chain/uniswapRoutes.js";
 import type { MarketState } from "../risk/types.js";
 import type { KeeperEventBus } from "./events.js";
 import { recordOutcome, type KeeperStats } from "./stats.js";
@@ -67,16 +67,21 @@ export function attachReport(o: ReportOptions): void {
   });
 
   o.events.on("sent", ({ tx, baseFeePerGas }) => {
+    o.stats.sent++;
+    o.stats.opportunities += tx.plans.length;
     const gas = o.gasModel();
     if (!gas) return;
     const expectedFee = baseFeePerGas + tx.maxPriorityFeePerGas;
     const fee = expectedFee < tx.maxFeePerGas ? expectedFee : tx.maxFeePerGas;
-    const gasUnits = tx.simulatedNetGas ?? tx.simulatedGas;
-    const plan = tx.plan;
-    predictedAtSend.set(plan, plan.expectedProfitBase + plan.gasCostBase - gasCostBase({ ...gas, gasUnits, maxFeePerGas: fee }));
+    // Each liquidation of the transaction takes its share of the simulated gas.
+    const gasUnits = (tx.simulatedNetGas ?? tx.simulatedGas) / BigInt(tx.plans.length);
+    for (const plan of tx.plans) {
+      predictedAtSend.set(plan, plan.expectedProfitBase + plan.gasCostBase - gasCostBase({ ...gas, gasUnits, maxFeePerGas: fee }));
+    }
   });
 
   o.events.on("opportunity", ({ plan, simulation, flashAlternative }) => {
+    o.stats.opportunities++;
     log.info(
       {
         dryRun: true,
@@ -103,42 +108,30 @@ export function attachReport(o: ReportOptions): void {
     );
   });
 
-  o.events.on("reverted", ({ tx }) => {
-    recordOutcome(o.stats, { kind: "reverted", tx, hash: tx.hash, blockNumber: 0n, reason: "" }, o.market(), o.weiToBase);
+  o.events.on("reverted", ({ tx, hash, blockNumber, reason }) => {
+    recordOutcome(o.stats, { kind: "reverted", tx, hash, blockNumber, reason }, o.market(), o.weiToBase);
   });
 
-  o.events.on("mined", ({ tx, hash, blockNumber, gasUsed, effectiveGasPrice, items }) => {
-    const market = o.market();
-    for (const item of items) {
-      const outcome = {
-        kind: "mined" as const,
-        tx,
-        hash,
-        blockNumber,
-        gasUsed,
-        effectiveGasPrice,
-        debtRepaid: item.debtRepaid,
-        collateralReceived: item.collateralReceived,
-        ...(item.ownerProfit !== undefined && { ownerProfit: item.ownerProfit }),
-      };
-      const value = recordOutcome(o.stats, outcome, market, o.weiToBase);
-      if (!value) continue;
-      const plan = item.plan;
+  o.events.on("mined", ({ outcome }) => {
+    const { hash, blockNumber, gasUsed } = outcome;
+    const values = recordOutcome(o.stats, outcome, o.market(), o.weiToBase);
+    for (const { plan, value } of values) {
       log.info(
         {
           user: plan.user,
           hash,
           block: blockNumber,
           capital: value.capital,
+          ...(outcome.tx.plans.length > 1 && { batch: outcome.tx.plans.length }),
           debtRepaidUsd: usd(value.debtBase),
-          // Realized at the mined block's prices and gas; predicted as sent (the simulation's gas, the
-          // expected fee), and as planned (the model's gas at the fee cap).
+          // Realized at the mined block's prices and gas (a batch's gas shared among its liquidations);
+          // predicted as sent (the simulation's gas and what it got, the expected fee), and as planned.
           realizedProfitUsd: usd(value.profitBase),
           predictedProfitUsd: usd(predictedAtSend.get(plan) ?? value.predictedProfitBase),
           plannedProfitUsd: usd(value.predictedProfitBase),
           gasUsd: usd(value.gasBase),
           predictedGasUsd: usd(plan.gasCostBase),
-          gasUsed: gasUsed.toString(),
+          gasUsed: (gasUsed / BigInt(values.length)).toString(),
           ...(plan.gasUnits !== undefined && { plannedGas: plan.gasUnits.toString() }),
           ...(value.ownerProfit !== undefined && {
             ownerProfit: value.ownerProfit.toString(),

@@ -104,13 +104,19 @@ function mined(p: LiquidationPlan, ownerProfit?: bigint): TxOutcome {
     blockNumber: 5n,
     gasUsed: 600_000n,
     effectiveGasPrice: 10_000_000_000n,
-    debtRepaid: 859_375_000n,
-    collateralReceived: 449_023_437_500_000_000n,
-    ...(ownerProfit === undefined ? {} : { ownerProfit }),
+    items: [
+      {
+        kind: "liquidated",
+        plan: p,
+        debtRepaid: 859_375_000n,
+        collateralReceived: 449_023_437_500_000_000n,
+        ...(ownerProfit === undefined ? {} : { ownerProfit }),
+      },
+    ],
     tx: {
       hash: "0x01",
       nonce: 0,
-      plan: p,
+      plans: [p],
       sentAtBlock: 4n,
       maxFeePerGas: 0n,
       maxPriorityFeePerGas: 0n,
@@ -124,7 +130,7 @@ function mined(p: LiquidationPlan, ownerProfit?: bigint): TxOutcome {
 describe("recordOutcome", () => {
   it("a wallet liquidation: collateral received - debt repaid - gas, as before", () => {
     const stats = emptyStats();
-    const value = recordOutcome(stats, mined(plan(1)), MARKET, toBase)!;
+    const { value } = recordOutcome(stats, mined(plan(1)), MARKET, toBase)[0]!;
     expect(value).toEqual({
       capital: "wallet",
       debtBase: 85_937_500_000n,
@@ -140,7 +146,7 @@ describe("recordOutcome", () => {
 
   it("a flash liquidation: the owner's profit (debt asset at its oracle price) - gas; the collateral is not the wallet's", () => {
     const stats = emptyStats();
-    const value = recordOutcome(stats, mined(flashPlan, 37_195_312n), MARKET, toBase)!;
+    const { value } = recordOutcome(stats, mined(flashPlan, 37_195_312n), MARKET, toBase)[0]!;
     expect(value).toEqual({
       capital: "flashLoan",
       debtBase: 85_937_500_000n,
@@ -169,7 +175,7 @@ describe("recordOutcome", () => {
     recordOutcome(stats, mined(flashPlan, 37_195_312n), MARKET, toBase);
     const reason = "PROFIT_BELOW_MINIMUM";
     const reverted: TxOutcome = { kind: "reverted", tx: mined(flashPlan).tx, hash: "0x02", blockNumber: 6n, reason };
-    expect(recordOutcome(stats, reverted, MARKET, toBase)).toBeUndefined();
+    expect(recordOutcome(stats, reverted, MARKET, toBase)).toEqual([]);
     expect(stats.realizedProfitBase).toBe(2_667_187_500n + 2_519_531_200n);
     expect(summarize(stats, E8)).toMatchObject({
       liquidations: 2,
@@ -184,6 +190,31 @@ describe("recordOutcome", () => {
   it("the gas model's price is the one weiToBase uses: $12 for 0.006 ETH", () => {
     expect(gasModel(MARKET, WETH, 0n, 0n, 10n ** 10n, 600_000n).nativePriceBase).toBe(2000n * E8);
     expect(toBase(6n * 10n ** 15n)).toBe(1_200_000_000n);
+  });
+});
+
+describe("recordOutcome of a batch", () => {
+  it("values each liquidation, shares the gas among those liquidated, and counts a skipped one for nothing", () => {
+    const stats = emptyStats();
+    const outcome = mined(flashPlan, 37_195_312n);
+    if (outcome.kind !== "mined") throw new Error("mined");
+    const second = { ...flashPlan, user: addr(9) };
+    outcome.items.push({ ...outcome.items[0]!, plan: second }, { kind: "skipped", plan: { ...flashPlan, user: addr(10) }, reason: "45" });
+    outcome.tx.plans.push(second);
+    const values = recordOutcome(stats, outcome, MARKET, toBase);
+    expect(values.map((v) => v.plan.user)).toEqual([flashPlan.user, second.user]);
+    expect(values.map((v) => v.value.gasBase)).toEqual([600_000_000n, 600_000_000n]);
+    expect(stats).toMatchObject({ liquidations: 2, gasCostBase: 1_200_000_000n, realizedProfitBase: 2n * 3_719_531_200n - 1_200_000_000n });
+    expect(stats.accountsLiquidated.size).toBe(2);
+  });
+
+  it("a mined transaction whose every item was skipped costs its gas", () => {
+    const stats = emptyStats();
+    const outcome = mined(flashPlan);
+    if (outcome.kind !== "mined") throw new Error("mined");
+    outcome.items = [{ kind: "skipped", plan: flashPlan, reason: "taken" }];
+    expect(recordOutcome(stats, outcome, MARKET, toBase)).toEqual([]);
+    expect(stats).toMatchObject({ liquidations: 0, gasCostBase: 1_200_000_000n, realizedProfitBase: -1_200_000_000n });
   });
 });
 

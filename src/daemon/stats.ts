@@ -2,12 +2,19 @@
 // mined liquidation at the oracle prices of the block it was mined in.
 import type { TxOutcome } from "../executor/executor.js";
 import type { MarketState } from "../risk/types.js";
+import type { LiquidationPlan } from "../scheduler/plan.js";
 import { formatDecimal } from "../util/decimal.js";
 
 export interface KeeperStats {
+  /** plans handed to the node, or shown by a dry run */
   opportunities: number;
+  /** transactions sent */
   sent: number;
+  /** transactions mined (a batch is one) */
+  mined: number;
   liquidations: number;
+  /** liquidations a mined transaction's contract skipped (the account taken first, or healthy again) */
+  skippedOnChain: number;
   /** of which flash-loan liquidations (through the Liquidator contract) */
   flashLiquidations: number;
   reverted: number;
@@ -28,7 +35,9 @@ export function emptyStats(): KeeperStats {
   return {
     opportunities: 0,
     sent: 0,
+    mined: 0,
     liquidations: 0,
+    skippedOnChain: 0,
     flashLiquidations: 0,
     reverted: 0,
     accountsLiquidated: new Set(),
@@ -62,43 +71,59 @@ export interface OutcomeValue {
   expectedOwnerProfit?: bigint;
 }
 
-/** Adds a settled transaction; for a mined liquidation, its value in base currency (for the log line). */
+/**
+ * Adds a settled transaction; for a mined one, each liquidation it carried valued in base currency
+ * (for the log lines), the transaction's gas shared equally among them (counted once in the stats).
+ */
 export function recordOutcome(
   stats: KeeperStats,
   outcome: TxOutcome,
   market: MarketState,
   weiToBase: (wei: bigint) => bigint,
-): OutcomeValue | undefined {
+): { plan: LiquidationPlan; value: OutcomeValue }[] {
   if (outcome.kind === "reverted") stats.reverted++;
-  if (outcome.kind !== "mined") return undefined;
-  const plan = outcome.tx.plan;
-  const c = market.reserves[plan.collateralReserveId]!;
-  const d = market.reserves[plan.debtReserveId]!;
-  const collateralBase = (outcome.collateralReceived * c.price) / c.unit;
-  const debtBase = (outcome.debtRepaid * d.price) / d.unit;
-  const gasBase = weiToBase(outcome.gasUsed * outcome.effectiveGasPrice);
-  const flash = plan.capital === "flashLoan";
-  // A flash liquidation's collateral never reaches the wallet: the contract swaps it, repays the loan
-  // and its premium, and the owner receives the rest in the debt asset.
-  const grossProfitBase = flash ? ((outcome.ownerProfit ?? 0n) * d.price) / d.unit : collateralBase - debtBase;
-  const profitBase = grossProfitBase - gasBase;
-  stats.liquidations++;
-  if (flash) stats.flashLiquidations++;
-  stats.accountsLiquidated.add(plan.user.toLowerCase());
-  stats.debtRepaidBase += debtBase;
-  stats.collateralReceivedBase += collateralBase;
-  stats.gasCostBase += gasBase;
-  stats.realizedProfitBase += profitBase;
-  return {
-    capital: flash ? "flashLoan" : "wallet",
-    debtBase,
-    gasBase,
-    profitBase,
-    grossProfitBase,
-    predictedProfitBase: plan.expectedProfitBase,
-    predictedGrossProfitBase: plan.expectedProfitBase + plan.gasCostBase,
-    ...(flash ? { ownerProfit: outcome.ownerProfit ?? 0n, expectedOwnerProfit: plan.flashLoan?.expectedProfit } : {}),
-  };
+  if (outcome.kind !== "mined") return [];
+  stats.mined++;
+  stats.skippedOnChain += outcome.items.filter((i) => i.kind === "skipped").length;
+  const liquidated = outcome.items.flatMap((i) => (i.kind === "liquidated" ? [i] : []));
+  const txGasBase = weiToBase(outcome.gasUsed * outcome.effectiveGasPrice);
+  stats.gasCostBase += txGasBase;
+  if (liquidated.length === 0) {
+    stats.realizedProfitBase -= txGasBase;
+    return [];
+  }
+  let gasLeft = txGasBase;
+  return liquidated.map((item, k) => {
+    const { plan } = item;
+    const c = market.reserves[plan.collateralReserveId]!;
+    const d = market.reserves[plan.debtReserveId]!;
+    const collateralBase = (item.collateralReceived * c.price) / c.unit;
+    const debtBase = (item.debtRepaid * d.price) / d.unit;
+    const gasBase = k === liquidated.length - 1 ? gasLeft : txGasBase / BigInt(liquidated.length);
+    gasLeft -= gasBase;
+    // A flash liquidation's collateral never reaches the wallet: the contract swaps it, repays the loan
+    // and its premium, and the owner receives the rest in the debt asset.
+    const flash = plan.capital === "flashLoan";
+    const grossProfitBase = flash ? ((item.ownerProfit ?? 0n) * d.price) / d.unit : collateralBase - debtBase;
+    const profitBase = grossProfitBase - gasBase;
+    stats.liquidations++;
+    if (flash) stats.flashLiquidations++;
+    stats.accountsLiquidated.add(plan.user.toLowerCase());
+    stats.debtRepaidBase += debtBase;
+    stats.collateralReceivedBase += collateralBase;
+    stats.realizedProfitBase += profitBase;
+    const value: OutcomeValue = {
+      capital: flash ? "flashLoan" : "wallet",
+      debtBase,
+      gasBase,
+      profitBase,
+      grossProfitBase,
+      predictedProfitBase: plan.expectedProfitBase,
+      predictedGrossProfitBase: plan.expectedProfitBase + plan.gasCostBase,
+      ...(flash ? { ownerProfit: item.ownerProfit ?? 0n, expectedOwnerProfit: plan.flashLoan?.expectedProfit } : {}),
+    };
+    return { plan, value };
+  });
 }
 
 /**
@@ -116,6 +141,8 @@ export function summarize(stats: KeeperStats, baseUnit: bigint) {
   return {
     opportunities: stats.opportunities,
     sent: stats.sent,
+    mined: stats.mined,
+    skippedOnChain: stats.skippedOnChain,
     liquidations: stats.liquidations,
     flashLiquidations: stats.flashLiquidations,
     reverted: stats.reverted,

@@ -50,7 +50,8 @@ export class Approvals {
   constructor(
     private readonly client: PublicClient,
     private readonly owner: Address,
-    private readonly pool: Address,
+    /** who pulls the wallet's tokens: the pool, or the Liquidator for owner-funded loans */
+    private readonly spender: Address,
     private readonly log: Logger,
   ) {}
 
@@ -65,7 +66,7 @@ export class Approvals {
       ...multicallOptions,
       allowFailure: false,
       contracts: todo.flatMap((a) => [
-        { address: a, abi: mintableErc20Abi, functionName: "allowance", args: [this.owner, this.pool] } as const,
+        { address: a, abi: mintableErc20Abi, functionName: "allowance", args: [this.owner, this.spender] } as const,
         { address: a, abi: mintableErc20Abi, functionName: "balanceOf", args: [this.owner] } as const,
       ]),
     });
@@ -80,7 +81,7 @@ export class Approvals {
   }
 
   /**
-   * Approves the pool for maxUint256 on each asset the wallet holds whose allowance is below 2^255;
+   * Approves the spender for maxUint256 on each asset the wallet holds whose allowance is below 2^255;
    * sends those approvals through `send` (the executor's nonce sequence) and waits for them.
    */
   async ensure(
@@ -94,7 +95,7 @@ export class Approvals {
     const feesNow = await fees();
     const sent: { asset: Address; hash: Hex }[] = [];
     for (const asset of need) {
-      const data = encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [this.pool, maxUint256] });
+      const data = encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [this.spender, maxUint256] });
       const estimate = await this.client.estimateGas({ account: this.owner, to: asset, data });
       const r = await send({ to: asset, data, value: 0n, gas: withMargin(estimate), fees: feesNow });
       this.log.info({ asset, hash: r.hash, nonce: r.nonce }, "approval sent");

@@ -24,7 +24,11 @@ import { Lock } from "./lock.js";
 import { NonceTooLowError, ReplacementUnderpricedError, type SendError } from "./nodeErrors.js";
 import { NonceSequence } from "./nonces.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
-import { capitalOf, pairOf, planCall, type PoolCall } from "./poolCall.js";
+import { unitOf } from "../scheduler/batch.js";
+import { unitProfit, type TxUnit } from "../scheduler/txUnit.js";
+import { capitalOf, pairOf, type PoolCall } from "./poolCall.js";
+import { liquidatorOutcomes } from "./receipts.js";
+import { guardUnit, unitCall, type Guarded } from "./unitCall.js";
 import { Sender, type SignedTx, type TxRequest } from "./sender.js";
 import { grossGas, Simulator, type Simulation, type SimulationResult } from "./simulation.js";
 import { CANCEL_GAS, copyTx, Tracker, type SentTx, type TxOutcome } from "./tracker.js";
@@ -51,14 +55,20 @@ export interface ExecutorOptions {
   logger: Logger;
   /** applied to the simulation's gas estimate (default 1.25) */
   gasLimitMultiplier?: number;
+  /** SWAP_SLIPPAGE_BPS: a Liquidator swap's minimum output is its simulated rate less this (default 50) */
+  slippageBps?: number;
+  /** who pulls the wallet's tokens: the pool (default), or the Liquidator when wallet plans go through it */
+  walletSpender?: Address;
 }
 
+/** What became of one plan: sent (the plan as sent: with what its simulation expects of it), a dry run's simulation, or why not. */
 export type SubmitResult =
-  | { kind: "sent"; tx: SentTx }
-  | { kind: "dry-run"; simulation: SimulationResult }
+  | { kind: "sent"; tx: SentTx; plan: LiquidationPlan; call: PoolCall }
+  | { kind: "dry-run"; simulation: SimulationResult; plan: LiquidationPlan }
   | { kind: "skipped"; reason: string };
 
 const DEFAULT_GAS_LIMIT_MULTIPLIER = 1.25;
+const DEFAULT_SLIPPAGE_BPS = 50;
 /**
  * Simulation batch sizes within a block: the first plan alone (it races other keepers), then growing
  * batches, all requested at once: the small early ones come back first and are signed while the node
@@ -134,7 +144,7 @@ export class Executor {
     if (this.#account && this.address) {
       this.#sender = new Sender(this.#account, options.chainId, send.endpoint, !send.relay, this.#scrub);
       this.nonces = new NonceSequence(this.client, this.address);
-      this.approvals = new Approvals(this.client, this.address, options.pool, this.log);
+      this.approvals = new Approvals(this.client, this.address, options.walletSpender ?? options.pool, this.log);
       this.tracker = new Tracker({
         client: this.client,
         pool: options.pool,
@@ -231,8 +241,9 @@ export class Executor {
 
   /** eth_createAccessList (else eth_call + eth_estimateGas) of the plan's call from the wallet at "latest". */
   async simulate(plan: LiquidationPlan): Promise<SimulationResult> {
-    await this.learnOwners([plan]);
-    const sim = await this.simulator.one(this.call(plan));
+    const unit = unitOf(plan, this.options.pool);
+    await this.learnOwners([unit]);
+    const sim = await this.simulator.one(this.callOf(unit, false));
     return sim.ok ? sim : { ok: false, reason: sim.reason };
   }
 
@@ -242,59 +253,82 @@ export class Executor {
     return result!;
   }
 
-  /**
-   * A block's liquidations, in the order given (most profitable first): simulated in batches, the
-   * successes signed with consecutive nonces and sent batch after batch. A result per plan.
-   * `sentBefore`: plans of this block sent just before (by an earlier call), which will run first.
-   */
+  /** Each plan as a transaction of its own (submitUnits): a result per plan. */
   async liquidate(
     plans: readonly LiquidationPlan[],
     blockNumber: bigint,
     baseFeePerGas: bigint,
-    sentBefore: readonly LiquidationPlan[] = [],
+    sentBefore: readonly PoolCall[] = [],
   ): Promise<SubmitResult[]> {
-    const results: SubmitResult[] = new Array(plans.length);
+    const results = await this.submitUnits(
+      plans.map((p) => unitOf(p, this.options.pool)),
+      blockNumber,
+      baseFeePerGas,
+      sentBefore,
+    );
+    return results.map((r) => r[0]!);
+  }
+
+  /**
+   * A block's transactions, in the order given (most profitable first): simulated in batches (a
+   * Liquidator unit with loose guards, its guards then set from what the simulation got), the ones
+   * with something left signed with consecutive nonces and sent batch after batch. A result per plan
+   * of each unit, in its order. `sentBefore`: the calls of this block sent just before (an earlier
+   * call), which will run first.
+   */
+  async submitUnits(
+    units: readonly TxUnit[],
+    blockNumber: bigint,
+    baseFeePerGas: bigint,
+    sentBefore: readonly PoolCall[] = [],
+  ): Promise<SubmitResult[][]> {
+    const results: SubmitResult[][] = units.map((u) => new Array(u.plans.length));
     const todo: number[] = [];
-    plans.forEach((plan, i) => {
-      const key = lower(plan.user);
-      const flight = this.tracker?.get(plan.user);
-      if (flight || this.reserved.has(key)) {
-        const reason = flight
+    const reservedHere: string[] = [];
+    units.forEach((unit, u) => {
+      // A user already in flight (or being submitted) is taken out of the unit.
+      const busy = unit.plans.map((plan) => {
+        const flight = this.tracker?.get(plan.user);
+        if (!flight && !this.reserved.has(lower(plan.user))) return undefined;
+        return flight
           ? `a liquidation of this user is already in flight (nonce ${flight.tx.nonce}, ${flight.tx.hash})`
           : "a liquidation of this user is being submitted";
-        this.log.debug({ user: plan.user, reason }, "submit refused");
-        results[i] = { kind: "skipped", reason };
-        return;
+      });
+      busy.forEach((reason, i) => {
+        if (reason === undefined) return;
+        this.log.debug({ user: unit.plans[i]!.user, reason }, "submit refused");
+        results[u]![i] = { kind: "skipped", reason };
+      });
+      if (busy.some((r) => r === undefined)) todo.push(u);
+      for (const [i, plan] of unit.plans.entries()) {
+        if (busy[i] !== undefined) continue;
+        this.reserved.add(lower(plan.user));
+        reservedHere.push(lower(plan.user));
       }
-      this.reserved.add(key);
-      todo.push(i);
     });
+    const live = todo.map((u) => withoutPlans(units[u]!, results[u]!));
     try {
       const fees = initialFees(baseFeePerGas, this.priority, this.cap);
       if ("skip" in fees) {
-        for (const i of todo) {
-          const plan = plans[i]!;
-          this.log.warn(
-            { user: plan.user, pair: pairOf(plan), baseFee: formatGwei(baseFeePerGas), maxFeeGwei: this.options.maxFeeGwei },
-            "tx skipped: fee cap below base fee",
-          );
-          results[i] = { kind: "skipped", reason: fees.skip };
+        for (const [k, u] of todo.entries()) {
+          for (const plan of live[k]!.unit.plans) {
+            this.log.warn(
+              { user: plan.user, pair: pairOf(plan), baseFee: formatGwei(baseFeePerGas), maxFeeGwei: this.options.maxFeeGwei },
+              "tx skipped: fee cap below base fee",
+            );
+          }
+          for (const i of live[k]!.index) results[u]![i] = { kind: "skipped", reason: fees.skip };
         }
         return results;
       }
       await this.ensureStarted();
-      await this.learnOwners(todo.map((i) => plans[i]!));
-      await this.simulateAndSend(
-        plans,
-        todo,
-        fees,
-        blockNumber,
-        results,
-        sentBefore.map((p) => this.call(p)),
-      );
+      await this.learnOwners(live.map((l) => l.unit));
+      await this.simulateAndSend(live, fees, blockNumber, sentBefore, (k, i, result) => {
+        results[todo[k]!]![live[k]!.index[i]!] = result;
+      });
       return results;
     } finally {
-      for (const i of todo) this.reserved.delete(lower(plans[i]!.user));
+      for (const user of reservedHere) this.reserved.delete(user);
     }
   }
 
@@ -348,6 +382,11 @@ export class Executor {
     return this.reserved.has(lower(user)) || (this.tracker?.has(user) ?? false);
   }
 
+  /** The Liquidator calls in flight, in nonce order: a new simulation runs after them (their swaps move the pools). */
+  inFlightCalls(): PoolCall[] {
+    return (this.tracker?.calls() ?? []).filter((c) => c.flash);
+  }
+
   /** Gas the liquidations in flight will take of the coming blocks (their simulated gas). */
   inFlightGas(): bigint {
     return this.tracker?.pendingGas() ?? 0n;
@@ -376,10 +415,10 @@ export class Executor {
     return (gas * this.gasMultiplierPermille + 999n) / 1000n;
   }
 
-  /** The plan's call (poolCall.ts); without a wallet a flash call is simulated from its Liquidator's owner. */
-  private call(plan: LiquidationPlan): PoolCall {
-    const call = planCall(this.options.pool, plan);
-    if (this.address || capitalOf(plan) !== "flashLoan") return call;
+  /** The unit's call (unitCall.ts; `loose`: the measurement); without a wallet a Liquidator call is simulated from its owner. */
+  private callOf(unit: TxUnit, loose: boolean): PoolCall {
+    const call = unitCall(unit, loose);
+    if (this.address || unit.via === "pool") return call;
     const owner = this.liquidatorOwners.get(call.to.toLowerCase());
     return owner ? { ...call, from: owner } : call;
   }
@@ -388,13 +427,10 @@ export class Executor {
    * Without a wallet (dry run, no key), reads the owner of each Liquidator the plans call (once each):
    * their simulations run from it, so a dry run checks the whole flash liquidation, swap and profit.
    */
-  private async learnOwners(plans: readonly LiquidationPlan[]): Promise<void> {
+  private async learnOwners(units: readonly TxUnit[]): Promise<void> {
     if (this.address) return;
     const unknown = new Set<Address>();
-    for (const p of plans) {
-      const liquidator = p.capital === "flashLoan" ? p.flashLoan?.liquidator : undefined;
-      if (liquidator && !this.liquidatorOwners.has(liquidator.toLowerCase())) unknown.add(liquidator);
-    }
+    for (const u of units) if (u.via === "liquidator" && !this.liquidatorOwners.has(u.liquidator.toLowerCase())) unknown.add(u.liquidator);
     await Promise.all(
       [...unknown].map(async (liquidator) => {
         try {
@@ -409,44 +445,38 @@ export class Executor {
   }
 
   /**
-   * Simulation batches, all requested at once; each batch's successes signed at the next consecutive
-   * nonces as it comes back and sent (to a public node the sends overlap; to a relay they go one
-   * after the other). Then the answers: a refused nonce below an accepted one is a hole, filled
+   * Simulation batches of units, all requested at once, each after the earlier ones (eth_simulateV1:
+   * one block, in send order); each batch's units guarded from their simulation, signed at the next
+   * consecutive nonces as it comes back and sent (to a public node the sends overlap; to a relay they
+   * go one after the other). Then the answers: a refused nonce below an accepted one is a hole, filled
    * with a cancel; refused nonces at the end are given back; a nonce the node calls taken (another
-   * sender of this key) is resynced and those liquidations are signed again once.
+   * sender of this key) is resynced and those transactions are signed again once.
    */
   private async simulateAndSend(
-    plans: readonly LiquidationPlan[],
-    todo: number[],
+    units: readonly { unit: TxUnit; index: number[] }[],
     fees: Fees,
     blockNumber: bigint,
-    results: SubmitResult[],
-    before: readonly PoolCall[] = [],
+    before: readonly PoolCall[],
+    report: (unit: number, plan: number, result: SubmitResult) => void,
   ) {
-    const batches = batchesOf(todo);
-    // Each plan's call built once: what is simulated is what is signed (and later replaced, replayed).
-    const calls = new Map<number, PoolCall>(todo.map((i) => [i, this.call(plans[i]!)]));
-    const simulations = batches.map(() => undefined as Promise<Simulation[]> | undefined);
-    // With flash loans, each batch is simulated after the earlier ones (their swaps move the pools its
-    // swaps use, and the first liquidation on a reserve in a block pays its index update): the gas the
-    // keeper predicts the profit with is then the block's. Wallet-only blocks keep independent batches.
-    const flash = [...calls.values(), ...before].some((c) => c.flash);
+    const batches = batchesOf(units.map((_, k) => k));
+    // What is simulated: a Liquidator unit with loose guards (the simulation is its quote), a pool call as it is sent.
+    const measured = units.map((u) => this.callOf(u.unit, true));
     // Simulated in a block at the timestamp the plans were made for (the next block's), where every
     // reserve accrues: the gas the block will see (a plan made by hand may carry none).
-    const time = todo.reduce((t, i) => (plans[i]!.timestamp > t ? plans[i]!.timestamp : t), 0n);
+    const time = units.reduce((t, u) => u.unit.plans.reduce((m, p) => (p.timestamp > m ? p.timestamp : m), t), 0n);
+    const simulations = batches.map(() => undefined as Promise<Simulation[]> | undefined);
     const simulateBatch = (b: number) =>
       (simulations[b] ??= this.simulator.many(
-        batches[b]!.map((i) => calls.get(i)!),
+        batches[b]!.map((k) => measured[k]!),
         "latest",
-        flash
-          ? [
-              ...before,
-              ...batches
-                .slice(0, b)
-                .flat()
-                .map((i) => calls.get(i)!),
-            ]
-          : [],
+        [
+          ...before,
+          ...batches
+            .slice(0, b)
+            .flat()
+            .map((k) => measured[k]!),
+        ],
         time > 0n ? time : undefined,
       ));
     const nonces = this.nonces;
@@ -464,7 +494,7 @@ export class Executor {
       for (let b = 0; b < batches.length; b++) void simulateBatch(b).catch(() => undefined);
       for (let b = 0; b < batches.length; b++) {
         const sims = await simulateBatch(b);
-        const ready = this.simulated(plans, calls, batches[b]!, sims, fees, results);
+        const ready = this.simulated(units, batches[b]!, sims, fees, report);
         if (ready.length === 0 || !nonces || !sender) continue;
         const first = nonces.next;
         const batch: Outgoing[] = [];
@@ -489,8 +519,8 @@ export class Executor {
       const retry = await this.afterSends(items, fees, blockNumber);
       const accepted = items.filter((o) => !o.error);
       if (retry.length > 0) {
-        const { before, after } = await nonces!.resync(this.tracker?.ownedNonces() ?? []);
-        this.log.warn({ reason: retry[0]!.error?.message, nonceBefore: before, nonceAfter: after }, "nonce resynced from chain");
+        const { before: nonceBefore, after } = await nonces!.resync(this.tracker?.ownedNonces() ?? []);
+        this.log.warn({ reason: retry[0]!.error?.message, nonceBefore, nonceAfter: after }, "nonce resynced from chain");
         const again = await this.sendNewLocked(
           retry.map((o) => o.signed.request),
           blockNumber,
@@ -506,61 +536,113 @@ export class Executor {
         });
       }
       for (const o of items) {
-        const plan = plans[o.i]!;
-        if (o.error) {
+        if (!o.error) continue;
+        for (const [i, plan] of o.unit.plans.entries()) {
           this.log.warn({ user: plan.user, pair: pairOf(plan), error: o.error.message }, "tx send failed");
-          results[o.i] = { kind: "skipped", reason: `send failed: ${o.error.message}` };
+          report(o.k, o.planIndex[i]!, { kind: "skipped", reason: `send failed: ${o.error.message}` });
         }
       }
-      for (const o of accepted.sort((a, b) => a.signed.nonce - b.signed.nonce)) this.track(plans[o.i]!, o, fees, blockNumber, results);
+      for (const o of accepted.sort((a, b) => a.signed.nonce - b.signed.nonce)) this.track(o, fees, blockNumber, report);
     };
     if (this.options.dryRun || !nonces) await send();
     else await nonces.exclusive(send);
   }
 
-  /** A batch's simulations: dry run logs them; failures are results; the rest is ready to send. */
+  /**
+   * A batch's simulations: a Liquidator unit is guarded from its simulated events (guardUnit: what
+   * was skipped is out, the swaps' minimums from what they got); dry run logs them; failures are
+   * results; the rest is ready to send.
+   */
   private simulated(
-    plans: readonly LiquidationPlan[],
-    calls: ReadonlyMap<number, PoolCall>,
+    units: readonly { unit: TxUnit; index: number[] }[],
     batch: number[],
     sims: Simulation[],
     fees: Fees,
-    results: SubmitResult[],
+    report: (unit: number, plan: number, result: SubmitResult) => void,
   ) {
-    const ready: { i: number; call: PoolCall; gas: bigint; gasUsed: bigint; netGas?: bigint }[] = [];
-    batch.forEach((i, j) => {
-      const plan = plans[i]!;
+    const ready: Omit<Outgoing, "signed">[] = [];
+    batch.forEach((k, j) => {
+      const measured = units[k]!.unit;
       const sim = sims[j]!;
-      if (this.options.dryRun) {
-        this.log.info(
-          {
-            user: plan.user,
-            pair: pairOf(plan),
-            capital: capitalOf(plan),
-            to: calls.get(i)!.to,
-            simulation: sim.ok ? "ok" : sim.reason,
-            gas: sim.ok ? String(sim.gas) : undefined,
-            maxFeePerGas: formatGwei(fees.maxFeePerGas),
-            expectedProfitBase: String(plan.expectedProfitBase),
-          },
-          "dry run: not sent",
-        );
-        results[i] = { kind: "dry-run", simulation: sim.ok ? sim : { ok: false, reason: sim.reason } };
-      } else if (!sim.ok) {
-        this.log.info({ user: plan.user, pair: pairOf(plan), capital: capitalOf(plan), reason: sim.reason }, "simulation failed");
-        results[i] = { kind: "skipped", reason: `simulation failed: ${sim.reason}` };
-      } else {
-        // The gas limit is the simulation's with a margin, for either call (a flash call's grossed up
-        // for its refunds, grossGas). The plan's gas (bad-debt burns of other reserves) is a floor: the
-        // state it is mined in may add them. A flash plan always carries the model's gasUnits (an
-        // estimate of the Liquidator call): a floor only when it expects such burns.
-        const simulated = this.withMargin(grossGas(calls.get(i)!, sim.gas));
-        const floor = capitalOf(plan) === "flashLoan" && !plan.expectedDeficits?.length ? undefined : plan.gasUnits;
-        const gas = floor !== undefined && floor > simulated ? floor : simulated;
-        ready.push({ i, call: calls.get(i)!, gas, gasUsed: sim.gas, ...(sim.netGas !== undefined && { netGas: sim.netGas }) });
+      if (!sim.ok) {
+        for (const [i, plan] of measured.plans.entries()) {
+          if (this.options.dryRun) this.logDryRun(plan, this.callOf(measured, true), sim, fees);
+          else this.log.info({ user: plan.user, pair: pairOf(plan), capital: capitalOf(plan), reason: sim.reason }, "simulation failed");
+          report(
+            k,
+            i,
+            this.options.dryRun
+              ? { kind: "dry-run", simulation: { ok: false, reason: sim.reason }, plan }
+              : { kind: "skipped", reason: `simulation failed: ${sim.reason}` },
+          );
+        }
+        return;
       }
+      const guarded = this.guard(measured, sim);
+      const sendable = guarded.unit;
+      const keptAt = new Map<LiquidationPlan, number>();
+      for (const [i, m] of guarded.plans.entries()) {
+        if (m.kept) {
+          keptAt.set(m.plan, i);
+          continue;
+        }
+        if (this.options.dryRun) this.logDryRun(m.plan, this.callOf(measured, true), { ok: false, reason: m.reason, reverted: true }, fees);
+        else this.log.info({ user: m.plan.user, pair: pairOf(m.plan), capital: capitalOf(m.plan), reason: m.reason }, "simulation failed");
+        report(
+          k,
+          i,
+          this.options.dryRun
+            ? { kind: "dry-run", simulation: { ok: false, reason: m.reason }, plan: m.plan }
+            : { kind: "skipped", reason: `simulation failed: ${m.reason}` },
+        );
+      }
+      if (!sendable) return;
+      const call = this.callOf(sendable, false);
+      const planIndex = sendable.plans.map((p) => keptAt.get(p)!);
+      if (this.options.dryRun) {
+        for (const [i, plan] of sendable.plans.entries()) {
+          this.logDryRun(plan, call, sim, fees);
+          report(k, planIndex[i]!, { kind: "dry-run", simulation: { ok: true, gas: sim.gas }, plan });
+        }
+        return;
+      }
+      // The gas limit is the simulation's with a margin, for either call (a Liquidator call's grossed
+      // up for its refunds, grossGas). A pool call's planned gas (bad-debt burns of other reserves) is
+      // a floor: the state it is mined in may add them.
+      const simulated = this.withMargin(grossGas(call, sim.gas));
+      const floor = sendable.via === "pool" ? sendable.plans[0].gasUnits : undefined;
+      const gas = floor !== undefined && floor > simulated ? floor : simulated;
+      ready.push({ k, unit: sendable, planIndex, call, gas, gasUsed: sim.gas, ...(sim.netGas !== undefined && { netGas: sim.netGas }) });
     });
     return ready;
+  }
+
+  /** A Liquidator unit's guards from its simulation (a pool call is sent as simulated). */
+  private guard(unit: TxUnit, sim: Extract<Simulation, { ok: true }>): Guarded {
+    if (unit.via === "pool") return { unit, plans: unit.plans.map((plan) => ({ kept: true, plan })) };
+    if (sim.logs === undefined) {
+      // A node without eth_simulateV1 gives no events: the plans' own guards (their quotes) stand.
+      return { unit, plans: unit.plans.map((plan) => ({ kept: true, plan })) };
+    }
+    return guardUnit(unit, liquidatorOutcomes(sim.logs, unit.liquidator), {
+      slippageBps: this.options.slippageBps ?? DEFAULT_SLIPPAGE_BPS,
+    });
+  }
+
+  private logDryRun(plan: LiquidationPlan, call: PoolCall, sim: Simulation, fees: Fees): void {
+    this.log.info(
+      {
+        user: plan.user,
+        pair: pairOf(plan),
+        capital: capitalOf(plan),
+        to: call.to,
+        simulation: sim.ok ? "ok" : sim.reason,
+        gas: sim.ok ? String(sim.gas) : undefined,
+        maxFeePerGas: formatGwei(fees.maxFeePerGas),
+        expectedProfitBase: String(plan.expectedProfitBase),
+      },
+      "dry run: not sent",
+    );
   }
 
   /**
@@ -584,12 +666,12 @@ export class Executor {
     return retry;
   }
 
-  private track(plan: LiquidationPlan, o: Outgoing, fees: Fees, blockNumber: bigint, results: SubmitResult[]): void {
+  private track(o: Outgoing, fees: Fees, blockNumber: bigint, report: (unit: number, plan: number, result: SubmitResult) => void): void {
     const { hash, nonce } = o.signed;
     const tx: SentTx = {
       hash,
       nonce,
-      plan,
+      plans: [...o.unit.plans],
       sentAtBlock: blockNumber,
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
@@ -599,23 +681,25 @@ export class Executor {
       ...(o.netGas !== undefined && { simulatedNetGas: o.netGas }),
     };
     this.tracker!.add({ tx, call: o.call, gas: o.gas, cancelHashes: new Set(), capWarned: false, receiptMisses: 0 });
+    const [first] = o.unit.plans;
     this.log.info(
       {
-        user: plan.user,
-        pair: pairOf(plan),
-        capital: capitalOf(plan),
+        user: first!.user,
+        ...(o.unit.plans.length > 1 && { users: o.unit.plans.map((p) => p.user), batch: o.unit.plans.length }),
+        pair: pairOf(first!),
+        capital: capitalOf(first!),
         to: o.call.to,
         nonce,
         hash,
         gas: String(o.gas),
         maxFeePerGas: formatGwei(tx.maxFeePerGas),
         maxPriorityFeePerGas: formatGwei(tx.maxPriorityFeePerGas),
-        expectedProfitBase: String(plan.expectedProfitBase),
+        expectedProfitBase: String(unitProfit(o.unit)),
         relay: this.options.connections.send.relay,
       },
       "tx sent",
     );
-    results[o.i] = { kind: "sent", tx: copyTx(tx) };
+    for (const [i, plan] of o.unit.plans.entries()) report(o.k, o.planIndex[i]!, { kind: "sent", tx: copyTx(tx), plan, call: o.call });
   }
 
   /**
@@ -718,9 +802,14 @@ export class Executor {
   }
 }
 
-/** A simulated liquidation, signed, and what the node said (undefined: accepted). */
+/** A simulated transaction, signed, and what the node said (undefined: accepted). */
 interface Outgoing {
-  i: number;
+  /** the unit's place among those submitted */
+  k: number;
+  /** the unit as sent (guarded) */
+  unit: TxUnit;
+  /** per plan sent, its index in the unit as submitted */
+  planIndex: number[];
   call: PoolCall;
   gas: bigint;
   gasUsed: bigint;
@@ -729,7 +818,20 @@ interface Outgoing {
   error?: SendError;
 }
 
-/** Plan indices cut into simulation batches: 1, 3, 8, 16, 32, 64, then 120 at a time. */
+/** A unit without the plans already given a result (users in flight), and where the rest were in it. */
+function withoutPlans(unit: TxUnit, results: readonly (SubmitResult | undefined)[]): { unit: TxUnit; index: number[] } {
+  const index = unit.plans.flatMap((_, i) => (results[i] === undefined ? [i] : []));
+  if (index.length === unit.plans.length) return { unit, index };
+  if (unit.via === "pool") return { unit, index };
+  const at = new Map(index.map((i, k) => [i, k]));
+  const loans = unit.loans.flatMap((l) => {
+    const items = l.items.filter((i) => at.has(i)).map((i) => at.get(i)!);
+    return items.length === 0 ? [] : [{ ...l, items }];
+  });
+  return { unit: { ...unit, plans: index.map((i) => unit.plans[i]!), loans }, index };
+}
+
+/** Unit indices cut into simulation batches: 1, 3, 8, 16, 32, 64, then 120 at a time. */
 function batchesOf(indices: number[]): number[][] {
   const out: number[][] = [];
   let at = 0;

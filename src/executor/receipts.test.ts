@@ -1,19 +1,11 @@
 // The Liquidator's events decoded from a call's logs: each loan settled (its profit, its items
 // liquidated or skipped, in order) or failed (its reason, named); each item sent with its outcome; the
 // owner's profit for a user as the tracker reads it.
-import {
-  encodeAbiParameters,
-  encodeErrorResult,
-  encodeEventTopics,
-  encodeFunctionData,
-  type Address,
-  type Hex,
-  type TransactionReceipt,
-} from "viem";
+import { encodeAbiParameters, encodeErrorResult, encodeEventTopics, encodeFunctionData, type Address, type Hex } from "viem";
 import { describe, expect, it } from "vitest";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
 import type { LiquidatorLoan } from "./poolCall.js";
-import { type LogLike, liquidatorItemOutcomes, liquidatorOutcomes, liquidatorProfit } from "./receipts.js";
+import { type LogLike, liquidatorItemOutcomes, liquidatorOutcomes } from "./receipts.js";
 
 const LIQUIDATOR: Address = "0x1111111111111111111111111111111111111111";
 const POOL: Address = "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2";
@@ -26,7 +18,7 @@ const errorAbi = [{ type: "function", name: "Error", inputs: [{ type: "string" }
 const POOL_45 = encodeFunctionData({ abi: errorAbi, args: ["45"] });
 const HF_36: Hex = "0x930bb771"; // HealthFactorNotBelowThreshold()
 
-type EventName = "Liquidated" | "Skipped" | "LoanSettled" | "LoanFailed";
+type EventName = "Liquidated" | "Skipped" | "Swapped" | "LoanSettled" | "LoanFailed";
 
 /** A log of the Liquidator's `eventName` with `args`, as a node returns it. */
 function logOf(eventName: EventName, args: Record<string, unknown>, address: Address = LIQUIDATOR): LogLike {
@@ -62,6 +54,7 @@ const logs: LogLike[] = [
   liquidated(U1, WETH, USDC, 999_000_000n, 5n * 10n ** 17n),
   logOf("LoanSettled", { loan: 7n, debtAsset: USDC, profit: 1n }, POOL),
   skipped(U2, USDC, 0n, POOL_45),
+  logOf("Swapped", { loan: 0n, tokenIn: WETH, amountIn: 5n * 10n ** 17n, amountOut: 1_040_000_000n }),
   settled(0n, USDC, 41_000_000n),
   failed(1n, DAI, allSkipped),
   liquidated(U4, USDC, USDC, 700_000_000n, 731_500_000n),
@@ -87,6 +80,7 @@ describe("liquidatorOutcomes", () => {
           },
           { kind: "skipped", user: U2, debtAsset: USDC, reason: "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (45)", reasonData: POOL_45 },
         ],
+        swaps: [{ tokenIn: WETH, amountIn: 5n * 10n ** 17n, amountOut: 1_040_000_000n }],
       },
       {
         loan: 1,
@@ -110,13 +104,14 @@ describe("liquidatorOutcomes", () => {
             collateralSeized: 731_500_000n,
           },
         ],
+        swaps: [],
       },
     ]);
   });
 
   it("a reverted call (no logs) and another contract's logs give nothing", () => {
     expect(liquidatorOutcomes([], LIQUIDATOR)).toEqual([]);
-    expect(liquidatorOutcomes(logs, POOL)).toEqual([{ loan: 7, debtAsset: USDC, settled: true, profit: 1n, items: [] }]);
+    expect(liquidatorOutcomes(logs, POOL)).toEqual([{ loan: 7, debtAsset: USDC, settled: true, profit: 1n, items: [], swaps: [] }]);
   });
 
   it("the logs of two calls in order: each loan closes its own items (loan numbers restart per call)", () => {
@@ -150,19 +145,5 @@ describe("liquidatorItemOutcomes", () => {
     // Loan 0's events name other users than those sent: not taken for theirs.
     const swapped: LiquidatorLoan[] = [{ ...loans[0]!, items: [item(U2), item(U1)] }];
     expect(liquidatorItemOutcomes(logs, LIQUIDATOR, swapped).map((o) => o.kind)).toEqual(["unknown", "unknown"]);
-  });
-});
-
-describe("liquidatorProfit", () => {
-  const receipt = { logs } as unknown as TransactionReceipt;
-  it("is the profit of the loans that liquidated the user (a one-item loan: that item's)", () => {
-    expect(liquidatorProfit(receipt, LIQUIDATOR, U1)).toBe(41_000_000n);
-    expect(liquidatorProfit(receipt, LIQUIDATOR, U4)).toBe(0n);
-  });
-
-  it("is 0 for a user skipped or in a failed loan, and for another contract", () => {
-    expect(liquidatorProfit(receipt, LIQUIDATOR, U2)).toBe(0n);
-    expect(liquidatorProfit(receipt, LIQUIDATOR, U3)).toBe(0n);
-    expect(liquidatorProfit(receipt, POOL, U1)).toBe(0n);
   });
 });

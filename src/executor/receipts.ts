@@ -16,7 +16,9 @@ import { poolAbi } from "../../contracts-abi/aave/index.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
 import type { RpcEndpoint } from "../chain/connections.js";
 import type { RpcOutcome } from "../chain/rpcBatch.js";
-import type { LiquidatorLoan, PoolCall } from "./poolCall.js";
+import type { LiquidationPlan } from "../scheduler/plan.js";
+import { decodeLiquidatorCall, type LiquidatorLoan, type PoolCall } from "./poolCall.js";
+import type { ItemOutcome } from "./tracker.js";
 import { decodeRevertData, revertOf } from "./revertReason.js";
 
 const lower = (a: string) => a.toLowerCase();
@@ -90,12 +92,19 @@ export type LiquidatorItemEvent =
   /** reason: the revert named (decodeRevertData, e.g. "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (45)"); reasonData: its bytes */
   | { kind: "skipped"; user: Address; debtAsset: Address; reason: string; reasonData: Hex };
 
+/** A swap of a loan that settled: what it sold and what it got (the Liquidator's Swapped event). */
+export interface LiquidatorSwapEvent {
+  tokenIn: Address;
+  amountIn: bigint;
+  amountOut: bigint;
+}
+
 /**
  * A loan of a Liquidator call, from its events: settled (LoanSettled: the owner's profit, and its items'
  * events in order) or failed (LoanFailed: why; its items' events were reverted with it).
  */
 export type LiquidatorLoanOutcome =
-  | { loan: number; debtAsset: Address; settled: true; profit: bigint; items: LiquidatorItemEvent[] }
+  | { loan: number; debtAsset: Address; settled: true; profit: bigint; items: LiquidatorItemEvent[]; swaps: LiquidatorSwapEvent[] }
   | { loan: number; debtAsset: Address; settled: false; reason: string; reasonData: Hex };
 
 /**
@@ -106,6 +115,7 @@ export type LiquidatorLoanOutcome =
 export function liquidatorOutcomes(logs: readonly LogLike[], liquidator: Address): LiquidatorLoanOutcome[] {
   const outcomes: LiquidatorLoanOutcome[] = [];
   let items: LiquidatorItemEvent[] = [];
+  let swaps: LiquidatorSwapEvent[] = [];
   for (const log of logs) {
     if (lower(log.address) !== lower(liquidator)) continue;
     let event: ReturnType<typeof decodeEventLog<typeof liquidatorAbi>>;
@@ -123,14 +133,26 @@ export function liquidatorOutcomes(logs: readonly LogLike[], liquidator: Address
         items.push({ kind: "skipped", user, debtAsset, reason: decodeRevertData(reason), reasonData: reason });
         break;
       }
+      case "Swapped":
+        swaps.push({ tokenIn: event.args.tokenIn, amountIn: event.args.amountIn, amountOut: event.args.amountOut });
+        break;
       case "LoanSettled":
-        outcomes.push({ loan: Number(event.args.loan), debtAsset: event.args.debtAsset, settled: true, profit: event.args.profit, items });
+        outcomes.push({
+          loan: Number(event.args.loan),
+          debtAsset: event.args.debtAsset,
+          settled: true,
+          profit: event.args.profit,
+          items,
+          swaps,
+        });
         items = [];
+        swaps = [];
         break;
       case "LoanFailed": {
         const { loan, debtAsset, reason } = event.args;
         outcomes.push({ loan: Number(loan), debtAsset, settled: false, reason: decodeRevertData(reason), reasonData: reason });
         items = [];
+        swaps = [];
         break;
       }
     }
@@ -171,16 +193,59 @@ export function liquidatorItemOutcomes(
 }
 
 /**
- * The profit (debt-asset units) the Liquidator at `liquidator` sent its owner for liquidating `user`:
- * the LoanSettled profit of each loan in the receipt that liquidated the user (for a loan of one item,
- * that item's profit; a loan of several counts whole).
+ * What became of each plan a mined transaction carried: for a Pool.liquidationCall the pool's
+ * LiquidationCall event; for a Liquidator call its events per item (liquidated, skipped, or its loan
+ * failed), with each liquidated flash item's share of its loan's profit (its swap's output in
+ * proportion to what it seized, less what it repaid; the shares add up to the loan's profit).
  */
-export function liquidatorProfit(receipt: TransactionReceipt, liquidator: Address, user: Address): bigint {
-  let profit = 0n;
-  for (const o of liquidatorOutcomes(receipt.logs, liquidator)) {
-    if (o.settled && o.items.some((i) => i.kind === "liquidated" && lower(i.user) === lower(user))) profit += o.profit;
+export function itemOutcomes(receipt: TransactionReceipt, call: PoolCall, pool: Address, plans: readonly LiquidationPlan[]): ItemOutcome[] {
+  if (!call.flash) {
+    return plans.map((plan) => ({ kind: "liquidated" as const, plan, ...liquidationAmounts(receipt, pool, plan.user) }));
   }
-  return profit;
+  const { loans } = decodeLiquidatorCall(call.data);
+  const byUser = new Map(plans.map((p) => [lower(p.user), p]));
+  const settled = new Map(liquidatorOutcomes(receipt.logs, call.to).flatMap((o) => (o.settled ? [[o.loan, o] as const] : [])));
+  const outcomes = liquidatorItemOutcomes(receipt.logs, call.to, loans);
+  const shares = new Map<string, bigint>();
+  for (const [loan, o] of settled) {
+    const debt = loans[loan]!.debtAsset;
+    const withSwap = o.swaps.length > 0 || loans[loan]!.funding === "flashLoan";
+    if (!withSwap) continue;
+    const liquidated = o.items.flatMap((i) => (i.kind === "liquidated" ? [i] : []));
+    const gross = liquidated.map((i) => {
+      if (lower(i.collateralAsset) === lower(debt)) return i.collateralSeized - i.debtRepaid;
+      const swap = o.swaps.find((s) => lower(s.tokenIn) === lower(i.collateralAsset));
+      const total = liquidated
+        .filter((x) => lower(x.collateralAsset) === lower(i.collateralAsset))
+        .reduce((t, x) => t + x.collateralSeized, 0n);
+      return (swap && total > 0n ? (swap.amountOut * i.collateralSeized) / total : 0n) - i.debtRepaid;
+    });
+    const sum = gross.reduce((t, g) => t + (g > 0n ? g : 0n), 0n);
+    let left = o.profit;
+    liquidated.forEach((i, k) => {
+      const share = k === liquidated.length - 1 ? left : sum > 0n && gross[k]! > 0n ? (o.profit * gross[k]!) / sum : 0n;
+      left -= share;
+      shares.set(lower(i.user), share);
+    });
+  }
+  return outcomes.flatMap((o): ItemOutcome[] => {
+    const plan = byUser.get(lower(o.user));
+    if (!plan) return [];
+    if (o.kind === "liquidated") {
+      const ownerProfit = shares.get(lower(o.user));
+      return [
+        {
+          kind: "liquidated",
+          plan,
+          debtRepaid: o.debtRepaid,
+          collateralReceived: o.collateralSeized,
+          ...(ownerProfit !== undefined && { ownerProfit }),
+        },
+      ];
+    }
+    const reason = o.kind === "unknown" ? "no event for it in the receipt" : o.reason;
+    return [{ kind: "skipped", plan, reason }];
+  });
 }
 
 /** Why a mined liquidation reverted: replayed at the end of its block (what changed under it). */

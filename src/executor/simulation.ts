@@ -8,13 +8,15 @@ import type { Address, BlockTag, Hex, PublicClient } from "viem";
 import type { RpcEndpoint } from "../chain/connections.js";
 import { RpcError } from "../chain/rpc.js";
 import type { PoolCall } from "./poolCall.js";
+import type { LogLike } from "./receipts.js";
 import { reasonName, revertOf, TOKEN_TRANSFER_ERRORS } from "./revertReason.js";
 
 export type SimulationResult = { ok: true; gas: bigint } | { ok: false; reason: string };
 /** reverted: false when the failure is not a revert (an RPC failure): nothing is known about the call. */
-export type Simulation = { ok: true; gas: bigint; netGas?: bigint } | { ok: false; reason: string; reverted: boolean };
+export type Simulation = { ok: true; gas: bigint; netGas?: bigint; logs?: LogLike[] } | { ok: false; reason: string; reverted: boolean };
 // `gas` carries the refund margin (what a gas limit needs); `netGas`, when the node reported it, is the
-// gas the call used net of refunds, what its receipt will say (the keeper prices the plan with it).
+// gas the call used net of refunds, what its receipt will say (the keeper prices the plan with it);
+// `logs`, when the node ran the calls in one simulated block (eth_simulateV1), what each emitted.
 
 /** The simulation reason in a dry run without a wallet when every pool check passed. */
 export const NO_WALLET_REASON = "skipped: no wallet (the pool's checks pass; the debt transfer needs a funded, approved wallet)";
@@ -101,13 +103,17 @@ export class Simulator {
     time?: bigint,
   ): Promise<Simulation[]> {
     if (calls.length === 0) return [];
-    if (!this.wallet) return Promise.all(calls.map((c) => this.one(c, blockTag)));
-    const sequenced = after.length > 0 && this.simulateV1;
-    const inBlock = sequenced ? (await this.simulateInOneBlock([...after, ...calls], blockTag, time))?.slice(after.length) : undefined;
-    if (!inBlock && calls.length === 1 && !this.simulateV1) return [await this.one(calls[0]!, blockTag)];
-    const gases =
-      inBlock ??
-      ((this.simulateV1 && (await this.simulateInOneBlock(calls, blockTag, time))) || (await this.accessListBatch(calls, blockTag)));
+    const ran = this.simulateV1 ? await this.simulateInOneBlock([...after, ...calls], blockTag, time) : undefined;
+    const inBlock = ran?.slice(after.length);
+    if (inBlock) {
+      return Promise.all(
+        inBlock.map((r, i) =>
+          r.gas > 0n ? { ok: true as const, gas: withRefundMargin(r.gas), netGas: r.gas, logs: r.logs } : this.one(calls[i]!, blockTag),
+        ),
+      );
+    }
+    if (!this.wallet || calls.length === 1) return Promise.all(calls.map((c) => this.one(c, blockTag)));
+    const gases = await this.accessListBatch(calls, blockTag);
     if (!gases) return Promise.all(calls.map((c) => this.one(c, blockTag)));
     return Promise.all(
       gases.map((gas, i) => (gas > 0n ? { ok: true as const, gas: withRefundMargin(gas), netGas: gas } : this.one(calls[i]!, blockTag))),
@@ -120,21 +126,26 @@ export class Simulator {
    * the latest block's own timestamp (anvil does), where reserves that block touched need no index
    * update: the first liquidation touching them in the next block uses ~25-35k gas more than simulated.
    */
-  private async simulateInOneBlock(calls: readonly PoolCall[], blockTag: BlockTag, time?: bigint): Promise<bigint[] | undefined> {
+  private async simulateInOneBlock(
+    calls: readonly PoolCall[],
+    blockTag: BlockTag,
+    time?: bigint,
+  ): Promise<{ gas: bigint; logs: LogLike[] }[] | undefined> {
     const payload = {
       blockStateCalls: [
         {
           ...(time !== undefined && { blockOverrides: { time: `0x${time.toString(16)}` } }),
-          calls: calls.map((c) => ({ from: this.from, to: c.to, data: c.data })),
+          // Without a wallet each call runs from its own sender (a flash call from the Liquidator's owner).
+          calls: calls.map((c) => ({ from: this.wallet ?? c.from ?? this.from, to: c.to, data: c.data })),
         },
       ],
       validation: false,
     };
     try {
-      type Answer = { calls: { status: Hex; gasUsed: Hex }[] }[];
+      type Answer = { calls: { status: Hex; gasUsed: Hex; logs?: LogLike[] }[] }[];
       const [block] = await this.node.request<Answer>("eth_simulateV1", [payload, blockTag], { timeoutMs: BATCH_TIMEOUT_MS });
       if (!block || block.calls.length !== calls.length) return undefined;
-      return block.calls.map((c) => (c.status === "0x1" ? BigInt(c.gasUsed) : 0n));
+      return block.calls.map((c) => ({ gas: c.status === "0x1" ? BigInt(c.gasUsed) : 0n, logs: c.logs ?? [] }));
     } catch (err) {
       const missing = err instanceof RpcError && (err.code === -32601 || /not (found|supported|available)|unsupported/i.test(err.message));
       if (missing) this.simulateV1 = false;

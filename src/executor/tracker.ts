@@ -9,14 +9,15 @@ import type { Logger } from "../logging.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
 import { replacementFees, type Fees } from "./fees.js";
 import { capitalOf, pairOf, type PoolCall } from "./poolCall.js";
-import { fetchReceipts, liquidationAmounts, liquidatorProfit, revertReason } from "./receipts.js";
+import { fetchReceipts, itemOutcomes, liquidatorOutcomes, revertReason } from "./receipts.js";
 import type { TxRequest } from "./sender.js";
 import { grossGas, type Simulator } from "./simulation.js";
 
 export interface SentTx {
   hash: Hex;
   nonce: number;
-  plan: LiquidationPlan;
+  /** the liquidations it carries, in the order they run (one for a Pool.liquidationCall) */
+  plans: LiquidationPlan[];
   /** the head block when this hash (the latest replacement) was sent */
   sentAtBlock: bigint;
   maxFeePerGas: bigint;
@@ -30,20 +31,22 @@ export interface SentTx {
   simulatedNetGas?: bigint;
 }
 
-export type TxOutcome =
+/** What became of one liquidation of a mined transaction. */
+export type ItemOutcome =
   | {
-      kind: "mined";
-      tx: SentTx;
-      hash: Hex;
-      blockNumber: bigint;
-      gasUsed: bigint;
-      effectiveGasPrice: bigint;
+      kind: "liquidated";
+      plan: LiquidationPlan;
       /** from the pool's LiquidationCall event (for a flash liquidation, the collateral went to the contract and was swapped) */
       debtRepaid: bigint;
       collateralReceived: bigint;
-      /** flash liquidations only: the debt-asset units the Liquidator sent its owner (its Liquidated event) */
+      /** flash liquidations only: its share of the debt-asset units the Liquidator sent its owner for its loan */
       ownerProfit?: bigint;
     }
+  /** the contract skipped it (taken by someone else first, healthy again), or its loan failed */
+  | { kind: "skipped"; plan: LiquidationPlan; reason: string };
+
+export type TxOutcome =
+  | { kind: "mined"; tx: SentTx; hash: Hex; blockNumber: bigint; gasUsed: bigint; effectiveGasPrice: bigint; items: ItemOutcome[] }
   | { kind: "reverted"; tx: SentTx; hash: Hex; blockNumber: bigint; reason: string }
   | { kind: "replaced"; tx: SentTx; hash: Hex }
   | { kind: "dropped"; tx: SentTx; reason: string };
@@ -93,11 +96,20 @@ const RECEIPT_MISSES = 2;
 const lower = (a: string) => a.toLowerCase();
 
 export function copyTx(tx: SentTx): SentTx {
-  return { ...tx, hashes: [...tx.hashes] };
+  return { ...tx, plans: [...tx.plans], hashes: [...tx.hashes] };
+}
+
+/** The users a transaction liquidates, for log lines: one, or the first and how many more. */
+function usersOf(tx: SentTx): string {
+  const [first, ...rest] = tx.plans;
+  return rest.length === 0 ? (first?.user ?? "") : `${first?.user} (+${rest.length})`;
 }
 
 export class Tracker {
-  private readonly flights = new Map<string, Flight>();
+  /** by nonce */
+  private readonly flights = new Map<number, Flight>();
+  /** user (lower-case) -> the nonce of the transaction that liquidates it */
+  private readonly byUser = new Map<string, number>();
   private readonly fillers = new Map<number, Filler>();
   /** mined (nonce below the chain's) and waiting for their receipts */
   private settled: Flight[] = [];
@@ -108,7 +120,13 @@ export class Tracker {
   constructor(private readonly o: TrackerOptions) {}
 
   add(flight: Flight): void {
-    this.flights.set(lower(flight.tx.plan.user), flight);
+    this.flights.set(flight.tx.nonce, flight);
+    for (const p of flight.tx.plans) this.byUser.set(lower(p.user), flight.tx.nonce);
+  }
+
+  private remove(flight: Flight): void {
+    this.flights.delete(flight.tx.nonce);
+    for (const p of flight.tx.plans) if (this.byUser.get(lower(p.user)) === flight.tx.nonce) this.byUser.delete(lower(p.user));
   }
 
   addFiller(nonce: number, hash: Hex, fees: Fees, blockNumber: bigint): void {
@@ -116,11 +134,12 @@ export class Tracker {
   }
 
   has(user: Address): boolean {
-    return this.flights.has(lower(user));
+    return this.byUser.has(lower(user));
   }
 
   get(user: Address): Flight | undefined {
-    return this.flights.get(lower(user));
+    const nonce = this.byUser.get(lower(user));
+    return nonce === undefined ? undefined : this.flights.get(nonce);
   }
 
   /** transactions not yet resolved: in flight, mined awaiting their receipt, nonce fillers */
@@ -130,6 +149,11 @@ export class Tracker {
 
   list(): SentTx[] {
     return [...this.flights.values()].map((f) => copyTx(f.tx));
+  }
+
+  /** The calls of the transactions not yet mined, in nonce order (the order the chain will run them). */
+  calls(): PoolCall[] {
+    return [...this.flights.values()].sort((a, b) => a.tx.nonce - b.tx.nonce).map((f) => f.call);
   }
 
   /** Gas the transactions not yet mined will take of the coming blocks. */
@@ -148,12 +172,11 @@ export class Tracker {
 
   ownsNonce(nonce: number): boolean {
     if (this.fillers.has(nonce)) return true;
-    for (const f of this.flights.values()) if (f.tx.nonce === nonce) return true;
-    return false;
+    return this.flights.has(nonce);
   }
 
   ownedNonces(): number[] {
-    return [...[...this.flights.values()].map((f) => f.tx.nonce), ...this.fillers.keys()];
+    return [...this.flights.keys(), ...this.fillers.keys()];
   }
 
   /** Everything below the chain's nonce is mined (or replaced by someone else): its users are free again. */
@@ -162,9 +185,9 @@ export class Tracker {
       if (this.chainNonce >= 0) this.progressBlock = blockNumber;
       this.chainNonce = chainNonce;
     }
-    for (const [key, f] of this.flights) {
+    for (const f of [...this.flights.values()]) {
       if (f.tx.nonce < chainNonce) {
-        this.flights.delete(key);
+        this.remove(f);
         this.settled.push(f);
       }
     }
@@ -195,41 +218,46 @@ export class Tracker {
       }
       if (!receipt) {
         const reason = `nonce ${tx.nonce} was used by another transaction (none of ${tx.hashes.length} hash(es) mined)`;
-        this.o.log.warn({ user: tx.plan.user, nonce: tx.nonce, hashes: tx.hashes, reason }, "tx dropped");
+        this.o.log.warn({ user: usersOf(tx), nonce: tx.nonce, hashes: tx.hashes, reason }, "tx dropped");
         outcomes.push({ kind: "dropped", tx: copyTx(tx), reason });
         continue;
       }
       const hash = receipt.transactionHash;
       if (flight.cancelHashes.has(hash)) {
-        this.o.log.info({ user: tx.plan.user, nonce: tx.nonce, hash, block: receipt.blockNumber }, "tx dropped (cancel mined)");
+        this.o.log.info({ user: usersOf(tx), nonce: tx.nonce, hash, block: receipt.blockNumber }, "tx dropped (cancel mined)");
         outcomes.push({ kind: "dropped", tx: copyTx(tx), reason: `cancelled: ${flight.cancelReason ?? "would revert"}` });
         continue;
       }
       if (receipt.status === "success") {
-        const { debtRepaid, collateralReceived } = liquidationAmounts(receipt, this.o.pool, tx.plan.user);
-        // A flash liquidation's call goes to the Liquidator, which emits the owner's profit.
-        const flash = capitalOf(tx.plan) === "flashLoan";
-        const ownerProfit = flash ? liquidatorProfit(receipt, flight.call.to, tx.plan.user) : undefined;
-        this.o.log.info(
-          {
-            user: tx.plan.user,
-            pair: pairOf(tx.plan),
-            capital: capitalOf(tx.plan),
-            hash,
-            nonce: tx.nonce,
-            block: receipt.blockNumber,
-            gasUsed: String(receipt.gasUsed),
-            effectiveGasPrice: formatGwei(receipt.effectiveGasPrice),
-            debtRepaid: String(debtRepaid),
-            collateralReceived: String(collateralReceived),
-            expectedDebtRepaid: String(tx.plan.expectedDebtRepaid),
-            expectedCollateral: String(tx.plan.expectedCollateralSeized),
-            ownerProfit: ownerProfit === undefined ? undefined : String(ownerProfit),
-            expectedOwnerProfit: flash ? String(tx.plan.flashLoan?.expectedProfit) : undefined,
-            replacements: tx.replacements,
-          },
-          "tx mined",
-        );
+        const items = itemOutcomes(receipt, flight.call, this.o.pool, tx.plans);
+        for (const item of items) {
+          const plan = item.plan;
+          this.o.log.info(
+            {
+              user: plan.user,
+              pair: pairOf(plan),
+              capital: capitalOf(plan),
+              hash,
+              nonce: tx.nonce,
+              block: receipt.blockNumber,
+              gasUsed: String(receipt.gasUsed),
+              effectiveGasPrice: formatGwei(receipt.effectiveGasPrice),
+              batch: tx.plans.length,
+              ...(item.kind === "liquidated"
+                ? {
+                    debtRepaid: String(item.debtRepaid),
+                    collateralReceived: String(item.collateralReceived),
+                    expectedDebtRepaid: String(plan.expectedDebtRepaid),
+                    expectedCollateral: String(plan.expectedCollateralSeized),
+                    ownerProfit: item.ownerProfit === undefined ? undefined : String(item.ownerProfit),
+                    expectedOwnerProfit: plan.flashLoan ? String(plan.flashLoan.expectedProfit) : undefined,
+                  }
+                : { skipped: item.reason }),
+              replacements: tx.replacements,
+            },
+            item.kind === "liquidated" ? "tx mined" : "tx mined: item skipped",
+          );
+        }
         outcomes.push({
           kind: "mined",
           tx: copyTx(tx),
@@ -237,17 +265,15 @@ export class Tracker {
           blockNumber: receipt.blockNumber,
           gasUsed: receipt.gasUsed,
           effectiveGasPrice: receipt.effectiveGasPrice,
-          debtRepaid,
-          collateralReceived,
-          ...(flash ? { ownerProfit } : {}),
+          items,
         });
         continue;
       }
       const reason = await revertReason(this.o.client, receipt, flight.call, flight.gas, this.o.wallet);
       this.o.log.warn(
         {
-          user: tx.plan.user,
-          pair: pairOf(tx.plan),
+          user: usersOf(tx),
+          pair: pairOf(tx.plans[0]!),
           hash,
           nonce: tx.nonce,
           block: receipt.blockNumber,
@@ -284,14 +310,20 @@ export class Tracker {
     const keep = new Set<Flight>();
     toCheck.forEach((f, i) => {
       const sim = sims[i]!;
-      if (sim.ok) {
+      const nothingLeft =
+        sim.ok && f.call.flash && sim.logs !== undefined && !liquidatorOutcomes(sim.logs, f.call.to).some((o) => o.settled);
+      if (nothingLeft) {
+        // The Liquidator does not revert when every account was taken meanwhile: nothing of it would happen.
+        cancel.add(f);
+        f.cancelReason = "none of its liquidations would go through now";
+      } else if (sim.ok) {
         const gas = this.o.withMargin(grossGas(f.call, sim.gas));
         if (gas > f.gas) f.gas = gas;
       } else if (sim.reverted) {
         cancel.add(f);
         f.cancelReason = sim.reason;
       } else {
-        this.o.log.warn({ user: f.tx.plan.user, nonce: f.tx.nonce, reason: sim.reason }, "stuck tx: re-simulation failed; keeping it");
+        this.o.log.warn({ user: usersOf(f.tx), nonce: f.tx.nonce, reason: sim.reason }, "stuck tx: re-simulation failed; keeping it");
         keep.add(f);
       }
     });
@@ -301,7 +333,7 @@ export class Tracker {
       if (keep.has(flight)) continue;
       const { tx } = flight;
       const previous = { maxFeePerGas: tx.maxFeePerGas, maxPriorityFeePerGas: tx.maxPriorityFeePerGas };
-      const fees = this.bumped(previous, baseFeePerGas, flight, tx.plan.user, tx.nonce);
+      const fees = this.bumped(previous, baseFeePerGas, flight, usersOf(tx), tx.nonce);
       if (!fees) continue;
       const request: TxRequest = cancel.has(flight)
         ? { to: this.o.wallet, data: "0x", value: 0n, gas: CANCEL_GAS, fees }
@@ -320,7 +352,10 @@ export class Tracker {
       const r = results[i]!;
       if ("error" in r) {
         // underpriced: the node wants a larger bump; nonce too low: it was just mined (settled next block).
-        this.o.log.warn({ user: s.flight?.tx.plan.user, nonce: s.nonce, error: r.error }, "replacement not accepted; waiting");
+        this.o.log.warn(
+          { user: s.flight ? usersOf(s.flight.tx) : undefined, nonce: s.nonce, error: r.error },
+          "replacement not accepted; waiting",
+        );
         return;
       }
       if (s.filler) {
@@ -343,8 +378,8 @@ export class Tracker {
       tx.maxPriorityFeePerGas = s.request.fees.maxPriorityFeePerGas;
       this.o.log.info(
         {
-          user: tx.plan.user,
-          pair: pairOf(tx.plan),
+          user: usersOf(tx),
+          pair: pairOf(tx.plans[0]!),
           nonce: tx.nonce,
           hash: r.hash,
           replaces: tx.hashes[tx.hashes.length - 2],
@@ -366,7 +401,7 @@ export class Tracker {
     previous: Fees,
     baseFeePerGas: bigint,
     flight: Flight | undefined,
-    user: Address | undefined,
+    user: string | undefined,
     nonce: number,
   ): Fees | undefined {
     const fees = replacementFees(previous, baseFeePerGas, this.o.priority, this.o.cap);

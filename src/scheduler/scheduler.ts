@@ -4,17 +4,16 @@
 // packed into transactions); then the executor. The largest debts go first, alone: planned, sent,
 // and the rest planned while their simulation is on the way.
 import type { Address } from "viem";
-import type { FlashLoanSource } from "../capital/flashLoan/flashLoanSource.js";
 import type { CapitalSource, RoundTerms } from "../capital/source.js";
 import type { KeeperEventBus } from "../daemon/events.js";
 import type { Executor, SubmitResult } from "../executor/executor.js";
+import type { PoolCall } from "../executor/poolCall.js";
 import { compileAccount, evaluateAccount, type CompiledAccount } from "../risk/healthFactor.js";
 import type { AccountBook } from "../risk/accountBook.js";
 import type { ProtocolRules } from "../risk/rules.js";
 import type { PackPolicy } from "./batch.js";
 import type { LiquidationPlan } from "./plan.js";
 import { planRound, whyNone, type AccountChoice } from "./round.js";
-import { poolsSwappedBy } from "./swapSequence.js";
 import type { TxUnit } from "./txUnit.js";
 
 /** How many of a round's largest debts are planned and sent before the rest is planned. */
@@ -28,6 +27,8 @@ export interface RoundContext {
   gasBudget: bigint;
   gasPerLiquidation: bigint;
   head: { number: bigint; baseFeePerGas: bigint };
+  /** gas one transaction may take (a share of the block's) */
+  maxUnitGas: bigint;
 }
 
 export interface SchedulerOptions {
@@ -35,11 +36,10 @@ export interface SchedulerOptions {
   rules: () => ProtocolRules;
   executor: Executor;
   sources: readonly CapitalSource[];
-  pack: PackPolicy;
+  /** the pool and the Liquidator; the batch size (the gas figures come with each round) */
+  pack: Omit<PackPolicy, "gasPerItem" | "maxUnitGas">;
   events: KeeperEventBus;
   dryRun: boolean;
-  /** the flash-loan source, when there is one: its swaps are sequenced across the round */
-  flash?: FlashLoanSource;
 }
 
 export class Scheduler {
@@ -58,25 +58,12 @@ export class Scheduler {
     // Planning costs ~0.1-1 ms an account: in a cascade only about as many as the gas budget takes.
     const wanted = ctx.gasBudget / ctx.gasPerLiquidation;
     const enough = Number(wanted + wanted / 2n + 4n);
-    const flash = this.o.flash;
-    if (flash) {
-      // With flash loans the round is planned whole: its swaps are put in sequence (marginal quotes).
-      const planned = await this.plan(eligible.slice(0, enough), ctx, ctx.gasBudget);
-      const chosen = planned.units.flatMap((u) => u.plans);
-      const busy = poolsSwappedBy(this.o.executor.inFlight().map((t) => t.plan));
-      const sequenced = flash.sequence(chosen, busy, ctx.terms);
-      for (const plan of sequenced.deferred) this.sourceOf(plan).giveBack(plan);
-      const first = this.submit(sequenced.now, ctx);
-      first.catch(() => undefined); // awaited below: no unhandled rejection while the marginal quotes come back
-      const later = await sequenced.later;
-      const sent = await first;
-      if (later.length > 0) await this.submit(later, ctx, sent);
-      return;
-    }
-    // From the wallet: the largest debts are planned and sent first, the rest planned while their
-    // simulation is on the way.
+    // The largest debts are planned and sent first, the rest planned while their simulation is on the
+    // way. Every simulation runs after the Liquidator calls still in flight (their swaps move the pools
+    // the new ones sell in, their liquidations the accounts) and after the round's earlier transactions.
+    const inFlight = this.o.executor.inFlightCalls();
     const first = this.plan(eligible.slice(0, FIRST_GROUP), ctx, ctx.gasBudget);
-    const firstSent = first.then((plan) => this.submit(plansOf(plan.units), ctx));
+    const firstSent = first.then((plan) => this.submit(plan.units, ctx, inFlight));
     firstSent.catch(() => undefined); // awaited below
     const firstPlans = await first;
     const used = BigInt(plansOf(firstPlans.units).length) * ctx.gasPerLiquidation;
@@ -84,7 +71,7 @@ export class Scheduler {
     const left = ctx.gasBudget - used;
     const restPlans = rest.length > 0 && left >= ctx.gasPerLiquidation ? await this.plan(rest, ctx, left) : undefined;
     const sent = await firstSent;
-    if (restPlans) await this.submit(plansOf(restPlans.units), ctx, sent);
+    if (restPlans) await this.submit(restPlans.units, ctx, [...inFlight, ...sent]);
   }
 
   private async plan(users: readonly Address[], ctx: RoundContext, gasBudget: bigint) {
@@ -103,7 +90,7 @@ export class Scheduler {
       terms: ctx.terms,
       gasBudget,
       gasPerLiquidation: ctx.gasPerLiquidation,
-      pack: this.o.pack,
+      pack: { ...this.o.pack, gasPerItem: ctx.gasPerLiquidation, maxUnitGas: ctx.maxUnitGas },
     });
     for (const choice of planned.choices) {
       this.choices.set(choice.user.toLowerCase(), choice);
@@ -115,44 +102,46 @@ export class Scheduler {
     return planned;
   }
 
-  /** Hands plans to the executor in the order given; what a source reserved is given back unless sent. */
-  private async submit(
-    plans: LiquidationPlan[],
-    ctx: RoundContext,
-    sentBefore: readonly LiquidationPlan[] = [],
-  ): Promise<LiquidationPlan[]> {
-    if (plans.length === 0) return [];
-    let results: SubmitResult[];
+  /**
+   * Hands the round's transactions to the executor; what a source reserved is given back unless sent.
+   * Returns the calls sent (the round's later transactions are simulated after them).
+   */
+  private async submit(units: readonly TxUnit[], ctx: RoundContext, before: readonly PoolCall[]): Promise<PoolCall[]> {
+    if (units.length === 0) return [];
+    const plans = plansOf(units);
+    let results: SubmitResult[][];
     try {
       // Approved once per asset, remembered: no request unless the wallet got a new asset. A flash
       // loan needs none (the contract approves the pool and the router itself).
       const fromWallet = plans.filter((p) => p.capital !== "flashLoan");
       if (!this.o.dryRun && fromWallet.length > 0) await this.o.executor.ensureApprovals([...new Set(fromWallet.map((p) => p.debtAsset))]);
-      results = await this.o.executor.liquidate(plans, ctx.head.number, ctx.head.baseFeePerGas, sentBefore);
+      results = await this.o.executor.submitUnits(units, ctx.head.number, ctx.head.baseFeePerGas, before);
     } catch (err) {
       for (const plan of plans) this.sourceOf(plan).giveBack(plan);
       throw err;
     }
-    results.forEach((result, i) => {
-      const plan = plans[i]!;
-      if (result.kind === "sent") {
-        this.o.events.emit("sent", { tx: result.tx, baseFeePerGas: ctx.head.baseFeePerGas });
-        return;
-      }
-      this.sourceOf(plan).giveBack(plan);
-      if (result.kind === "dry-run") {
-        this.shown.set(plan.user.toLowerCase(), opportunityKey(plan));
-        this.o.events.emit("opportunity", { plan, dryRun: true, simulation: result.simulation, ...this.alternative(plan) });
-      } else {
-        this.o.events.emit("skipped", {
-          user: plan.user,
-          reason: result.reason,
-          stage: result.reason.startsWith("simulation") ? "simulation" : "send",
-          plan,
-        });
-      }
+    const sent = new Map<string, PoolCall>();
+    units.forEach((unit, u) => {
+      unit.plans.forEach((plan, i) => {
+        const result = results[u]![i]!;
+        if (result.kind === "sent") {
+          if (!sent.has(result.tx.hash)) {
+            sent.set(result.tx.hash, result.call);
+            this.o.events.emit("sent", { tx: result.tx, baseFeePerGas: ctx.head.baseFeePerGas });
+          }
+          return;
+        }
+        this.sourceOf(plan).giveBack(plan);
+        if (result.kind === "dry-run") {
+          this.shown.set(plan.user.toLowerCase(), opportunityKey(plan));
+          this.o.events.emit("opportunity", { plan: result.plan, dryRun: true, simulation: result.simulation, ...this.alternative(plan) });
+        } else {
+          const stage = result.reason.startsWith("simulation") ? "simulation" : "send";
+          this.o.events.emit("skipped", { user: plan.user, reason: result.reason, stage, plan });
+        }
+      });
     });
-    return plans.filter((_, i) => results[i]!.kind === "sent");
+    return [...sent.values()];
   }
 
   /** For a plan from the wallet while a flash loan was on offer: what the flash loan would net, or why there is none. */

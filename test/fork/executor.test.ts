@@ -19,6 +19,7 @@ import { aaveOracleAbi, mintableErc20Abi, variableDebtTokenAbi } from "../../con
 import { endpointsFor } from "../../src/chain/connections.js";
 import { rpc } from "../../src/chain/rpc.js";
 import { Executor, type ExecutorOptions, type TxOutcome } from "../../src/executor/executor.js";
+import type { ItemOutcome } from "../../src/executor/tracker.js";
 import { initialFees, replacementFees } from "../../src/executor/fees.js";
 import { decodeRevertData } from "../../src/executor/revertReason.js";
 import { createLogger, silentLogger } from "../../src/logging.js";
@@ -309,14 +310,15 @@ describe("executor", () => {
     const outcome = await untilOutcome(executor, "mined", 20, false);
     if (outcome.kind !== "mined") return;
     expect(outcome.hash).toBe(r.tx.hash);
-    expect(outcome.debtRepaid).toBeGreaterThan(0n);
-    expect(outcome.collateralReceived).toBeGreaterThan(0n);
+    const item = liquidatedItem(outcome);
+    expect(item.debtRepaid).toBeGreaterThan(0n);
+    expect(item.collateralReceived).toBeGreaterThan(0n);
     expect(outcome.gasUsed).toBeGreaterThan(100_000n);
     const debtAfter = await debtOf(plan.user, plan.debtAsset, outcome.blockNumber);
     // One block of interest at most between the two reads.
     const reduction = debtBefore - debtAfter;
-    expect(reduction).toBeLessThanOrEqual(outcome.debtRepaid);
-    expect(reduction).toBeGreaterThan(outcome.debtRepaid - outcome.debtRepaid / 1000n - 1n);
+    expect(reduction).toBeLessThanOrEqual(item.debtRepaid);
+    expect(reduction).toBeGreaterThan(item.debtRepaid - item.debtRepaid / 1000n - 1n);
     expect(executor.hasInFlight(plan.user)).toBe(false);
     expect(executor.inFlight()).toEqual([]);
   });
@@ -379,7 +381,7 @@ describe("executor", () => {
       expect(mined.hash).toBe(replaced.hash);
       expect(mined.tx.nonce).toBe(r.tx.nonce);
       expect(mined.tx.replacements).toBe(1);
-      expect(mined.debtRepaid).toBeGreaterThan(0n);
+      expect(liquidatedItem(mined).debtRepaid).toBeGreaterThan(0n);
       expect(await liquidationsOf(plan.user, fromBlock)).toBe(1);
       expect(await nonceOf("latest")).toBe(r.tx.nonce + 1);
       const messages = lines.map((l) => JSON.parse(l) as { msg: string; module?: string });
@@ -453,7 +455,7 @@ describe("executor", () => {
     if (again.kind !== "sent") return;
     expect(again.tx.nonce).toBe(takenNonce + 2);
     const mined = await untilOutcome(ex, "mined", 20, false);
-    expect(mined.kind === "mined" && mined.debtRepaid > 0n).toBe(true);
+    expect(liquidatedItem(mined).debtRepaid).toBeGreaterThan(0n);
     expect(await liquidationsOf(plan.user, fromBlock)).toBe(1);
   });
 
@@ -661,3 +663,12 @@ describe("executor fees and revert reasons", () => {
     expect(decodeRevertData("0x")).toBe("REVERTED_WITHOUT_REASON");
   });
 });
+
+/** The one liquidation of a mined single-plan transaction. */
+function liquidatedItem(outcome: TxOutcome): Extract<ItemOutcome, { kind: "liquidated" }> {
+  if (outcome.kind !== "mined") throw new Error(`expected a mined transaction, got ${outcome.kind}`);
+  const [item] = outcome.items;
+  if (item?.kind !== "liquidated")
+    throw new Error(`expected its liquidation, got ${item?.kind}: ${item?.kind === "skipped" ? item.reason : ""}`);
+  return item;
+}

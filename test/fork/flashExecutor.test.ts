@@ -19,6 +19,7 @@ import {
   type Address,
   type Hex,
   type PublicClient,
+  type TransactionReceipt,
 } from "viem";
 import { aaveOracleAbi, mintableErc20Abi, poolAbi, poolConfiguratorAbi } from "../../contracts-abi/aave/index.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
@@ -29,7 +30,7 @@ import { UniswapQuoter } from "../../src/chain/uniswapQuoter.js";
 import { gasModel, nativeReserveId, weiToBase } from "../../src/daemon/gas.js";
 import { deviationBps, emptyStats, recordOutcome } from "../../src/daemon/stats.js";
 import { Executor, type ExecutorOptions, type TxOutcome } from "../../src/executor/executor.js";
-import { planCall } from "../../src/executor/poolCall.js";
+import { decodeLiquidatorCall, flashDeadline, flashLoanOf, OUT_PER_IN_SCALE } from "../../src/executor/poolCall.js";
 import { createLogger, silentLogger } from "../../src/logging.js";
 import { compileAccount, evaluateAccount } from "../../src/risk/healthFactor.js";
 import { snapshotMarket } from "../../src/risk/marketSnapshot.js";
@@ -146,16 +147,16 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     const seen = unclaimed.get(ex) ?? [];
     unclaimed.set(ex, seen);
     for (let i = 0; i < 30; i++) {
-      const at = seen.findIndex((o) => o.kind === kind && o.tx.plan.user === user);
+      const at = seen.findIndex((o) => o.kind === kind && o.tx.plans[0]!.user === user);
       if (at >= 0) return seen.splice(at, 1)[0]!;
       const b = await head();
       seen.push(...(await ex.onBlock(b.number, b.baseFeePerGas ?? 0n)));
-      if (seen.some((o) => o.kind === kind && o.tx.plan.user === user)) continue;
+      if (seen.some((o) => o.kind === kind && o.tx.plans[0]!.user === user)) continue;
       if (mineBetween) await mine();
       else await new Promise((r) => setTimeout(r, 50));
     }
     const other = seen
-      .filter((o) => o.tx.plan.user === user)
+      .filter((o) => o.tx.plans[0]!.user === user)
       .map((o) => (o.kind === "reverted" || o.kind === "dropped" ? `${o.kind}: ${o.reason}` : o.kind));
     throw new Error(`no "${kind}" outcome for ${user} (${other.join("; ") || "none"})`);
   }
@@ -230,8 +231,9 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     const block = await head();
     const [r] = await executor.liquidate([greedy], block.number, block.baseFeePerGas ?? 0n);
     expect(r!.kind).toBe("skipped");
+    // The simulation (with loose guards) is the quote: its profit falls short of the item's floor, so nothing is sent.
     expect(r!.kind === "skipped" && r!.reason).toMatch(
-      new RegExp(`^simulation failed: PROFIT_BELOW_MINIMUM \\(ProfitBelowMinimum\\(0, \\d+, ${terms.expectedProfit * 2n}\\)\\)$`),
+      new RegExp(`^simulation failed: the simulated profit \\d+ is below its minimum ${terms.expectedProfit * 2n} \\(debt units\\)$`),
     );
     expect(await nonceOf()).toBe(nonce);
   });
@@ -251,9 +253,9 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
       if (outcome.kind !== "mined") throw new Error("not mined");
       const hash = outcome.hash;
       const [tx, receipt] = await Promise.all([client.getTransaction({ hash }), client.getTransactionReceipt({ hash })]);
-      // What was sent is the plan's call: to the Liquidator, with the calldata built from the plan.
+      // What was sent is the plan's loan, to the Liquidator, its swap's minimum the simulated rate less the slippage.
       expect(tx.to).toBe(liquidator.toLowerCase());
-      expect(tx.input).toBe(planCall(market.pool, plan).data);
+      expectPlanCall(tx.input, plan, receipt);
       expect(receipt.status).toBe("success");
       // Its gas limit is its simulation's: grossed up for the refunds (grossGas), then the 1.25 margin.
       const gross = outcome.tx.simulatedGas + outcome.tx.simulatedGas / 4n;
@@ -277,13 +279,15 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
       const profit = settled!.args.profit;
       expect(profit).toBeGreaterThan(0n);
 
-      expect(outcome.ownerProfit).toBe(profit);
-      expect(outcome.debtRepaid).toBe(call!.args.debtToCover);
-      expect(outcome.collateralReceived).toBe(call!.args.liquidatedCollateralAmount);
+      if (outcome.kind !== "mined" || outcome.items[0]?.kind !== "liquidated") throw new Error("expected its liquidation");
+      const item = outcome.items[0];
+      expect(item.ownerProfit).toBe(profit);
+      expect(item.debtRepaid).toBe(call!.args.debtToCover);
+      expect(item.collateralReceived).toBe(call!.args.liquidatedCollateralAmount);
       expect(await balanceOf(plan.debtAsset, KEEPER, outcome.blockNumber)).toBe(before[i]! + profit);
 
       // Realized against the model: the owner's profit in the debt asset within 1% of the prediction.
-      const value = recordOutcome(stats, outcome, watcher.market, (wei) => weiToBase(wei, watcher.market, nativeId))!;
+      const { value } = recordOutcome(stats, outcome, watcher.market, (wei) => weiToBase(wei, watcher.market, nativeId))[0]!;
       const deviation = deviationBps(value.ownerProfit!, value.expectedOwnerProfit!)!;
       console.log(
         `Aave ${version} flash ${plan.collateralSymbol}/${plan.debtSymbol}: owner profit ${profit}, ` +
@@ -325,10 +329,11 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
       expect(mined.tx.replacements).toBeGreaterThanOrEqual(1);
       const tx = await client.getTransaction({ hash: mined.hash });
       expect(tx.to).toBe(liquidator.toLowerCase());
-      expect(tx.input).toBe(planCall(market.pool, plan).data);
       const receipt = await client.getTransactionReceipt({ hash: mined.hash });
+      // The replacement carries the first send's calldata: the plan's loan, its guard from the simulation before the first send.
+      expectPlanCall(tx.input, plan, receipt);
       const [done] = parseEventLogs({ abi: liquidatorAbi, eventName: "LoanSettled", logs: receipt.logs });
-      expect(mined.ownerProfit).toBe(done!.args.profit);
+      expect(mined.kind === "mined" && mined.items[0]?.kind === "liquidated" && mined.items[0].ownerProfit).toBe(done!.args.profit);
       expect(await balanceOf(plan.debtAsset, KEEPER)).toBe(before + done!.args.profit);
       const messages = lines.map((l) => JSON.parse(l) as { msg: string; capital?: string });
       expect(messages.filter((m) => ["tx sent", "tx replaced", "tx mined"].includes(m.msg)).map((m) => m.msg)).toEqual(
@@ -341,3 +346,22 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     await expectNothingLeft();
   });
 });
+
+/**
+ * The calldata is the plan's one loan (flashLoanOf: its item, its path) with a swap minimum from the
+ * simulation: below what the mined swap got per unit in, by about SWAP_SLIPPAGE_BPS (50), not zero.
+ */
+function expectPlanCall(input: Hex, plan: LiquidationPlan, receipt: TransactionReceipt): void {
+  const { loans, deadline } = decodeLiquidatorCall(input);
+  const expected = flashLoanOf(plan);
+  expect(deadline).toBe(flashDeadline(plan));
+  expect(loans).toHaveLength(1);
+  expect({ ...loans[0]!, swaps: loans[0]!.swaps.map((s) => s.path) }).toEqual({ ...expected, swaps: expected.swaps.map((s) => s.path) });
+  const swapped = parseEventLogs({ abi: liquidatorAbi, eventName: "Swapped", logs: receipt.logs });
+  expect(swapped).toHaveLength(expected.swaps.length);
+  for (const [k, s] of loans[0]!.swaps.entries()) {
+    const rate = (swapped[k]!.args.amountOut * OUT_PER_IN_SCALE) / swapped[k]!.args.amountIn;
+    expect(s.minOutPerIn).toBeLessThanOrEqual(rate);
+    expect(s.minOutPerIn).toBeGreaterThan((rate * 9_900n) / 10_000n);
+  }
+}

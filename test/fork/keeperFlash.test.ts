@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createPublicClient, http, parseEventLogs, type Address, type PublicClient } from "viem";
-import { aaveOracleAbi, mintableErc20Abi } from "../../contracts-abi/aave/index.js";
-import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
+import { aaveOracleAbi, mintableErc20Abi, poolAbi } from "../../contracts-abi/aave/index.js";
+import { liquidatorOutcomes } from "../../src/executor/receipts.js";
 import { multicallOptions } from "../../src/chain/multicall.js";
 import { rpc } from "../../src/chain/rpc.js";
 import type { MarketDeployment } from "../../src/sandbox/deployMarket.js";
@@ -137,18 +137,13 @@ describe.each(AAVE_VERSIONS)("keeper run with flash loans on Aave %s, its wallet
 
     // Every account under water was liquidated, nothing reverted. The first ones by flash loan: the
     // wallet had no token. The profits land in the wallet, in debt assets: the keeper may later repay
-    // such a debt from the wallet when that nets more than a flash loan (no swap, no premium).
+    // such a debt from the wallet (an owner-funded loan through the Liquidator) when that nets more
+    // than a flash loan (no swap, no premium).
     const liquidations = await liquidationsBy(client, market.pool, liquidator, shock + 1n, last);
-    const fromWallet = await liquidationsBy(client, market.pool, SANDBOX_KEEPER_ADDRESS, shock + 1n, last);
-    const liquidated = new Set([...liquidations, ...fromWallet].map((l) => l.user.toLowerCase()));
+    const liquidated = new Set(liquidations.map((l) => l.user.toLowerCase()));
     expect(
       underWater.filter((u) => !liquidated.has(u.toLowerCase())),
       "every account under water was liquidated",
-    ).toEqual([]);
-    const firstBlock = [...liquidations, ...fromWallet].map((l) => l.blockNumber).reduce((a, b) => (a < b ? a : b));
-    expect(
-      fromWallet.filter((l) => l.blockNumber === firstBlock),
-      "the first block's liquidations are all flash loans",
     ).toEqual([]);
     const txs = await transactionsFrom(client, SANDBOX_KEEPER_ADDRESS, shock + 1n, last);
     expect(
@@ -156,77 +151,86 @@ describe.each(AAVE_VERSIONS)("keeper run with flash loans on Aave %s, its wallet
       "no keeper transaction reverted",
     ).toEqual([]);
 
-    // The owner got exactly the LoanSettled events' profits (and what its own liquidations moved); the contract keeps nothing.
-    // One loan of one item per transaction: its Liquidated event names the user.
-    const logs = await client.getLogs({ address: liquidator, fromBlock: shock + 1n, toBlock: last });
-    const liquidatedEvents = parseEventLogs({ abi: liquidatorAbi, eventName: "Liquidated", logs });
-    const events = parseEventLogs({ abi: liquidatorAbi, eventName: "LoanSettled", logs }).map((e) => {
-      const items = liquidatedEvents.filter((l) => l.transactionHash === e.transactionHash);
-      expect(items, `one liquidation in ${e.transactionHash}`).toHaveLength(1);
-      return { ...e, args: { ...e.args, user: items[0]!.args.user } };
-    });
-    expect(liquidatedEvents.length).toBe(liquidations.length);
-    expect(events.length).toBe(liquidations.length);
+    // Per transaction, from its receipt: its loans (flash or owner-funded: a flash loan shows in the
+    // pool's FlashLoan event) and what each moved.
+    const hashes = [...new Set(liquidations.map((l) => l.transactionHash))];
+    const receipts = await Promise.all(hashes.map((hash) => client.getTransactionReceipt({ hash })));
+    const firstBlock = liquidations.map((l) => l.blockNumber).reduce((x, y) => (x < y ? x : y));
     const after = await balancesOf(client, market, SANDBOX_KEEPER_ADDRESS);
-    market.assets.forEach((asset, i) => {
-      const is = (a: Address) => a.toLowerCase() === asset.address.toLowerCase();
-      const profit = events.filter((e) => is(e.args.debtAsset)).reduce((sum, e) => sum + e.args.profit, 0n);
-      const own = fromWallet.reduce(
-        (sum, l) => sum + (is(l.collateralAsset) ? l.collateral : 0n) - (is(l.debtAsset) ? l.debtToCover : 0n),
-        0n,
-      );
-      expect(after[i]! - before[i]!, `the owner's ${asset.symbol}`).toBe(profit + own);
-    });
-    expect(
-      (await balancesOf(client, market, liquidator)).every((b) => b === 0n),
-      "the Liquidator holds no token",
-    ).toBe(true);
-
-    // Realized per liquidation from the chain (event profit at the block's oracle price, less the gas
-    // paid, valued at the block's WETH price), beside the keeper's own figures and its prediction.
+    const moved = new Map<string, bigint>();
+    const add = (asset: Address, amount: bigint) => moved.set(asset.toLowerCase(), (moved.get(asset.toLowerCase()) ?? 0n) + amount);
+    let batched = 0;
     const lines = keeper.lines.filter((l) => l.msg === "liquidated");
-    expect(lines.length).toBe(events.length + fromWallet.length);
     const rows: string[] = [];
-    const deviations: { user: Address; deviation: bigint; realized: bigint; predicted: bigint }[] = [];
-    for (const e of events) {
-      const line = lines.find((l) => l.hash === e.transactionHash)!;
-      expect(line, `a liquidated line for ${e.transactionHash}`).toBeDefined();
-      const debt = market.assets.find((a) => a.address.toLowerCase() === e.args.debtAsset.toLowerCase())!;
-      const [debtPrice, wethPrice] = await client.readContract({
+    const deviations: { hash: string; deviation: bigint; realized: bigint; predicted: bigint }[] = [];
+    for (const receipt of receipts) {
+      const outcomes = liquidatorOutcomes(receipt.logs, liquidator);
+      const flashes = parseEventLogs({ abi: poolAbi, eventName: "FlashLoan", logs: receipt.logs });
+      const items = outcomes.flatMap((o) => (o.settled ? o.items.filter((i) => i.kind === "liquidated") : []));
+      if (items.length > 1) batched++;
+      let realizedBase = 0n;
+      for (const o of outcomes) {
+        if (!o.settled) continue;
+        const flash = flashes.some((f) => f.args.asset.toLowerCase() === o.debtAsset.toLowerCase());
+        if (receipt.blockNumber === firstBlock) expect(flash, "the first block's liquidations are all flash loans").toBe(true);
+        add(o.debtAsset, o.profit);
+        const debt = market.assets.find((a) => a.address.toLowerCase() === o.debtAsset.toLowerCase())!;
+        const [debtPrice] = await client.readContract({
+          address: market.oracle,
+          abi: aaveOracleAbi,
+          functionName: "getAssetsPrices",
+          args: [[debt.address]],
+          blockNumber: receipt.blockNumber,
+        });
+        realizedBase += (o.profit * debtPrice!) / 10n ** BigInt(debt.decimals);
+        if (!flash && o.swaps.length === 0) {
+          // Owner-funded, no swap: the wallet paid the debt and got the collateral.
+          for (const i of o.items) {
+            if (i.kind !== "liquidated") continue;
+            add(i.collateralAsset, i.collateralSeized);
+            add(i.debtAsset, -i.debtRepaid);
+          }
+        }
+      }
+      // The keeper's lines for this transaction: one per liquidation, realized and predicted.
+      const mine = lines.filter((l) => l.hash === receipt.transactionHash);
+      expect(mine.length, `a liquidated line per liquidation of ${receipt.transactionHash}`).toBe(items.length);
+      if (mine.some((l) => l.capital !== "flashLoan")) continue; // an owner-funded one's value is its collateral
+      const [wethPrice] = await client.readContract({
         address: market.oracle,
         abi: aaveOracleAbi,
         functionName: "getAssetsPrices",
-        args: [[debt.address, weth.address]],
-        blockNumber: e.blockNumber,
+        args: [[weth.address]],
+        blockNumber: receipt.blockNumber,
       });
-      const receipt = await client.getTransactionReceipt({ hash: e.transactionHash });
       const gasBase = (receipt.gasUsed * receipt.effectiveGasPrice * wethPrice!) / 10n ** 18n;
-      const realizedBase = (e.args.profit * debtPrice!) / 10n ** BigInt(debt.decimals) - gasBase;
-      const realized = realizedBase / 10n ** 6n; // cents
-      expect(cents(line.realizedProfitUsd) - realized, "the keeper's realized figure is the chain's").toBeGreaterThanOrEqual(-1n);
-      expect(cents(line.realizedProfitUsd) - realized).toBeLessThanOrEqual(1n);
-      const predicted = cents(line.predictedProfitUsd);
+      const realized = (realizedBase - gasBase) / 10n ** 6n; // cents
+      const logged = mine.reduce((sum, l) => sum + cents(l.realizedProfitUsd), 0n);
+      expect(logged - realized, "the keeper's realized figure is the chain's").toBeGreaterThanOrEqual(-BigInt(mine.length));
+      expect(logged - realized).toBeLessThanOrEqual(BigInt(mine.length));
+      const predicted = mine.reduce((sum, l) => sum + cents(l.predictedProfitUsd), 0n);
       const deviation = ((realized - predicted) * 10_000n) / predicted;
       rows.push(
-        `${e.args.user} ${line.capital} ${debt.symbol} realized $${Number(realized) / 100} predicted $${Number(predicted) / 100} ` +
-          `(${Number(deviation) / 100}%; as planned $${line.plannedProfitUsd}) gas ${receipt.gasUsed} (model ${line.plannedGas}) ` +
-          `at ${receipt.effectiveGasPrice} wei`,
+        `${receipt.transactionHash.slice(0, 10)} ${mine.length} liquidation(s) realized $${Number(realized) / 100} predicted $${Number(predicted) / 100} ` +
+          `(${Number(deviation) / 100}%) gas ${receipt.gasUsed} at ${receipt.effectiveGasPrice} wei`,
       );
-      expect(line.capital).toBe("flashLoan");
-      deviations.push({ user: e.args.user, deviation, realized, predicted });
+      deviations.push({ hash: receipt.transactionHash, deviation, realized, predicted });
     }
-    for (const l of fromWallet) {
-      const line = lines.find((x) => x.hash === l.transactionHash)!;
-      const deviation = ((cents(line.realizedProfitUsd) - cents(line.predictedProfitUsd)) * 10_000n) / cents(line.predictedProfitUsd);
-      rows.push(`${l.user} wallet realized $${line.realizedProfitUsd} predicted $${line.predictedProfitUsd} (${Number(deviation) / 100}%)`);
-      deviations.push({ user: l.user, deviation, realized: cents(line.realizedProfitUsd), predicted: cents(line.predictedProfitUsd) });
-    }
+    market.assets.forEach((asset, i) => {
+      expect(after[i]! - before[i]!, `the owner's ${asset.symbol}`).toBe(moved.get(asset.address.toLowerCase()) ?? 0n);
+    });
+    const left = await balancesOf(client, market, liquidator);
+    expect(
+      left.every((b) => b === 0n),
+      "the Liquidator holds nothing",
+    ).toBe(true);
     console.log(
-      `Aave ${aave}: ${events.length} flash liquidations and ${fromWallet.length} from the wallet, ` +
+      `Aave ${aave}: ${liquidations.length} liquidations in ${receipts.length} transactions (${batched} with several), ` +
         `${underWater.length} accounts under water\n${rows.join("\n")}`,
     );
+    expect(batched, "the first block's liquidations share transactions").toBeGreaterThan(0);
     for (const d of deviations) {
-      const what = `${d.user}: realized ${d.realized} vs predicted ${d.predicted} cents`;
+      const what = `${d.hash}: realized ${d.realized} vs predicted ${d.predicted} cents`;
       expect(d.deviation < 0n ? -d.deviation : d.deviation, what).toBeLessThanOrEqual(TOLERANCE_BPS);
     }
   }, 600_000);

@@ -207,6 +207,18 @@ describe.each(AAVE_VERSIONS)("Liquidator on the Aave %s sandbox with Uniswap V3"
     return decodeFunctionResult({ abi: liquidatorAbi, functionName: "liquidate", data: data! });
   }
 
+  /** Why the first loan of `loans` fails, from a simulation's logs (LoanFailed: the call itself does not revert). */
+  async function failure(loans: LiquidatorLoan[], o: { at?: Address } = {}): Promise<string> {
+    const call = liquidatorCall(o.at ?? liquidator, loans, await deadline());
+    type Answer = { calls: { status: Hex; logs: { address: Address; topics: Hex[]; data: Hex }[] }[] }[];
+    const payload = { blockStateCalls: [{ calls: [{ from: OWNER, to: call.to, data: call.data, gas: `0x${BATCH_GAS.toString(16)}` }] }] };
+    const [block] = await rpc<Answer>(market.rpcUrl, "eth_simulateV1", [payload, "latest"]);
+    expect(block!.calls[0]!.status, "the call succeeds").toBe("0x1");
+    const [first] = liquidatorOutcomes(block!.calls[0]!.logs, o.at ?? liquidator);
+    expect(first?.settled, "the first loan fails").toBe(false);
+    return first && !first.settled ? first.reason : "";
+  }
+
   /** The revert of `call`, named as the keeper names it (src/executor/revertReason.ts). */
   async function reverted(call: Promise<unknown>): Promise<string> {
     const err = await call.then(
@@ -573,7 +585,7 @@ describe.each(AAVE_VERSIONS)("Liquidator on the Aave %s sandbox with Uniswap V3"
     await expectNothingLeft();
   });
 
-  it("a loan whose items were all skipped fails alone (LoanFailed, AllSkipped, no flash loan taken); a call whose loans all fail reverts", async () => {
+  it("a loan whose items were all skipped fails alone (LoanFailed, AllSkipped, no flash loan taken); a call whose loans all fail does not revert", async () => {
     // "healthy" was never under water, "u2" was liquidated by the competitor (healthy again).
     const dead = await loanOf(["healthy", "u2"], "WETH", "USDC", ["WETH", "USDC"], { extra: 10n ** 9n });
     dead.items = dead.items.map((it) => ({ ...it, debtToCover: it.debtToCover || 1n }));
@@ -581,12 +593,15 @@ describe.each(AAVE_VERSIONS)("Liquidator on the Aave %s sandbox with Uniswap V3"
     const inner =
       version === "3.0" ? "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (45)" : "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (HealthFactorNotBelowThreshold())";
 
-    // Alone: nothing to do, the call reverts as the loan did, and the transaction moves nothing but the gas.
-    expect(await reverted(simulate([dead]))).toBe(`ALL_SKIPPED (AllSkipped(${inner}))`);
+    // Alone: nothing to do; the transaction succeeds, says why in LoanFailed, and moves nothing but the gas.
+    expect(await simulate([dead])).toEqual([0n]);
     const before = await ownerBalances();
     const ethBefore = await client.getBalance({ address: OWNER });
     const lone = await liquidate([dead]);
-    expect(lone.status).toBe("reverted");
+    expect(lone.status).toBe("success");
+    expect(liquidatorOutcomes(lone.logs, liquidator)).toMatchObject([
+      { loan: 0, settled: false, reason: `ALL_SKIPPED (AllSkipped(${inner}))` },
+    ]);
     expect(await client.getBalance({ address: OWNER })).toBe(ethBefore - lone.gasUsed * lone.effectiveGasPrice);
     expect(await ownerBalances()).toEqual(before);
 
@@ -651,14 +666,14 @@ describe.each(AAVE_VERSIONS)("Liquidator on the Aave %s sandbox with Uniswap V3"
     const funds = withSwap.amount + keep.amount;
     await mint(usdc, OWNER, funds);
 
-    // Not approved yet: the loans cannot pull the owner's USDC.
-    expect(await reverted(simulate([withSwap]))).toBe(`TOKEN_CALL_FAILED (TokenCallFailed(${usdc}))`);
+    // Not approved yet: the loan cannot pull the owner's USDC (it fails: no profit).
+    expect(await simulate([withSwap])).toEqual([0n]);
     await approve(OWNER, usdc, liquidator, funds);
     const [expected] = await simulate([withSwap]);
     expect(expected).toBeGreaterThan(0n);
     // A minimum above what the swap brings fails the loan, as for a flash loan.
     const greedy = { ...withSwap, items: [{ ...withSwap.items[0]!, minProfit: expected! * 2n }] };
-    expect(await reverted(simulate([greedy]))).toMatch(/^PROFIT_BELOW_MINIMUM \(ProfitBelowMinimum\(0, \d+, \d+\)\)$/);
+    expect(await failure([greedy])).toMatch(/^PROFIT_BELOW_MINIMUM \(ProfitBelowMinimum\(0, \d+, \d+\)\)$/);
 
     const before = await ownerBalances();
     const receipt = await liquidate([withSwap, keep]);
@@ -683,10 +698,10 @@ describe.each(AAVE_VERSIONS)("Liquidator on the Aave %s sandbox with Uniswap V3"
   it("liquidates USDC collateral for USDC debt without a swap; the amounts are the pool's", async () => {
     const loan = await loanOf(["same"], "USDC", "USDC", []);
     const before = await balanceOf(loan.debtAsset, OWNER);
-    expect(await reverted(simulate([{ ...loan, swaps: [{ path: path("USDC", "WETH"), minOutPerIn: 0n }] }]))).toBe(
+    expect(await failure([{ ...loan, swaps: [{ path: path("USDC", "WETH"), minOutPerIn: 0n }] }])).toBe(
       "BAD_SWAP_PATH (BadSwapPath(0, 0))",
     );
-    expect(await reverted(simulate([{ ...loan, swaps: [{ path: path("WETH", "USDC").slice(0, -2) as Hex, minOutPerIn: 0n }] }]))).toBe(
+    expect(await failure([{ ...loan, swaps: [{ path: path("WETH", "USDC").slice(0, -2) as Hex, minOutPerIn: 0n }] }])).toBe(
       "BAD_SWAP_PATH (BadSwapPath(0, 0))",
     );
     const receipt = await liquidate([loan]);
@@ -729,7 +744,7 @@ describe.each(AAVE_VERSIONS)("Liquidator on the Aave %s sandbox with Uniswap V3"
     const loan = await loanOf(["router02"], "WETH", "USDC", ["WETH", "USDC"]);
     // The original router's call does not exist on SwapRouter02: a Liquidator told the wrong kind fails its loan.
     const [viaOriginal] = await simulate([loan]);
-    expect(await reverted(simulate([loan], { at: await wrongKind() }))).toBe("REVERTED_WITHOUT_REASON");
+    expect(await failure([loan], { at: await wrongKind() })).toBe("REVERTED_WITHOUT_REASON");
     const before = await balanceOf(loan.debtAsset, OWNER);
     const receipt = await liquidate([loan], liquidator02);
     expect(receipt.status).toBe("success");

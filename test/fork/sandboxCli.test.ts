@@ -118,7 +118,7 @@ describe("keeper sandbox (command line)", () => {
     expect(output).toMatch(/only ETH for gas, no token; flash loans through the Liquidator 0x[0-9a-fA-F]{40}/);
     const [, flash, wallet] = /capital used\s+flash loan (\d+), wallet (\d+)/.exec(output) ?? [];
     expect(Number(flash)).toBeGreaterThan(0);
-    expect(Number(flash) + Number(wallet)).toBe(Number(/liquidation transactions\s+(\d+)/.exec(output)?.[1]));
+    expect(Number(flash) + Number(wallet)).toBe(Number(/liquidations\s+(\d+)/.exec(output)?.[1]));
     expect(output).toMatch(/accounts still below 1\s+0\b/);
     // The liquidations are on chain, by the sandbox keeper.
     const file = JSON.parse(readFileSync(out, "utf8"));

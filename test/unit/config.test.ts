@@ -62,7 +62,7 @@ describe("loadConfig defaults", () => {
       watcher: { stateDir: path.resolve(".keeper/state"), logChunkBlocks: 2000 },
       log: { logLevel: "info" },
       executor: { dryRun: false, maxFeeGwei: 200, priorityFeeGwei: 1, txTimeoutBlocks: 3 },
-      scheduler: { minProfitUsd: 1, maxInflightBlocks: 2 },
+      scheduler: { minProfitUsd: 1, maxInflightBlocks: 2, batchMaxItems: 20 },
       flash: { swapSlippageBps: 50 },
       inspect: {},
     });

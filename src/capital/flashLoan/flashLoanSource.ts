@@ -2,14 +2,16 @@
 // asset from the pool, liquidates, sells the seized collateral on Uniswap V3 and repays loan and
 // premium; the owner keeps the rest. Every (collateral, debt) pair of the account is considered, not
 // only the one a wallet would take: the round's I/O (prepare) quotes the sale of each pair's seized
-// collateral, all in one eth_call, and plan() keeps the pair that nets the most.
+// collateral (the quoter keeps each pair's routes, through any of the market's reserves and the
+// chain's hubs: one eth_call a round once they are known), and plan() keeps the pair that nets the
+// most. A debt reserve whose flash loaning is off is never borrowed. The quotes only choose: the
+// transaction's simulation is its exact quote (src/executor/unitCall.ts).
 import type { Address } from "viem";
 import type { SwapQuote, UniswapQuoter } from "../../chain/uniswapQuoter.js";
 import type { Logger } from "../../logging.js";
 import type { CompiledAccount } from "../../risk/healthFactor.js";
 import type { LiquidationPlan } from "../../scheduler/plan.js";
 import { flashLiquidationGas, planFlashLoan, planLiquidation } from "../../scheduler/profit.js";
-import { cumulativeAmounts, marginalQuotes, sequenceSwaps, type PathRun } from "../../scheduler/swapSequence.js";
 import type { CapitalSource, RoundTerms, SourcePlan } from "../source.js";
 
 export interface FlashLoanSourceOptions {
@@ -19,15 +21,6 @@ export interface FlashLoanSourceOptions {
   /** SWAP_SLIPPAGE_BPS */
   slippageBps: number;
   logger: Logger;
-}
-
-export interface Sequenced {
-  /** to send at once, in order */
-  now: LiquidationPlan[];
-  /** the later swaps of paths used more than once, re-planned with their marginal quotes: send after `now` */
-  later: Promise<LiquidationPlan[]>;
-  /** flash plans left for the next round */
-  deferred: LiquidationPlan[];
 }
 
 interface Prepared {
@@ -66,7 +59,15 @@ export class FlashLoanSource implements CapitalSource {
         symbols: terms.symbols,
         liquidator: this.options.liquidator,
       });
-      const plans = result.pairs.flatMap((o) => ("plan" in o ? [o.plan] : []));
+      // A pair whose debt reserve cannot be flash-borrowed is never planned (FlashloanDisabled).
+      const borrowable = (p: LiquidationPlan) => terms.snapshot.market.reserves[p.debtReserveId]?.flashLoanEnabled !== false;
+      const plans = result.pairs.flatMap((o) => ("plan" in o && borrowable(o.plan) ? [o.plan] : []));
+      const off = result.pairs.flatMap((o) => ("plan" in o && !borrowable(o.plan) ? [o.plan] : []));
+      if (plans.length === 0 && off.length > 0) {
+        const names = [...new Set(off.map((p) => p.debtSymbol ?? p.debtAsset))].join(", ");
+        pairs.set(key, { skip: `flash loaning is off for ${names} (the reserve's configuration)` });
+        continue;
+      }
       if (plans.length === 0) {
         pairs.set(key, { skip: result.skip ?? "no pair to liquidate" });
         continue;
@@ -110,9 +111,8 @@ export class FlashLoanSource implements CapitalSource {
       const quote = entry.quotes[i];
       const pair = `${pairPlan.collateralSymbol ?? pairPlan.collateralAsset}/${pairPlan.debtSymbol ?? pairPlan.debtAsset}`;
       if (quote === undefined) {
-        reasons.push(
-          `${pair}: no Uniswap route sells ${pairPlan.collateralSymbol ?? pairPlan.collateralAsset} for ${pairPlan.debtSymbol ?? pairPlan.debtAsset}`,
-        );
+        const request = { tokenIn: pairPlan.collateralAsset, tokenOut: pairPlan.debtAsset, amountIn: pairPlan.expectedCollateralSeized };
+        reasons.push(`${pair}: ${this.options.quoter.noRouteReason(request, this.label(terms)) ?? "no Uniswap route"}`);
         return;
       }
       const gas = { ...terms.gas, gasUnits: flashLiquidationGas(terms.gas.gasUnits, quote) };
@@ -131,54 +131,17 @@ export class FlashLoanSource implements CapitalSource {
     return { skip: reasons.join("; ") };
   }
 
-  /**
-   * The round's chosen plans in send order, split by how their swaps meet (swapSequence.ts): later swaps
-   * on a path the round already swaps on get their marginal quote (one eth_call, started at once); a
-   * plan whose pools another path of the round, or a flash liquidation in flight, swaps waits a round.
-   */
-  sequence(chosen: readonly LiquidationPlan[], busyPools: ReadonlySet<string>, terms: RoundTerms): Sequenced {
-    const { now, runs, deferred } = sequenceSwaps(chosen, busyPools);
-    for (const plan of deferred) {
-      this.log.debug(
-        { user: plan.user, path: plan.flashLoan?.swapPath },
-        "flash loan deferred: its pools are swapped by another liquidation first",
-      );
-    }
-    const later = runs.length === 0 ? Promise.resolve([]) : this.marginal(runs, terms, deferred);
-    return { now, later, deferred };
+  /** Token symbols and decimals from the market, for the reasons. */
+  private label(terms: RoundTerms) {
+    return (token: Address) => {
+      const r = terms.snapshot.market.reserves.find((x) => x?.asset.toLowerCase() === token.toLowerCase());
+      return r ? { symbol: terms.symbols.get(r.id) ?? r.asset, decimals: r.decimals } : undefined;
+    };
   }
 
-  private async marginal(runs: PathRun[], terms: RoundTerms, deferred: LiquidationPlan[]): Promise<LiquidationPlan[]> {
-    const requests = runs.flatMap((run) => cumulativeAmounts(run).map((amountIn) => ({ path: run.path, amountIn })));
-    let outs: (bigint | undefined)[];
-    try {
-      outs = await this.options.quoter.quotePaths(requests, terms.blockNumber);
-    } catch (err) {
-      this.log.warn({ err: firstLine(err) }, "marginal swap quotes failed: the later swaps of a path wait for the next block");
-      for (const run of runs) deferred.push(...run.followers);
-      return [];
-    }
-    const out: LiquidationPlan[] = [];
-    let at = 0;
-    for (const run of runs) {
-      const quotes = marginalQuotes(run, outs.slice(at, at + run.followers.length));
-      at += run.followers.length;
-      // A follower that no longer pays stops the run: the ones after it were quoted as if it swapped first.
-      let k = 0;
-      for (; k < quotes.length; k++) {
-        const plan = run.followers[k]!;
-        const r = planFlashLoan(plan, quotes[k]!, terms.snapshot, {
-          liquidator: this.options.liquidator,
-          gas: { ...terms.gas, gasUnits: plan.flashLoan!.gasUnits },
-          slippageBps: this.options.slippageBps,
-          minProfitBase: terms.minProfitBase,
-        });
-        if ("skip" in r) break;
-        out.push({ ...r.plan, flashLoan: { ...r.plan.flashLoan!, modelAddedGas: plan.flashLoan!.modelAddedGas } });
-      }
-      deferred.push(...run.followers.slice(k));
-    }
-    return out;
+  /** The intermediates two-hop routes may pass through: the market's reserves and the chain's usual hubs. */
+  useHubs(reserves: readonly Address[], chainHubs: readonly Address[]): void {
+    this.options.quoter.setHubs([...chainHubs, ...reserves]);
   }
 
   covers(): boolean {

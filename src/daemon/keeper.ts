@@ -139,11 +139,12 @@ export class Keeper {
     this.flightNonces = this.inFlightNonces();
     this.watcher.checkpoint();
     if (!this.options.executor.dryRun) {
-      // Every asset the wallet holds approved, after the first block's liquidations (which approve what they use).
-      const held = this.reserveAssets()
-        .filter((a) => (this.wallet.inventory.view?.get(a.id) ?? 0n) > 0n)
-        .map((a) => a.asset);
+      // Every asset the wallet holds approved, after the first block's liquidations (which use what was approved before).
+      const assets = this.reserveAssets().map((a) => a.asset);
+      const balances = await this.executor.walletBalances(assets);
+      const held = assets.filter((a) => (balances.get(a) ?? 0n) > 0n);
       await this.executor.ensureApprovals(held);
+      await this.refreshWallet();
       this.log.info({ wallet: this.executor.address, assetsHeld: held.length }, "wallet ready");
     }
   }
@@ -186,6 +187,7 @@ export class Keeper {
       pack: { pool: info.addresses.pool, ...(f && { liquidator: f.liquidator }), maxItems: o.scheduler.batchMaxItems },
       events: this.events,
       dryRun,
+      ...(this.flash && { flash: this.flash }),
     });
     const assets = info.reservesList.flatMap((asset, id) => (asset === zeroAddress ? [] : [{ id, asset }]));
     return Promise.all([
@@ -345,10 +347,21 @@ export class Keeper {
     return this.watcher.market.reserves.flatMap((r) => (r ? [{ id: r.id, asset: r.asset }] : []));
   }
 
+  /**
+   * The wallet's balances, of the assets it may already pay with: a token it holds but has not approved
+   * yet (a profit just received) is approved now, off the hot path, and counts from the next round on
+   * (a simulation at the plans' block would not see an approval mined after it).
+   */
   private async refreshWallet(assets = this.reserveAssets()): Promise<void> {
     const balances = await this.executor.walletBalances(assets.map((a) => a.asset));
+    const unapproved = assets.filter((a) => (balances.get(a.asset) ?? 0n) > 0n && !this.executor.approved(a.asset)).map((a) => a.asset);
+    if (unapproved.length > 0 && this.startupMs.firstBlock !== undefined) {
+      this.executor
+        .ensureApprovals(unapproved)
+        .catch((err: unknown) => this.log.warn({ err: firstLine(err) }, "approval failed: retried later"));
+    }
     this.wallet.inventory.refresh(
-      new Map(assets.map((a) => [a.id, balances.get(a.asset) ?? 0n])),
+      new Map(assets.map((a) => [a.id, this.executor.approved(a.asset) ? (balances.get(a.asset) ?? 0n) : 0n])),
       this.executor.inFlight().flatMap((t) => t.plans),
     );
   }

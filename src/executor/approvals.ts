@@ -46,6 +46,8 @@ export function walletDebtAssets(plans: readonly LiquidationPlan[]): Address[] {
 
 export class Approvals {
   private readonly approved = new Set<string>();
+  /** assets whose approval is being sent (not asked again meanwhile) */
+  private readonly pending = new Set<string>();
 
   constructor(
     private readonly client: PublicClient,
@@ -59,6 +61,11 @@ export class Approvals {
    * Reads the pool's allowance (and the wallet's balance) of each asset not yet known approved, in one
    * multicall; remembers those approved for good. Returns the ones the wallet holds but has not approved.
    */
+  /** Whether the spender may pull the wallet's `asset` (known approved for good). */
+  has(asset: Address): boolean {
+    return this.approved.has(lower(asset));
+  }
+
   async check(assets: readonly Address[]): Promise<Address[]> {
     const todo = [...new Map(assets.map((a) => [lower(a), a])).values()].filter((a) => !this.approved.has(lower(a)));
     if (todo.length === 0) return [];
@@ -90,8 +97,22 @@ export class Approvals {
     withMargin: (gas: bigint) => bigint,
     send: (req: TxRequest) => Promise<{ hash: Hex; nonce: number }>,
   ): Promise<void> {
-    const need = await this.check(assets);
+    const need = (await this.check(assets)).filter((a) => !this.pending.has(lower(a)));
     if (need.length === 0) return;
+    for (const a of need) this.pending.add(lower(a));
+    try {
+      await this.approve(need, fees, withMargin, send);
+    } finally {
+      for (const a of need) this.pending.delete(lower(a));
+    }
+  }
+
+  private async approve(
+    need: readonly Address[],
+    fees: () => Promise<Fees>,
+    withMargin: (gas: bigint) => bigint,
+    send: (req: TxRequest) => Promise<{ hash: Hex; nonce: number }>,
+  ): Promise<void> {
     const feesNow = await fees();
     const sent: { asset: Address; hash: Hex }[] = [];
     for (const asset of need) {

@@ -209,6 +209,11 @@ export class Executor {
     return readBalances(this.client, this.address, assets);
   }
 
+  /** Whether the wallet's `asset` may be pulled (approved for good; a dry run needs no approval). */
+  approved(asset: Address): boolean {
+    return this.options.dryRun || (this.approvals?.has(asset) ?? false);
+  }
+
   /** Reads which assets the pool may already pull from the wallet (remembered), sending nothing: before the first block. */
   async checkApprovals(assets: readonly Address[]): Promise<void> {
     if (!this.options.dryRun && this.approvals) await this.approvals.check(assets);
@@ -463,13 +468,19 @@ export class Executor {
     // What is simulated: a Liquidator unit with loose guards (the simulation is its quote), a pool call as it is sent.
     const measured = units.map((u) => this.callOf(u.unit, true));
     // Simulated in a block at the timestamp the plans were made for (the next block's), where every
-    // reserve accrues: the gas the block will see (a plan made by hand may carry none).
+    // reserve accrues: the gas the block will see (a plan made by hand may carry none). Simulations
+    // at "latest" with that timestamp met a newer block when the node had mined one meanwhile: the
+    // keeper's own liquidations of it made plans fail (HEALTH_FACTOR_NOT_BELOW_THRESHOLD,
+    // COLLATERAL_CANNOT_BE_LIQUIDATED, SPECIFIED_CURRENCY_NOT_BORROWED_BY_USER) and a timestamp
+    // before the reserves' last update underflowed (PANIC(0x11)).
     const time = units.reduce((t, u) => u.unit.plans.reduce((m, p) => (p.timestamp > m ? p.timestamp : m), t), 0n);
     const simulations = batches.map(() => undefined as Promise<Simulation[]> | undefined);
     const simulateBatch = (b: number) =>
       (simulations[b] ??= this.simulator.many(
         batches[b]!.map((k) => measured[k]!),
-        "latest",
+        // At the block the plans were made from, after what is in flight there: "latest" may already
+        // hold a newer block (our own liquidations in it, reserves updated after the plans' timestamp).
+        blockNumber > 0n ? blockNumber : "latest",
         [
           ...before,
           ...batches

@@ -9,7 +9,7 @@ import type { RpcEndpoint } from "../chain/connections.js";
 import { RpcError } from "../chain/rpc.js";
 import type { PoolCall } from "./poolCall.js";
 import type { LogLike } from "./receipts.js";
-import { reasonName, revertOf, TOKEN_TRANSFER_ERRORS } from "./revertReason.js";
+import { decodeRevertData, reasonName, revertOf, TOKEN_TRANSFER_ERRORS } from "./revertReason.js";
 
 export type SimulationResult = { ok: true; gas: bigint } | { ok: false; reason: string };
 /** reverted: false when the failure is not a revert (an RPC failure): nothing is known about the call. */
@@ -18,12 +18,18 @@ export type Simulation = { ok: true; gas: bigint; netGas?: bigint; logs?: LogLik
 // gas the call used net of refunds, what its receipt will say (the keeper prices the plan with it);
 // `logs`, when the node ran the calls in one simulated block (eth_simulateV1), what each emitted.
 
+/** Where a simulation runs: a block tag, or the block the plans were made from (by number). */
+export type At = BlockTag | bigint;
+const tagOf = (at: At): string => (typeof at === "bigint" ? `0x${at.toString(16)}` : at);
+
 /** The simulation reason in a dry run without a wallet when every pool check passed. */
 export const NO_WALLET_REASON = "skipped: no wallet (the pool's checks pass; the debt transfer needs a funded, approved wallet)";
 
 /** Sender for simulations in dry run without a key; holds no tokens. */
 const NO_WALLET_SENDER: Address = "0x00000000000000000000000000000000000c0ffe";
 const BATCH_TIMEOUT_MS = 15_000;
+/** The gas limit of the block eth_simulateV1 runs a sequence in: far more than any real block. */
+const SIMULATED_BLOCK_GAS = "0x3b9aca00"; // 1e9
 
 /** gasUsed is net of refunds (at most 1/5 of the gross) and nested calls keep 1/64 back: +5% here and
  *  the gas-limit margin at sending cover both, as eth_estimateGas would (a flash call: see grossGas). */
@@ -60,33 +66,40 @@ export class Simulator {
    * pulling the debt token, every pool check passed and the result is NO_WALLET_REASON. A call that
    * names its sender (a flash call, from the Liquidator's owner) runs from it in full.
    */
-  async one(call: PoolCall, blockTag: BlockTag = "latest"): Promise<Simulation> {
+  async one(call: PoolCall, at: At = "latest"): Promise<Simulation> {
+    const block = typeof at === "bigint" ? { blockNumber: at } : { blockTag: at };
     const { to, data } = call;
     const account = this.wallet ?? call.from ?? this.from;
     // A node that lacks eth_createAccessList, or a call that reverts, falls through to eth_call.
     if (this.wallet) {
       try {
-        const result = (await this.client.createAccessList({ account, to, data, blockTag })) as { gasUsed: bigint; error?: string };
+        const result = (await this.client.createAccessList({ account, to, data, ...block })) as { gasUsed: bigint; error?: string };
         if (!result.error && result.gasUsed > 0n) return { ok: true, gas: withRefundMargin(result.gasUsed), netGas: result.gasUsed };
       } catch {
         // fall through: find the reason
       }
     }
     try {
-      await this.client.call({ account, to, data, blockTag });
+      await this.client.call({ account, to, data, ...block });
     } catch (err) {
       const r = revertOf(err);
-      if (account === NO_WALLET_SENDER && r.reverted && TOKEN_TRANSFER_ERRORS.has(reasonName(r.reason))) {
-        return { ok: false, reverted: false, reason: NO_WALLET_REASON };
-      }
-      return { ok: false, reverted: r.reverted, reason: this.scrub(r.reason) };
+      return this.failure(account, r.reverted, r.reason);
     }
     try {
-      return { ok: true, gas: await this.client.estimateGas({ account, to, data, blockTag }) };
+      return { ok: true, gas: await this.client.estimateGas({ account, to, data, ...block }) };
     } catch (err) {
       const r = revertOf(err);
       return { ok: false, reverted: r.reverted, reason: this.scrub(r.reason) };
     }
+  }
+
+  /** A failed call's result. Without a wallet, a call that got as far as pulling the debt token passed
+   *  every pool check: NO_WALLET_REASON, not a revert of the plan. */
+  private failure(account: Address, reverted: boolean, reason: string): Simulation {
+    if (account === NO_WALLET_SENDER && reverted && TOKEN_TRANSFER_ERRORS.has(reasonName(reason))) {
+      return { ok: false, reverted: false, reason: NO_WALLET_REASON };
+    }
+    return { ok: false, reverted, reason: this.scrub(reason) };
   }
 
   /**
@@ -96,20 +109,21 @@ export class Simulator {
    * they run first in the simulated block, so the gas (a reserve's index accrual is paid by the first
    * liquidation of a block that touches it) and a swap's output are the ones the block will see.
    */
-  async many(
-    calls: readonly PoolCall[],
-    blockTag: BlockTag = "latest",
-    after: readonly PoolCall[] = [],
-    time?: bigint,
-  ): Promise<Simulation[]> {
+  async many(calls: readonly PoolCall[], blockTag: At = "latest", after: readonly PoolCall[] = [], time?: bigint): Promise<Simulation[]> {
     if (calls.length === 0) return [];
     const ran = this.simulateV1 ? await this.simulateInOneBlock([...after, ...calls], blockTag, time) : undefined;
     const inBlock = ran?.slice(after.length);
     if (inBlock) {
+      // A call that failed in the sequence says why there (its revert data): run alone it would meet
+      // another state (without the calls before it, at another timestamp). Without data: alone, for a reason.
       return Promise.all(
-        inBlock.map((r, i) =>
-          r.gas > 0n ? { ok: true as const, gas: withRefundMargin(r.gas), netGas: r.gas, logs: r.logs } : this.one(calls[i]!, blockTag),
-        ),
+        inBlock.map((r, i) => {
+          if (r.gas > 0n) return { ok: true as const, gas: withRefundMargin(r.gas), netGas: r.gas, logs: r.logs };
+          if (r.revertData !== undefined && r.revertData !== "0x") {
+            return this.failure(this.wallet ?? calls[i]!.from ?? this.from, true, decodeRevertData(r.revertData));
+          }
+          return this.one(calls[i]!, blockTag);
+        }),
       );
     }
     if (!this.wallet || calls.length === 1) return Promise.all(calls.map((c) => this.one(c, blockTag)));
@@ -128,13 +142,15 @@ export class Simulator {
    */
   private async simulateInOneBlock(
     calls: readonly PoolCall[],
-    blockTag: BlockTag,
+    blockTag: At,
     time?: bigint,
-  ): Promise<{ gas: bigint; logs: LogLike[] }[] | undefined> {
+  ): Promise<{ gas: bigint; logs: LogLike[]; revertData?: Hex }[] | undefined> {
     const payload = {
       blockStateCalls: [
         {
-          ...(time !== undefined && { blockOverrides: { time: `0x${time.toString(16)}` } }),
+          // The sequence may hold more than a block's gas (the calls in flight, a cascade's batches): the
+          // simulated block takes them all, each call its own gas.
+          blockOverrides: { ...(time !== undefined && { time: `0x${time.toString(16)}` }), gasLimit: SIMULATED_BLOCK_GAS },
           // Without a wallet each call runs from its own sender (a flash call from the Liquidator's owner).
           calls: calls.map((c) => ({ from: this.wallet ?? c.from ?? this.from, to: c.to, data: c.data })),
         },
@@ -142,10 +158,14 @@ export class Simulator {
       validation: false,
     };
     try {
-      type Answer = { calls: { status: Hex; gasUsed: Hex; logs?: LogLike[] }[] }[];
-      const [block] = await this.node.request<Answer>("eth_simulateV1", [payload, blockTag], { timeoutMs: BATCH_TIMEOUT_MS });
+      type Answer = { calls: { status: Hex; gasUsed: Hex; logs?: LogLike[]; returnData?: Hex; error?: { data?: Hex } }[] }[];
+      const [block] = await this.node.request<Answer>("eth_simulateV1", [payload, tagOf(blockTag)], { timeoutMs: BATCH_TIMEOUT_MS });
       if (!block || block.calls.length !== calls.length) return undefined;
-      return block.calls.map((c) => ({ gas: c.status === "0x1" ? BigInt(c.gasUsed) : 0n, logs: c.logs ?? [] }));
+      return block.calls.map((c) => ({
+        gas: c.status === "0x1" ? BigInt(c.gasUsed) : 0n,
+        logs: c.logs ?? [],
+        ...(c.status !== "0x1" && { revertData: c.error?.data ?? c.returnData }),
+      }));
     } catch (err) {
       const missing = err instanceof RpcError && (err.code === -32601 || /not (found|supported|available)|unsupported/i.test(err.message));
       if (missing) this.simulateV1 = false;
@@ -154,10 +174,10 @@ export class Simulator {
   }
 
   /** Gas used by each call, from one batch of eth_createAccessList (0n: it failed), or undefined. */
-  private async accessListBatch(calls: readonly PoolCall[], blockTag: BlockTag): Promise<bigint[] | undefined> {
+  private async accessListBatch(calls: readonly PoolCall[], blockTag: At): Promise<bigint[] | undefined> {
     const requests = calls.map((c) => ({
       method: "eth_createAccessList",
-      params: [{ from: this.from, to: c.to, data: c.data }, blockTag],
+      params: [{ from: this.from, to: c.to, data: c.data }, tagOf(blockTag)],
     }));
     try {
       const answers = await this.node.batch<{ gasUsed?: Hex; error?: string }>(requests, BATCH_TIMEOUT_MS);

@@ -1,29 +1,18 @@
 import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
 import { chooseForBlock } from "./blockPlan.js";
+import { addressOf, testPlan } from "../../test/helpers/plans.js";
 import type { LiquidationPlan } from "./plan.js";
 
 function plan(n: number, profit: bigint, debt: bigint, debtReserveId = 0): LiquidationPlan {
-  return {
-    user: `0x${n.toString(16).padStart(40, "0")}` as Address,
-    collateralAsset: "0x0000000000000000000000000000000000000001",
+  return testPlan({
+    user: addressOf(n),
     collateralReserveId: 1,
-    debtAsset: "0x0000000000000000000000000000000000000002",
     debtReserveId,
     debtToCover: debt,
     expectedDebtRepaid: debt,
-    expectedCollateralSeized: 0n,
-    expectedProtocolFee: 0n,
-    receiveAToken: false,
-    debtValueBase: 0n,
-    collateralValueBase: 0n,
-    gasCostBase: 0n,
-    swapCostBase: 0n,
     expectedProfitBase: profit,
-    healthFactor: 0n,
-    timestamp: 0n,
-    blockNumber: 0n,
-  };
+  });
 }
 
 function wallet(balances: Record<number, bigint>) {

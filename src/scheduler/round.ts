@@ -31,6 +31,8 @@ export interface AccountChoice {
 }
 
 export interface RoundPlan {
+  /** the plans chosen, in send order (most profitable first) */
+  chosen: LiquidationPlan[];
   units: TxUnit[];
   /** every account considered, chosen or not (a plan chosen but left out by the gas budget is not in the units) */
   choices: AccountChoice[];
@@ -68,5 +70,5 @@ export function planRound(input: RoundInput): RoundPlan {
     // Short of what its source still holds: the account again over every source, as things stand now.
     replan: (p) => chooseAccount(accountOf.get(p.user.toLowerCase())!, sources, terms).plan,
   });
-  return { units: packUnits(chosen, input.pack), choices };
+  return { chosen, units: packUnits(chosen, input.pack), choices };
 }

@@ -4,6 +4,7 @@
 // packed into transactions); then the executor. The largest debts go first, alone: planned, sent,
 // and the rest planned while their simulation is on the way.
 import type { Address } from "viem";
+import type { FlashLoanSource } from "../capital/flashLoan/flashLoanSource.js";
 import type { CapitalSource, RoundTerms } from "../capital/source.js";
 import type { KeeperEventBus } from "../daemon/events.js";
 import type { Executor, SubmitResult } from "../executor/executor.js";
@@ -11,7 +12,7 @@ import type { PoolCall } from "../executor/poolCall.js";
 import { compileAccount, evaluateAccount, type CompiledAccount } from "../risk/healthFactor.js";
 import type { AccountBook } from "../risk/accountBook.js";
 import type { ProtocolRules } from "../risk/rules.js";
-import type { PackPolicy } from "./batch.js";
+import { packUnits, type PackPolicy } from "./batch.js";
 import type { LiquidationPlan } from "./plan.js";
 import { planRound, whyNone, type AccountChoice } from "./round.js";
 import type { TxUnit } from "./txUnit.js";
@@ -40,6 +41,8 @@ export interface SchedulerOptions {
   pack: Omit<PackPolicy, "gasPerItem" | "maxUnitGas">;
   events: KeeperEventBus;
   dryRun: boolean;
+  /** the flash-loan source, when there is one: the round's later swaps are quoted after the earlier ones */
+  flash?: FlashLoanSource;
 }
 
 export class Scheduler {
@@ -69,12 +72,15 @@ export class Scheduler {
     const used = BigInt(plansOf(firstPlans.units).length) * ctx.gasPerLiquidation;
     const rest = eligible.slice(FIRST_GROUP, Math.max(FIRST_GROUP, enough));
     const left = ctx.gasBudget - used;
-    const restPlans = rest.length > 0 && left >= ctx.gasPerLiquidation ? await this.plan(rest, ctx, left) : undefined;
+    // The rest is planned while the first transactions' simulation is on the way; its swaps are put in
+    // sequence after theirs and those in flight (the first group, a handful, takes its own quotes).
+    const earlier = [...this.o.executor.inFlight().flatMap((t) => t.plans), ...plansOf(firstPlans.units)];
+    const restPlans = rest.length > 0 && left >= ctx.gasPerLiquidation ? await this.plan(rest, ctx, left, earlier) : undefined;
     const sent = await firstSent;
     if (restPlans) await this.submit(restPlans.units, ctx, [...inFlight, ...sent]);
   }
 
-  private async plan(users: readonly Address[], ctx: RoundContext, gasBudget: bigint) {
+  private async plan(users: readonly Address[], ctx: RoundContext, gasBudget: bigint, earlier?: readonly LiquidationPlan[]) {
     const accounts: CompiledAccount[] = [];
     for (const user of users) {
       const position = this.o.book.get(user);
@@ -92,6 +98,17 @@ export class Scheduler {
       gasPerLiquidation: ctx.gasPerLiquidation,
       pack: { ...this.o.pack, gasPerItem: ctx.gasPerLiquidation, maxUnitGas: ctx.maxUnitGas },
     });
+    if (earlier && this.o.flash) {
+      const sequenced = await this.o.flash.sequence(planned.chosen, earlier, ctx.terms);
+      for (const { plan, reason } of sequenced.left) {
+        this.sourceOf(plan).giveBack(plan);
+        this.o.events.emit("skipped", { user: plan.user, reason, stage: "plan", plan });
+      }
+      if (sequenced.left.length > 0 || sequenced.plans.some((p, i) => p !== planned.chosen[i])) {
+        planned.chosen = sequenced.plans;
+        planned.units = packUnits(sequenced.plans, { ...this.o.pack, gasPerItem: ctx.gasPerLiquidation, maxUnitGas: ctx.maxUnitGas });
+      }
+    }
     for (const choice of planned.choices) {
       this.choices.set(choice.user.toLowerCase(), choice);
       if (!choice.plan) this.o.events.emit("skipped", { user: choice.user, reason: whyNone(choice), stage: "plan" });
@@ -111,10 +128,6 @@ export class Scheduler {
     const plans = plansOf(units);
     let results: SubmitResult[][];
     try {
-      // Approved once per asset, remembered: no request unless the wallet got a new asset. A flash
-      // loan needs none (the contract approves the pool and the router itself).
-      const fromWallet = plans.filter((p) => p.capital !== "flashLoan");
-      if (!this.o.dryRun && fromWallet.length > 0) await this.o.executor.ensureApprovals([...new Set(fromWallet.map((p) => p.debtAsset))]);
       results = await this.o.executor.submitUnits(units, ctx.head.number, ctx.head.baseFeePerGas, before);
     } catch (err) {
       for (const plan of plans) this.sourceOf(plan).giveBack(plan);

@@ -120,10 +120,10 @@ describe("executor", () => {
     return client.readContract({ address: vToken, abi: variableDebtTokenAbi, functionName: "balanceOf", args: [user], blockNumber });
   }
 
-  /** The keeper's transaction with this nonce, searched in the last 10 blocks. */
+  /** The keeper's transaction with this nonce, searched in the last 50 blocks. */
   async function findTxByNonce(nonce: number) {
     const latest = await client.getBlockNumber();
-    for (let b = latest; b > latest - 10n && b >= 0n; b--) {
+    for (let b = latest; b > latest - 50n && b >= 0n; b--) {
       const block = await client.getBlock({ blockNumber: b, includeTransactions: true });
       const tx = block.transactions.find((t) => t.from.toLowerCase() === KEEPER.toLowerCase() && t.nonce === nonce);
       if (tx) return tx;
@@ -503,7 +503,7 @@ describe("executor", () => {
       expect(results[0]!.kind === "skipped" && results[0]!.reason).toMatch(/send failed: .*rejected by the test/);
       expect(results[1]!.kind === "sent" && results[1]!.tx.nonce).toBe(nonce + 1);
       // The hole at `nonce` holds a 0-value self-transfer, so the liquidation after it is mined.
-      for (let i = 0; i < 20 && (await nonceOf("latest")) < nonce + 2; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && (await nonceOf("latest")) < nonce + 2; i++) await new Promise((r) => setTimeout(r, 50));
       expect(await nonceOf("latest")).toBe(nonce + 2);
       const filler = await findTxByNonce(nonce);
       expect(filler?.to?.toLowerCase()).toBe(KEEPER.toLowerCase());

@@ -13,6 +13,7 @@ import {
   getAddress,
   http,
   keccak256,
+  maxUint256,
   parseEventLogs,
   parseGwei,
   toHex,
@@ -30,6 +31,7 @@ import { UniswapQuoter } from "../../src/chain/uniswapQuoter.js";
 import { gasModel, nativeReserveId, weiToBase } from "../../src/daemon/gas.js";
 import { deviationBps, emptyStats, recordOutcome } from "../../src/daemon/stats.js";
 import { Executor, type ExecutorOptions, type TxOutcome } from "../../src/executor/executor.js";
+import { packUnits } from "../../src/scheduler/batch.js";
 import { decodeLiquidatorCall, flashDeadline, flashLoanOf, OUT_PER_IN_SCALE } from "../../src/executor/poolCall.js";
 import { createLogger, silentLogger } from "../../src/logging.js";
 import { compileAccount, evaluateAccount } from "../../src/risk/healthFactor.js";
@@ -188,6 +190,8 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     await openPosition("one-hop", ["WETH", 100_000], ["USDC", 80_000]);
     await openPosition("two-hop", ["WBTC", 100_000], ["DAI", 72_000]);
     await openPosition("stuck", ["WETH", 60_000], ["USDC", 48_000]);
+    // Three for one batch; b2 is taken by a competitor in the same block (after a 50% liquidation its HF is above 1).
+    for (const name of ["b1", "b2", "b3"]) await openPosition(name, ["WETH", 60_000], ["USDC", 48_000]);
     await setFeedAnswer(market, "WETH", movedPrice(await price("WETH"), -7));
     await setFeedAnswer(market, "WBTC", movedPrice(await price("WBTC"), -10));
     for (const [name, user] of users) expect(await healthFactor(user), name).toBeLessThan(HF_ONE);
@@ -207,6 +211,86 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
 
   afterAll(async () => {
     await sandbox?.stop();
+  });
+
+  it("a batch one of whose accounts a competitor liquidates first, in the same block: the rest go through, the taken one is reported skipped", async () => {
+    const plans = [await flashPlanFor("b1"), await flashPlanFor("b2"), await flashPlanFor("b3")];
+    const [unit] = packUnits(plans, { pool: market.pool, liquidator, maxItems: 20, maxUnitGas: 10_000_000n, gasPerItem: 300_000n });
+    expect(unit).toMatchObject({ via: "liquidator", loans: [{ funding: "flashLoan", items: [0, 1, 2] }] });
+    const executor = new Executor(options());
+    await executor.start();
+    const b2 = users.get("b2")!;
+    const competitor = getAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"); // anvil dev account #1
+    const usdc = asset("USDC").address;
+    await send(
+      market.deployer,
+      usdc,
+      encodeFunctionData({ abi: mintableErc20Abi, functionName: "mint", args: [competitor, 10n ** 12n] }),
+      "mint",
+    );
+    await send(
+      competitor,
+      usdc,
+      encodeFunctionData({ abi: mintableErc20Abi, functionName: "approve", args: [market.pool, 10n ** 12n] }),
+      "approve",
+    );
+    await rpc(market.rpcUrl, "evm_setAutomine", [false]);
+    try {
+      const block = await head();
+      const [results] = await executor.submitUnits([unit!], block.number, block.baseFeePerGas ?? 0n);
+      expect(results!.map((r) => r.kind)).toEqual(["sent", "sent", "sent"]);
+      const ours = results![0]!.kind === "sent" ? results![0]!.tx : undefined;
+      // The competitor pays a higher tip: the block runs its liquidation first.
+      const competing = encodeFunctionData({
+        abi: poolAbi,
+        functionName: "liquidationCall",
+        args: [asset("WETH").address, usdc, b2, maxUint256, false],
+      });
+      await rpc(market.rpcUrl, "eth_sendTransaction", [
+        {
+          from: competitor,
+          to: market.pool,
+          data: competing,
+          gas: toHex(1_500_000n),
+          maxPriorityFeePerGas: toHex(parseGwei("50")),
+          maxFeePerGas: toHex(parseGwei("500")),
+        },
+      ]);
+      await mine();
+      const outcome = await untilOutcome(executor, plans[0]!.user, "mined", false);
+      if (outcome.kind !== "mined") throw new Error("not mined");
+      expect(outcome.hash).toBe(ours!.hash);
+      // From the chain: the transaction succeeded, b1 and b3 liquidated by the Liquidator, b2 by the competitor first, in the same block.
+      const receipt = await client.getTransactionReceipt({ hash: outcome.hash });
+      expect(receipt.status).toBe("success");
+      const calls = parseEventLogs({
+        abi: poolAbi,
+        eventName: "LiquidationCall",
+        logs: await client.getLogs({ address: market.pool, fromBlock: receipt.blockNumber, toBlock: receipt.blockNumber }),
+      });
+      expect(calls.map((c) => [c.args.user, c.args.liquidator, c.transactionIndex < receipt.transactionIndex])).toEqual([
+        [b2, competitor, true],
+        [users.get("b1"), liquidator, false],
+        [users.get("b3"), liquidator, false],
+      ]);
+      const [skipped, ...more] = parseEventLogs({ abi: liquidatorAbi, eventName: "Skipped", logs: receipt.logs });
+      expect(more).toEqual([]);
+      expect(skipped!.args.user).toBe(b2);
+      // The executor reports each item: two liquidated, the taken one skipped with the pool's reason.
+      const inflict =
+        version === "3.0"
+          ? "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (45)"
+          : "HEALTH_FACTOR_NOT_BELOW_THRESHOLD (HealthFactorNotBelowThreshold())";
+      expect(outcome.items.map((i) => [i.plan.user, i.kind, i.kind === "skipped" ? i.reason : ""])).toEqual([
+        [users.get("b1"), "liquidated", ""],
+        [b2, "skipped", inflict],
+        [users.get("b3"), "liquidated", ""],
+      ]);
+      for (const name of ["b1", "b2", "b3"]) expect(await healthFactor(users.get(name)!), name).toBeGreaterThan(HF_ONE);
+      await expectNothingLeft();
+    } finally {
+      await rpc(market.rpcUrl, "evm_setAutomine", [true]);
+    }
   });
 
   it("dry run without a key: the flash call is simulated in full from the Liquidator's owner", async () => {

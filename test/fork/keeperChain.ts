@@ -76,3 +76,23 @@ export async function waitForBlock(client: PublicClient, target: bigint, timeout
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Where each of `from`'s transactions in the range would land if every block from `fromBlock` on were
+ * filled with them in the order they were mined: 1 + the gas of those before it ÷ the block gas limit,
+ * rounded up (the block-gas floor, counted from fromBlock - 1 as 0). By hash.
+ */
+export async function blockGasFloors(client: PublicClient, from: Address, fromBlock: bigint, toBlock: bigint): Promise<Map<Hex, number>> {
+  const { gasLimit } = await client.getBlock({ blockNumber: fromBlock });
+  const floors = new Map<Hex, number>();
+  let cumulative = 0n;
+  for (let b = fromBlock; b <= toBlock; b++) {
+    const block = await client.getBlock({ blockNumber: b, includeTransactions: true });
+    for (const tx of block.transactions) {
+      if (tx.from.toLowerCase() !== from.toLowerCase()) continue;
+      cumulative += (await client.getTransactionReceipt({ hash: tx.hash })).gasUsed;
+      floors.set(tx.hash, Number((cumulative + gasLimit - 1n) / gasLimit));
+    }
+  }
+  return floors;
+}

@@ -12,6 +12,7 @@ import type { Logger } from "../../logging.js";
 import type { CompiledAccount } from "../../risk/healthFactor.js";
 import type { LiquidationPlan } from "../../scheduler/plan.js";
 import { flashLiquidationGas, planFlashLoan, planLiquidation } from "../../scheduler/profit.js";
+import { cumulativeAmounts, marginalQuotes, pathRuns } from "../../scheduler/swapRuns.js";
 import type { CapitalSource, RoundTerms, SourcePlan } from "../source.js";
 
 export interface FlashLoanSourceOptions {
@@ -129,6 +130,67 @@ export class FlashLoanSource implements CapitalSource {
     });
     if (best) return { plan: best };
     return { skip: reasons.join("; ") };
+  }
+
+  /**
+   * The round's chosen plans (send order) with their swaps in sequence (swapRuns.ts): a flash plan on
+   * a path the round, or a transaction still in flight (`earlier`), already sells along is planned again
+   * with its marginal quote (one eth_call for all); one that no longer pays is left out with the
+   * plans after it on that path (the next round sees the pools as these swaps left them).
+   */
+  async sequence(
+    plans: readonly LiquidationPlan[],
+    earlier: readonly LiquidationPlan[],
+    terms: RoundTerms,
+  ): Promise<{ plans: LiquidationPlan[]; left: { plan: LiquidationPlan; reason: string }[] }> {
+    const runs = pathRuns(plans, earlier);
+    if (runs.length === 0) return { plans: [...plans], left: [] };
+    let outs: (bigint | undefined)[];
+    try {
+      outs = await this.options.quoter.quotePaths(
+        runs.flatMap((run) => cumulativeAmounts(run).map((amountIn) => ({ path: run.path, amountIn }))),
+        terms.blockNumber,
+      );
+    } catch (err) {
+      this.log.warn({ err: firstLine(err) }, "marginal swap quotes failed: the simulation decides");
+      return { plans: [...plans], left: [] };
+    }
+    const replaced = new Map<LiquidationPlan, LiquidationPlan | string>();
+    let at = 0;
+    for (const run of runs) {
+      const n = cumulativeAmounts(run).length;
+      const quotes = marginalQuotes(run, outs.slice(at, at + n));
+      at += n;
+      let stopped: string | undefined;
+      for (const [k, plan] of run.plans.entries()) {
+        const quote = quotes[k];
+        if (stopped === undefined && quote === undefined) stopped = "the pools cannot take it after the swaps before it on its path";
+        if (stopped !== undefined) {
+          replaced.set(plan, stopped);
+          continue;
+        }
+        const r = planFlashLoan(plan, quote!, terms.snapshot, {
+          liquidator: this.options.liquidator,
+          gas: { ...terms.gas, gasUnits: plan.flashLoan!.gasUnits },
+          slippageBps: this.options.slippageBps,
+          minProfitBase: terms.minProfitBase,
+        });
+        if ("skip" in r) {
+          stopped = `after the swaps before it on its path (marginal quote): ${r.skip}`;
+          replaced.set(plan, stopped);
+          continue;
+        }
+        replaced.set(plan, { ...r.plan, flashLoan: { ...r.plan.flashLoan!, modelAddedGas: plan.flashLoan!.modelAddedGas } });
+      }
+    }
+    const kept: LiquidationPlan[] = [];
+    const left: { plan: LiquidationPlan; reason: string }[] = [];
+    for (const plan of plans) {
+      const r = replaced.get(plan) ?? plan;
+      if (typeof r === "string") left.push({ plan, reason: r });
+      else kept.push(r);
+    }
+    return { plans: kept, left };
   }
 
   /** Token symbols and decimals from the market, for the reasons. */

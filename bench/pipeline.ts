@@ -61,9 +61,7 @@ async function measure(borrowers: number, steps: number) {
     const keeper = new Keeper({
       connections: createConnections({ rpcUrl: sandbox.market.rpcUrl }),
       chainId: sandbox.market.chainId,
-      addressesProvider: sandbox.market.addressesProvider,
-      startBlock: sandbox.market.deploymentBlock,
-      logChunkBlocks: 5_000,
+      market: { addressesProvider: sandbox.market.addressesProvider, startBlock: sandbox.market.deploymentBlock, logChunkBlocks: 5_000 },
       pollIntervalMs: 100,
       executor: { privateKey: SANDBOX_KEEPER_KEY, dryRun: false, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3 },
       scheduler: { ...defaultSettings().scheduler, wrappedNativeToken: sandboxWrappedNative(sandbox.market) },

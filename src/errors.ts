@@ -36,3 +36,9 @@ export class KeeperError extends Error {
 export function isRetryable(err: unknown): boolean {
   return err instanceof KeeperError ? err.retryable : true;
 }
+
+/** An error's first line, for a log field (viem's shortMessage when there is one). */
+export function firstLine(err: unknown): string {
+  const e = err as { shortMessage?: string; message?: string };
+  return (e.shortMessage ?? e.message ?? String(err)).split("\n")[0]!;
+}

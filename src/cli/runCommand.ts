@@ -73,10 +73,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   const keeper = new Keeper({
     connections,
     chainId,
-    addressesProvider: target.addressesProvider,
-    startBlock: target.startBlock,
-    stateDir: target.stateDir,
-    logChunkBlocks: config.watcher.logChunkBlocks,
+    market: {
+      addressesProvider: target.addressesProvider,
+      startBlock: target.startBlock,
+      stateDir: target.stateDir,
+      logChunkBlocks: config.watcher.logChunkBlocks,
+    },
     pollIntervalMs: config.chain.pollIntervalMs,
     executor: { ...executor, dryRun },
     scheduler: { ...config.scheduler, wrappedNativeToken: target.wrappedNativeToken ?? config.scheduler.wrappedNativeToken },

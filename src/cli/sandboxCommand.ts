@@ -172,10 +172,12 @@ async function runKeeperDemo(
   const keeper = new Keeper({
     connections: createConnections({ rpcUrl: sandbox.market.rpcUrl }),
     chainId: sandbox.market.chainId,
-    addressesProvider: sandbox.market.addressesProvider,
-    startBlock: sandbox.market.deploymentBlock,
-    stateDir,
-    logChunkBlocks: 5_000,
+    market: {
+      addressesProvider: sandbox.market.addressesProvider,
+      startBlock: sandbox.market.deploymentBlock,
+      stateDir,
+      logChunkBlocks: 5_000,
+    },
     pollIntervalMs: 250,
     executor: { privateKey: SANDBOX_KEEPER_KEY, dryRun: false, maxFeeGwei: 500, priorityFeeGwei: 1, txTimeoutBlocks: 3 },
     scheduler: { ...defaultSettings().scheduler, wrappedNativeToken: sandboxWrappedNative(sandbox.market) },

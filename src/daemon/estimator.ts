@@ -47,6 +47,12 @@ export class Estimator {
     if (call > 0n) this.liquidationCall = (this.liquidationCall * 7n + call) / 8n;
   }
 
+  /** A transaction sent: its simulation's gas, over its plans (the model's flash-loan and swap gas apart). */
+  observeSent(tx: { simulatedGas: bigint; simulatedNetGas?: bigint; plans: readonly { flashLoan?: { modelAddedGas?: bigint } }[] }): void {
+    const added = tx.plans.reduce((sum, p) => sum + (p.flashLoan?.modelAddedGas ?? 0n), 0n);
+    this.observeSimulation(tx.simulatedGas, tx.simulatedNetGas ?? tx.simulatedGas, tx.plans.length, added);
+  }
+
   /** A processed block range ending at `timestamp` (`blocks` blocks since the last). */
   observeBlocks(timestamp: bigint, blocks: bigint): void {
     if (this.lastTimestamp !== undefined && timestamp > this.lastTimestamp) {

@@ -60,3 +60,17 @@ export class KeeperEventBus {
     }
   }
 }
+
+/** A transaction's outcome as events: mined (and each item skipped on chain), reverted, replaced, dropped. */
+export function emitOutcome(events: KeeperEventBus, outcome: TxOutcome): void {
+  const { tx } = outcome;
+  if (outcome.kind === "mined") {
+    events.emit("mined", { outcome });
+    for (const item of outcome.items) {
+      if (item.kind === "skipped") events.emit("skipped", { user: item.plan.user, reason: item.reason, stage: "chain", plan: item.plan });
+    }
+  } else if (outcome.kind === "reverted") {
+    events.emit("reverted", { tx, hash: outcome.hash, blockNumber: outcome.blockNumber, reason: outcome.reason });
+  } else if (outcome.kind === "replaced") events.emit("replaced", { tx, hash: outcome.hash });
+  else events.emit("dropped", { tx, reason: outcome.reason });
+}

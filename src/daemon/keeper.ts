@@ -1,43 +1,40 @@
 // The keeper: watcher → scheduler → executor, block after block. This file only wires the parts: the
 // watcher brings the account book to each new head (two passes: the accounts that can have crossed 1
-// first); the scheduler plans the block's liquidations over the capital sources (src/capital) and hands
-// them to the executor, which owns the wallet's nonce; what happens is told as events (events.ts) that
-// the log lines and the stats follow (report.ts); gas and block times are learned (estimator.ts).
+// first); the scheduler plans the block's liquidations over the capital sources and hands them to the
+// executor, which owns the wallet's nonce (assemble.ts builds them once the pool is discovered); what
+// happens is told as events (events.ts) that the log lines and the stats follow (report.ts); gas and
+// block times are learned (estimator.ts) and priced into each round (roundInputs.ts); loop.ts runs it.
 import { zeroAddress, type Address } from "viem";
+import type { FlashLoanSource } from "../capital/flashLoan/flashLoanSource.js";
+import type { WalletSource } from "../capital/wallet/walletSource.js";
 import type { Connections } from "../chain/connections.js";
 import { checkLiquidator } from "../chain/liquidatorContract.js";
 import { readSymbols } from "../chain/tokens.js";
-import { UniswapQuoter } from "../chain/uniswapQuoter.js";
-import { FlashLoanSource } from "../capital/flashLoan/flashLoanSource.js";
-import type { CapitalSource } from "../capital/source.js";
-import { WalletSource } from "../capital/wallet/walletSource.js";
 import { WRAPPED_NATIVE_TOKENS } from "../config/chains.js";
 import type { Settings } from "../config/settings.js";
-import { isRetryable } from "../errors.js";
-import { Executor, type TxOutcome } from "../executor/executor.js";
-import { gweiToWei } from "../executor/fees.js";
+import type { Executor } from "../executor/executor.js";
 import type { Logger } from "../logging.js";
-import { snapshotMarket } from "../risk/marketSnapshot.js";
-import type { GasModel } from "../scheduler/profit.js";
-import { Scheduler } from "../scheduler/scheduler.js";
-import { backoffDelay, sleep } from "../util/time.js";
+import { rankByDebt } from "../scheduler/round.js";
+import type { Scheduler } from "../scheduler/scheduler.js";
 import type { MarketInfo } from "../watcher/marketReader.js";
 import { Watcher } from "../watcher/watcher.js";
+import { assembleParts, type FlashSettings } from "./assemble.js";
 import { Estimator } from "./estimator.js";
-import { KeeperEventBus } from "./events.js";
-import { gasModel, nativeReserveId, weiToBase } from "./gas.js";
+import { emitOutcome, KeeperEventBus } from "./events.js";
+import { nativeReserveId, weiToBase } from "./gas.js";
+import { runLoop } from "./loop.js";
 import { attachReport } from "./report.js";
+import { RoundInputs } from "./roundInputs.js";
 import { emptyStats, summarize, type KeeperStats } from "./stats.js";
 
+export type { FlashSettings } from "./assemble.js";
 export type { KeeperStats } from "./stats.js";
 
 export interface KeeperOptions {
   connections: Connections;
   chainId: number;
-  addressesProvider: Address;
-  startBlock: bigint;
-  stateDir?: string;
-  logChunkBlocks: number;
+  /** POOL_ADDRESSES_PROVIDER, START_BLOCK, STATE_DIR, LOG_CHUNK_BLOCKS */
+  market: { addressesProvider: Address; startBlock: bigint; stateDir?: string; logChunkBlocks: number };
   pollIntervalMs: number;
   /** PRIVATE_KEY, DRY_RUN and the fee settings (PRIVATE_TX_URL is in the connections) */
   executor: Omit<Settings["executor"], "privateTxUrl">;
@@ -49,17 +46,6 @@ export interface KeeperOptions {
   plannedGasUnits?: bigint;
 }
 
-/** The flash-loan path's settings: the Liquidator (owned by PRIVATE_KEY's address), Uniswap V3, slippage. */
-export interface FlashSettings {
-  liquidator: Address;
-  /** UNISWAP_V3_FACTORY and UNISWAP_V3_QUOTER (resolveUniswap); the router is the contract's own */
-  factory: Address;
-  quoter: Address;
-  routingHubs: readonly Address[];
-  /** SWAP_SLIPPAGE_BPS */
-  slippageBps: number;
-}
-
 export class Keeper {
   readonly watcher: Watcher;
   executor!: Executor;
@@ -69,16 +55,13 @@ export class Keeper {
   readonly startupMs: { synced?: number; walletRead?: number; firstBlock?: number } = {};
   private readonly log: Logger;
   private readonly estimator: Estimator;
-  private readonly symbols = new Map<number, string>();
+  private readonly inputs: RoundInputs;
   private scheduler!: Scheduler;
   private wallet!: WalletSource;
   private flash: FlashLoanSource | undefined;
-  private nativeId: number | undefined;
-  private blockGasLimit = 30_000_000n;
   /** nonces in flight after the previous round: one gone means something settled */
   private flightNonces = new Set<number>();
   private stopping = false;
-  private wake: (() => void) | undefined;
   /** prepare(), started by the watcher's sync once the market is discovered */
   private preparing: Promise<void> | undefined;
 
@@ -86,16 +69,11 @@ export class Keeper {
     this.log = options.logger.child({ module: "keeper" });
     this.events = new KeeperEventBus((name, err) => this.log.error({ event: name, err: String(err) }, "an event subscriber failed"));
     this.estimator = new Estimator(options.plannedGasUnits);
-    this.events.on("sent", ({ tx }) => {
-      const added = tx.plans.reduce((sum, p) => sum + (p.flashLoan?.modelAddedGas ?? 0n), 0n);
-      this.estimator.observeSimulation(tx.simulatedGas, tx.simulatedNetGas ?? tx.simulatedGas, tx.plans.length, added);
-    });
+    this.inputs = new RoundInputs(this.estimator, options);
+    this.events.on("sent", ({ tx }) => this.estimator.observeSent(tx));
     this.watcher = new Watcher({
       client: options.connections.client,
-      addressesProvider: options.addressesProvider,
-      startBlock: options.startBlock,
-      stateDir: options.stateDir,
-      logChunkBlocks: options.logChunkBlocks,
+      ...options.market,
       logger: options.logger,
       onDiscovered: (info, head) => {
         this.preparing = this.prepare(info, head.number);
@@ -107,9 +85,9 @@ export class Keeper {
       logger: options.logger,
       stats: this.stats,
       market: () => this.watcher.market,
-      weiToBase: (wei) => weiToBase(wei, this.watcher.market, this.nativeId),
-      gasModel: () => (this.watcher.market ? this.gasModel() : undefined),
-      symbols: this.symbols,
+      weiToBase: (wei) => weiToBase(wei, this.watcher.market, this.inputs.nativeId),
+      gasModel: () => (this.watcher.market ? this.inputs.gasModel(this.watcher.market, this.watcher.head.baseFeePerGas) : undefined),
+      symbols: this.inputs.symbols,
     });
   }
 
@@ -126,8 +104,8 @@ export class Keeper {
     await this.preparing;
     this.startupMs.walletRead = sinceProcessStart();
     const wrappedNative = this.options.scheduler.wrappedNativeToken ?? WRAPPED_NATIVE_TOKENS[this.options.chainId];
-    this.nativeId = nativeReserveId(this.watcher.market, wrappedNative);
-    if (this.nativeId === undefined) {
+    this.inputs.nativeId = nativeReserveId(this.watcher.market, wrappedNative);
+    if (this.inputs.nativeId === undefined) {
       this.log.warn(
         { wrappedNativeToken: wrappedNative ?? null },
         "the wrapped native token is not a reserve (set WRAPPED_NATIVE_TOKEN): gas is left out of the profit",
@@ -149,72 +127,39 @@ export class Keeper {
     }
   }
 
-  /** The executor, the capital sources and the scheduler for the discovered pool, and what the first block needs at once. */
+  /** The parts for the discovered pool, and what the first block needs of them, at once. */
   private prepare(info: MarketInfo, head: bigint): Promise<void> {
     const o = this.options;
-    const dryRun = o.executor.dryRun;
-    const f = o.flash;
-    // With a Liquidator every liquidation goes through it (guarded), the wallet's tokens pulled by it.
-    this.executor = new Executor({
-      connections: o.connections,
-      chainId: o.chainId,
-      pool: info.addresses.pool,
-      ...o.executor,
-      logger: o.logger,
-      ...(f && { walletSpender: f.liquidator, slippageBps: f.slippageBps }),
-    });
-    // Who calls the pool (3.4+ refuses self-liquidation); without a liquidator a dry run counts the wallet unlimited.
-    this.wallet = new WalletSource({ liquidator: () => f?.liquidator ?? this.executor.address, limited: !dryRun || f !== undefined });
-    this.flash =
-      f &&
-      new FlashLoanSource({
-        liquidator: f.liquidator,
-        quoter: new UniswapQuoter(o.connections.client, { factory: f.factory, quoter: f.quoter, hubs: f.routingHubs }),
-        slippageBps: f.slippageBps,
-        logger: o.logger,
-      });
-    // Two-hop routes through any reserve of the market as well as the chain's usual hubs.
-    this.flash?.useHubs(
-      info.reservesList.filter((a) => a !== zeroAddress),
-      f?.routingHubs ?? [],
-    );
-    const sources: CapitalSource[] = this.flash ? [this.wallet, this.flash] : [this.wallet];
-    this.scheduler = new Scheduler({
-      book: this.watcher.book,
-      rules: () => this.watcher.rules,
+    ({
       executor: this.executor,
-      sources,
-      pack: { pool: info.addresses.pool, ...(f && { liquidator: f.liquidator }), maxItems: o.scheduler.batchMaxItems },
-      events: this.events,
-      dryRun,
-      ...(this.flash && { flash: this.flash }),
-    });
+      wallet: this.wallet,
+      flash: this.flash,
+      scheduler: this.scheduler,
+    } = assembleParts({ ...o, book: this.watcher.book, rules: () => this.watcher.rules, events: this.events }, info));
+    const f = o.flash;
     const assets = info.reservesList.flatMap((asset, id) => (asset === zeroAddress ? [] : [{ id, asset }]));
     return Promise.all([
       this.executor.start(),
       o.connections.client.getBlock({ blockNumber: head }).then((block) => {
-        this.blockGasLimit = block.gasLimit;
+        this.inputs.blockGasLimit = block.gasLimit;
       }),
       readSymbols(
         o.connections.client,
         assets.map((a) => a.asset),
       ).then((symbols) => {
-        for (const [i, a] of assets.entries()) this.symbols.set(a.id, symbols[i]!);
+        for (const [i, a] of assets.entries()) this.inputs.symbols.set(a.id, symbols[i]!);
       }),
       // The head's nonce: the first block's settle is then no request.
       this.executor.settle(head),
       // A dry run with a liquidator plans with the wallet's real balances (none without a key), so that
       // it shows the choice a live run would make.
-      ...(!dryRun || f ? [this.refreshWallet(assets)] : []),
-      ...(!dryRun ? [this.executor.checkApprovals(assets.map((a) => a.asset))] : []),
-      ...(f ? [this.checkFlash(info, f)] : []),
-    ]).then(() => undefined);
-  }
-
-  /** A contract of someone else, or on another pool, would make every flash liquidation revert: one line, exit 2. */
-  private async checkFlash(info: MarketInfo, f: FlashSettings): Promise<void> {
-    await checkLiquidator(this.options.connections.client, f.liquidator, { pool: info.addresses.pool, owner: this.executor.address });
-    this.log.info({ liquidator: f.liquidator, quoter: f.quoter }, "flash loans through the Liquidator");
+      ...(!o.executor.dryRun || f ? [this.refreshWallet(assets)] : []),
+      ...(!o.executor.dryRun ? [this.executor.checkApprovals(assets.map((a) => a.asset))] : []),
+      // A contract of someone else, or on another pool, would make every flash liquidation revert: one line, exit 2.
+      ...(f ? [checkLiquidator(o.connections.client, f.liquidator, { pool: info.addresses.pool, owner: this.executor.address })] : []),
+    ]).then(() => {
+      if (f) this.log.info({ liquidator: f.liquidator, quoter: f.quoter }, "flash loans through the Liquidator");
+    });
   }
 
   /**
@@ -245,21 +190,7 @@ export class Keeper {
     const settled = [...before].some((n) => !this.flightNonces.has(n));
     const walletDue = (settled || head.number % 20n === 0n) && (!this.options.executor.dryRun || this.flash !== undefined);
     const [outcomes] = await Promise.all([this.executor.onBlock(head.number, head.baseFeePerGas), walletDue && this.refreshWallet()]);
-    for (const outcome of outcomes) this.emitOutcome(outcome);
-  }
-
-  private emitOutcome(outcome: TxOutcome): void {
-    const { tx } = outcome;
-    if (outcome.kind === "mined") {
-      this.events.emit("mined", { outcome });
-      for (const item of outcome.items) {
-        if (item.kind === "skipped")
-          this.events.emit("skipped", { user: item.plan.user, reason: item.reason, stage: "chain", plan: item.plan });
-      }
-    } else if (outcome.kind === "reverted")
-      this.events.emit("reverted", { tx, hash: outcome.hash, blockNumber: outcome.blockNumber, reason: outcome.reason });
-    else if (outcome.kind === "replaced") this.events.emit("replaced", { tx, hash: outcome.hash });
-    else this.events.emit("dropped", { tx, reason: outcome.reason });
+    for (const outcome of outcomes) emitOutcome(this.events, outcome);
   }
 
   /** The block's liquidations: every liquidatable account, planned at the next block's timestamp, ranked by debt. */
@@ -273,42 +204,14 @@ export class Keeper {
     const candidates = liquidatable.length > 1 ? rankByDebt(liquidatable, (u) => book.debtEstimate(u)) : liquidatable;
     await settling;
     if (candidates.length === 0) return;
-    const snapshot = snapshotMarket(this.watcher.market, this.watcher.rules, head.timestamp + this.estimator.blockTime());
-    const gasBudget =
-      this.estimator.inflightBlocks(this.options.scheduler.maxInflightBlocks) * this.blockGasLimit - this.executor.inFlightGas();
-    await this.scheduler.round({
-      terms: { snapshot, gas: this.gasModel(), minProfitBase: this.minProfitBase(), blockNumber: head.number, symbols: this.symbols },
-      candidates,
-      gasBudget,
-      gasPerLiquidation: this.estimator.gasPerLiquidation,
-      head,
-      // A transaction takes at most a quarter of a block: several of them fill it, and one that does
-      // not fit the gas left waits less.
-      maxUnitGas: this.blockGasLimit / 4n,
-    });
+    const state = { market: this.watcher.market, rules: this.watcher.rules, head, inFlightGas: this.executor.inFlightGas() };
+    await this.scheduler.round(this.inputs.context(state, candidates));
   }
 
   /** Runs until `signal` aborts; transient errors are logged once per incident and retried with backoff, any other is thrown. */
-  async run(signal: AbortSignal): Promise<void> {
-    const heads = this.options.connections.newHeads;
-    let failing = false;
-    const unwatch = heads?.watch(
-      () => {
-        if (failing) this.log.info("WS_URL delivers new heads again");
-        failing = false;
-        this.wake?.();
-      },
-      (err) => {
-        if (!failing) this.log.warn({ err: firstLine(err) }, "WS_URL subscription failed: polling meanwhile");
-        failing = true;
-      },
-    );
-    if (heads) this.log.info({ ws: heads.label }, "following new heads over WS_URL");
-    try {
-      await this.loop(signal);
-    } finally {
-      unwatch?.();
-    }
+  run(signal: AbortSignal): Promise<void> {
+    const { pollIntervalMs, connections } = this.options;
+    return runLoop({ tick: () => this.tick(), pollIntervalMs, newHeads: connections.newHeads, log: this.log }, signal);
   }
 
   /** Stops taking work, waits up to `timeoutMs` for transactions in flight, writes the checkpoint. */
@@ -326,104 +229,21 @@ export class Keeper {
     return summarize(this.stats, this.watcher.market.baseCurrencyUnit);
   }
 
-  private gasModel(): GasModel {
-    const { priorityFeeGwei, maxFeeGwei } = this.options.executor;
-    const { baseFeePerGas } = this.watcher.head;
-    return gasModel(
-      this.watcher.market,
-      this.nativeId,
-      baseFeePerGas,
-      gweiToWei(priorityFeeGwei),
-      gweiToWei(maxFeeGwei),
-      this.estimator.liquidationCallGas,
-    );
-  }
-
-  private minProfitBase(): bigint {
-    return (BigInt(Math.round(this.options.scheduler.minProfitUsd * 1e6)) * this.watcher.market.baseCurrencyUnit) / 1_000_000n;
-  }
-
   private reserveAssets(): { id: number; asset: Address }[] {
     return this.watcher.market.reserves.flatMap((r) => (r ? [{ id: r.id, asset: r.asset }] : []));
   }
 
-  /**
-   * The wallet's balances, of the assets it may already pay with: a token it holds but has not approved
-   * yet (a profit just received) is approved now, off the hot path, and counts from the next round on
-   * (a simulation at the plans' block would not see an approval mined after it).
-   */
-  private async refreshWallet(assets = this.reserveAssets()): Promise<void> {
-    const balances = await this.executor.walletBalances(assets.map((a) => a.asset));
-    const unapproved = assets.filter((a) => (balances.get(a.asset) ?? 0n) > 0n && !this.executor.approved(a.asset)).map((a) => a.asset);
-    if (unapproved.length > 0 && this.startupMs.firstBlock !== undefined) {
-      this.executor
-        .ensureApprovals(unapproved)
-        .catch((err: unknown) => this.log.warn({ err: firstLine(err) }, "approval failed: retried later"));
-    }
-    this.wallet.inventory.refresh(
-      new Map(assets.map((a) => [a.id, this.executor.approved(a.asset) ? (balances.get(a.asset) ?? 0n) : 0n])),
-      this.executor.inFlight().flatMap((t) => t.plans),
-    );
+  /** The wallet's balances; a token received since is approved (off the hot path) once the first block is done. */
+  private refreshWallet(assets = this.reserveAssets()): Promise<void> {
+    return this.wallet.refresh(this.executor, assets, this.startupMs.firstBlock !== undefined, this.log);
   }
 
   private inFlightNonces(): Set<number> {
     return new Set(this.executor.inFlight().map((t) => t.nonce));
   }
-
-  private async loop(signal: AbortSignal): Promise<void> {
-    let failures = 0;
-    while (!signal.aborted) {
-      try {
-        await this.tick();
-        if (failures > 0) this.log.info({ after: failures }, "RPC answers again: resumed");
-        failures = 0;
-        await this.nap(this.options.pollIntervalMs, signal);
-      } catch (err) {
-        if (!isRetryable(err)) {
-          // A retry cannot fix it (the pool upgraded to an unsupported version, ...): the daemon stops, and the
-          // CLI ends the process with the error's exit code and line (src/cli/exit.ts).
-          this.log.error({ err: firstLine(err) }, "stopping: an error a retry cannot fix");
-          throw err;
-        }
-        failures++;
-        const delay = backoffDelay(failures, 500, 6) * (0.8 + Math.random() * 0.4);
-        if (failures === 1) this.log.warn({ err: firstLine(err) }, "RPC error: backing off and retrying");
-        else this.log.debug({ err: firstLine(err), failures }, "still failing");
-        await sleep(delay, signal);
-      }
-    }
-  }
-
-  /** Waits for the poll interval, or less when a new head is announced over the WebSocket. */
-  private nap(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-      if (signal.aborted) done();
-      else signal.addEventListener("abort", done, { once: true });
-    });
-  }
-}
-
-/** Users by debt, largest first (the debt computed once per user). */
-function rankByDebt(users: readonly Address[], debtOf: (u: Address) => number): Address[] {
-  const withDebt = users.map((u) => ({ u, debt: debtOf(u) }));
-  withDebt.sort((a, b) => b.debt - a.debt);
-  return withDebt.map((x) => x.u);
 }
 
 /** Milliseconds since this process started: the clock of the start-up figures. */
 function sinceProcessStart(): number {
   return Math.round(performance.now());
-}
-
-function firstLine(err: unknown): string {
-  const e = err as { shortMessage?: string; message?: string };
-  return (e.shortMessage ?? e.message ?? String(err)).split("\n")[0]!;
 }

@@ -3,6 +3,7 @@
 // budget and what each source still covers: a plan the earlier ones left short is planned again),
 // then packed into transactions (batch.ts). Accounts in, transaction units and reasons out; the I/O
 // (the sources' quotes, the simulations) happens around it (scheduler.ts).
+import type { Address } from "viem";
 import type { CapitalKind, CapitalSource, RoundTerms, SourcePlan } from "../capital/source.js";
 import type { CompiledAccount } from "../risk/healthFactor.js";
 import { packUnits, type PackPolicy } from "./batch.js";
@@ -71,4 +72,11 @@ export function planRound(input: RoundInput): RoundPlan {
     replan: (p) => chooseAccount(accountOf.get(p.user.toLowerCase())!, sources, terms).plan,
   });
   return { chosen, units: packUnits(chosen, input.pack), choices };
+}
+
+/** Users by debt, largest first (the debt computed once per user). */
+export function rankByDebt(users: readonly Address[], debtOf: (u: Address) => number): Address[] {
+  const withDebt = users.map((u) => ({ u, debt: debtOf(u) }));
+  withDebt.sort((a, b) => b.debt - a.debt);
+  return withDebt.map((x) => x.u);
 }

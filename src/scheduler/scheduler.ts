@@ -113,8 +113,13 @@ export class Scheduler {
       this.choices.set(choice.user.toLowerCase(), choice);
       if (!choice.plan) this.o.events.emit("skipped", { user: choice.user, reason: whyNone(choice), stage: "plan" });
     }
-    // A dry run shows each opportunity once, until it changes.
-    if (this.o.dryRun) planned.units = planned.units.filter((u) => !u.plans.every((p) => this.alreadyShown(p)));
+    // A dry run shows each opportunity once, until it changes: the new ones packed without the others.
+    if (this.o.dryRun && planned.chosen.some((p) => this.alreadyShown(p))) {
+      const shown = planned.chosen.filter((p) => this.alreadyShown(p));
+      for (const plan of shown) this.sourceOf(plan).giveBack(plan);
+      planned.chosen = planned.chosen.filter((p) => !this.alreadyShown(p));
+      planned.units = packUnits(planned.chosen, { ...this.o.pack, gasPerItem: ctx.gasPerLiquidation, maxUnitGas: ctx.maxUnitGas });
+    }
     if (planned.units.length > 0) this.o.events.emit("planned", { units: planned.units, blockNumber: ctx.head.number });
     return planned;
   }

@@ -131,6 +131,17 @@ describe("executor", () => {
     return undefined;
   }
 
+  /** The keeper's transactions of the last 50 blocks: block, nonce, to (a failure's context). */
+  async function recentTxs() {
+    const latest = await client.getBlockNumber();
+    const out: [number, number, string | null][] = [];
+    for (let b = latest; b > latest - 50n && b >= 0n; b--) {
+      const block = await client.getBlock({ blockNumber: b, includeTransactions: true });
+      for (const t of block.transactions) if (t.from.toLowerCase() === KEEPER.toLowerCase()) out.push([Number(b), t.nonce, t.to]);
+    }
+    return out;
+  }
+
   async function liquidationsOf(user: Address, fromBlock: bigint): Promise<number> {
     const logs = await client.getLogs({
       address: sandbox.market.pool,
@@ -506,7 +517,9 @@ describe("executor", () => {
       for (let i = 0; i < 100 && (await nonceOf("latest")) < nonce + 2; i++) await new Promise((r) => setTimeout(r, 50));
       expect(await nonceOf("latest")).toBe(nonce + 2);
       const filler = await findTxByNonce(nonce);
-      expect(filler?.to?.toLowerCase()).toBe(KEEPER.toLowerCase());
+      expect(filler?.to?.toLowerCase(), `the keeper's last transactions: ${JSON.stringify(await recentTxs())} (hole at ${nonce})`).toBe(
+        KEEPER.toLowerCase(),
+      );
       expect(filler?.value).toBe(0n);
       const outcomes: TxOutcome[] = [];
       for (let i = 0; i < 40 && !outcomes.some((o) => o.kind === "mined"); i++) {

@@ -96,3 +96,13 @@ export async function blockGasFloors(client: PublicClient, from: Address, fromBl
   }
   return floors;
 }
+
+/** Reverts of a plan made on a stale view of the account (issue 16's four kinds): the keeper must never plan these. */
+export const STALE_VIEW =
+  /HEALTH_FACTOR_NOT_BELOW_THRESHOLD|HealthFactorNotBelowThreshold|COLLATERAL_CANNOT_BE_LIQUIDATED|CollateralCannotBeLiquidated|SPECIFIED_CURRENCY_NOT_BORROWED|SpecifiedCurrencyNotBorrowedByUser|PANIC|Panic|FlashloanDisabled|FLASHLOAN_DISABLED/;
+
+/** A simulation failure's kind: its reason's first word ("PROFIT_BELOW_MINIMUM", "the simulated profit ..." → "the"). */
+export function reasonKind(reason: unknown): string {
+  const text = String(reason);
+  return text.startsWith("the simulated profit") ? "below its floor" : (text.split(/[:( ]/)[0] ?? text);
+}

@@ -2,6 +2,9 @@
 // only) and collects its JSON log lines, so tests can wait for what it says.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import type { Address } from "viem";
+import type { MarketDeployment } from "../../src/sandbox/deployMarket.js";
+import { SANDBOX_KEEPER_KEY } from "../../src/sandbox/keeperWallet.js";
 
 export const REPO_ROOT = join(import.meta.dirname, "../..");
 export const KEEPER_BIN = join(REPO_ROOT, "bin/keeper.js");
@@ -135,5 +138,25 @@ export function startKeeper(args: string[], env: Record<string, string>, options
       if (running.has(child)) signal(child, sig);
       return exited;
     },
+  };
+}
+
+/**
+ * The settings of `keeper run` at a sandbox market by RPC_URL alone (no sandbox file, as at an unknown
+ * market of another chain): the sandbox keeper's key, its Liquidator, the sandbox's Uniswap V3.
+ */
+export function liquidatorRunEnv(market: MarketDeployment, liquidator: Address, stateDir: string): Record<string, string> {
+  const uniswap = market.uniswap!;
+  return {
+    RPC_URL: market.rpcUrl,
+    POOL_ADDRESSES_PROVIDER: market.addressesProvider,
+    START_BLOCK: String(market.deploymentBlock),
+    PRIVATE_KEY: SANDBOX_KEEPER_KEY,
+    STATE_DIR: stateDir,
+    LIQUIDATOR_ADDRESS: liquidator,
+    UNISWAP_V3_FACTORY: uniswap.factory,
+    UNISWAP_V3_ROUTER: uniswap.swapRouter,
+    UNISWAP_V3_QUOTER: uniswap.quoterV2,
+    WRAPPED_NATIVE_TOKEN: market.assets.find((a) => a.symbol === "WETH")!.address,
   };
 }

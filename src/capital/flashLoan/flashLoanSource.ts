@@ -9,6 +9,7 @@
 import type { Address } from "viem";
 import type { SwapQuote, UniswapQuoter } from "../../chain/uniswapQuoter.js";
 import type { Logger } from "../../logging.js";
+import { firstLine } from "../../errors.js";
 import type { CompiledAccount } from "../../risk/healthFactor.js";
 import type { LiquidationPlan } from "../../scheduler/plan.js";
 import { flashLiquidationGas, planFlashLoan, planLiquidation } from "../../scheduler/profit.js";
@@ -213,9 +214,4 @@ export class FlashLoanSource implements CapitalSource {
   take(): void {}
 
   giveBack(): void {}
-}
-
-function firstLine(err: unknown): string {
-  const e = err as { shortMessage?: string; message?: string };
-  return (e.shortMessage ?? e.message ?? String(err)).split("\n")[0]!;
 }

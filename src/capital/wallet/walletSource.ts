@@ -6,6 +6,8 @@ import type { Address } from "viem";
 import type { CompiledAccount } from "../../risk/healthFactor.js";
 import type { LiquidationPlan } from "../../scheduler/plan.js";
 import { LEFTOVER_MARGIN_DIVISOR, planLiquidation } from "../../scheduler/profit.js";
+import { firstLine } from "../../errors.js";
+import type { Logger } from "../../logging.js";
 import type { CapitalSource, RoundTerms, SourcePlan } from "../source.js";
 import { WalletInventory } from "./walletInventory.js";
 
@@ -14,6 +16,14 @@ export interface WalletSourceOptions {
   liquidator: () => Address | undefined;
   /** false: plan as if the wallet held every debt token (a dry run without a liquidator) */
   limited: boolean;
+}
+
+/** What refreshing the wallet needs of the executor (which owns the key and its approvals). */
+export interface WalletAccess {
+  walletBalances(assets: readonly Address[]): Promise<Map<Address, bigint>>;
+  approved(asset: Address): boolean;
+  ensureApprovals(assets: readonly Address[]): Promise<unknown>;
+  inFlight(): readonly { plans: readonly LiquidationPlan[] }[];
 }
 
 export class WalletSource implements CapitalSource {
@@ -37,6 +47,23 @@ export class WalletSource implements CapitalSource {
       leftoverMarginDivisor: LEFTOVER_MARGIN_DIVISOR,
     });
     return result.best ? { plan: result.best } : { skip: result.skip ?? "no plan" };
+  }
+
+  /**
+   * The wallet's balances, of the assets it may already pay with: a token it holds but has not approved
+   * yet (a profit just received) is approved now when `approveNew`, off the hot path, and counts from
+   * the next round on (a simulation at the plans' block would not see an approval mined after it).
+   */
+  async refresh(wallet: WalletAccess, assets: readonly { id: number; asset: Address }[], approveNew: boolean, log: Logger): Promise<void> {
+    const balances = await wallet.walletBalances(assets.map((a) => a.asset));
+    const unapproved = assets.filter((a) => (balances.get(a.asset) ?? 0n) > 0n && !wallet.approved(a.asset)).map((a) => a.asset);
+    if (unapproved.length > 0 && approveNew) {
+      wallet.ensureApprovals(unapproved).catch((err: unknown) => log.warn({ err: firstLine(err) }, "approval failed: retried later"));
+    }
+    this.inventory.refresh(
+      new Map(assets.map((a) => [a.id, wallet.approved(a.asset) ? (balances.get(a.asset) ?? 0n) : 0n])),
+      wallet.inFlight().flatMap((t) => t.plans),
+    );
   }
 
   covers(plan: LiquidationPlan): boolean {

@@ -141,7 +141,7 @@ describe("describeNoRoute", () => {
 
 describe("decodeSwapPath", () => {
   it("reads back what encodeSwapPath wrote; 0x is no swap; a malformed path throws", () => {
-    const [a, b, c] = ["0x" + "11".repeat(20), "0x" + "22".repeat(20), "0x" + "33".repeat(20)] as `0x${string}`[];
+    const [a, b, c] = [`0x${"11".repeat(20)}`, `0x${"22".repeat(20)}`, `0x${"33".repeat(20)}`] as `0x${string}`[];
     expect(decodeSwapPath(encodeSwapPath([a!, b!, c!], [500, 3000]))).toEqual({ tokens: [a, b, c], fees: [500, 3000] });
     expect(decodeSwapPath("0x")).toEqual({ tokens: [], fees: [] });
     expect(() => decodeSwapPath("0x1234")).toThrow(RangeError);

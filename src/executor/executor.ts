@@ -26,7 +26,7 @@ import { NonceSequence } from "./nonces.js";
 import { liquidatorAbi } from "../../contracts-abi/liquidator/Liquidator.js";
 import { unitOf } from "../scheduler/batch.js";
 import { unitProfit, type TxUnit } from "../scheduler/txUnit.js";
-import { capitalOf, pairOf, type PoolCall } from "./poolCall.js";
+import { callSwaps, capitalOf, pairOf, type PoolCall } from "./poolCall.js";
 import { liquidatorOutcomes } from "./receipts.js";
 import { guardUnit, unitCall, type Guarded } from "./unitCall.js";
 import { Sender, type SignedTx, type TxRequest } from "./sender.js";
@@ -474,20 +474,28 @@ export class Executor {
     // COLLATERAL_CANNOT_BE_LIQUIDATED, SPECIFIED_CURRENCY_NOT_BORROWED_BY_USER) and a timestamp
     // before the reserves' last update underflowed (PANIC(0x11)).
     const time = units.reduce((t, u) => u.unit.plans.reduce((m, p) => (p.timestamp > m ? p.timestamp : m), t), 0n);
+    // A batch with a swap runs after the swaps in flight and the round's earlier ones (they move its
+    // pools); the rest depends on none of them (other accounts, the wallet's tokens reserved), and
+    // re-running a cascade's calls in flight before each batch made every round slow.
+    const swapping = measured.map(callSwaps);
+    const swapsBefore = before.filter(callSwaps);
     const simulations = batches.map(() => undefined as Promise<Simulation[]> | undefined);
     const simulateBatch = (b: number) =>
       (simulations[b] ??= this.simulator.many(
         batches[b]!.map((k) => measured[k]!),
-        // At the block the plans were made from, after what is in flight there: "latest" may already
-        // hold a newer block (our own liquidations in it, reserves updated after the plans' timestamp).
+        // At the block the plans were made from: "latest" may already hold a newer block (our own
+        // liquidations in it, reserves updated after the plans' timestamp).
         blockNumber > 0n ? blockNumber : "latest",
-        [
-          ...before,
-          ...batches
-            .slice(0, b)
-            .flat()
-            .map((k) => measured[k]!),
-        ],
+        batches[b]!.some((k) => swapping[k])
+          ? [
+              ...swapsBefore,
+              ...batches
+                .slice(0, b)
+                .flat()
+                .filter((k) => swapping[k])
+                .map((k) => measured[k]!),
+            ]
+          : [],
         time > 0n ? time : undefined,
       ));
     const nonces = this.nonces;

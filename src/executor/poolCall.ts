@@ -147,3 +147,16 @@ export function pairOf(plan: LiquidationPlan): string {
 export function capitalOf(plan: LiquidationPlan): "wallet" | "flashLoan" {
   return plan.capital ?? "wallet";
 }
+
+/**
+ * Whether a call sells collateral on Uniswap (a Liquidator call with a swap): only those move what a
+ * later call of the keeper meets, the pools it sells in. Liquidations of other accounts do not (the
+ * wallet's tokens they take are reserved by the wallet inventory).
+ */
+export function callSwaps(call: PoolCall): boolean {
+  try {
+    return decodeLiquidatorCall(call.data).loans.some((l) => l.swaps.length > 0);
+  } catch {
+    return false; // Pool.liquidationCall
+  }
+}

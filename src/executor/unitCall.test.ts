@@ -6,7 +6,7 @@ import type { Address, Hex } from "viem";
 import { addressOf, testFlashLoan, testPlan } from "../../test/helpers/plans.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
 import type { TxUnit } from "../scheduler/txUnit.js";
-import { decodeLiquidatorCall, OUT_PER_IN_SCALE } from "./poolCall.js";
+import { callSwaps, decodeLiquidatorCall, OUT_PER_IN_SCALE } from "./poolCall.js";
 import type { LiquidatorLoanOutcome } from "./receipts.js";
 import { guardUnit, unitCall } from "./unitCall.js";
 
@@ -121,5 +121,12 @@ describe("guardUnit", () => {
     );
     expect(failed.unit).toBeUndefined();
     expect(failed.plans.every((p) => !p.kept && p.reason === "ALL_SKIPPED (AllSkipped(45))")).toBe(true);
+  });
+
+  it("a call swaps when one of its loans sells collateral; a loan without swaps or a Pool call does not", () => {
+    expect(callSwaps(unitCall(unit, true))).toBe(true);
+    const noSwap: TxUnit = { ...unit, loans: unit.loans.map((l) => ({ ...l, swaps: [] })) };
+    expect(callSwaps(unitCall(noSwap, true))).toBe(false);
+    expect(callSwaps(unitCall({ via: "pool", pool: POOL, plans: [plans[0]!] }))).toBe(false);
   });
 });

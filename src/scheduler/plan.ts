@@ -24,6 +24,8 @@ export interface LiquidationPlan {
    * before it is mined cannot leave a MustNotLeaveDust remainder (expectedDebtRepaid is the amount)
    */
   debtToCover: bigint;
+  /** true when the wallet's balance, not the pool's limits, set the amount (less than the pool allows) */
+  walletLimited?: boolean;
   /** debt the pool will actually take (smaller than debtToCover in the collateral-capped branch) */
   expectedDebtRepaid: bigint;
   /** collateral the liquidator receives (LiquidationCall.liquidatedCollateralAmount; the protocol fee excluded) */

@@ -309,9 +309,11 @@ describe("planLiquidation (V3.0, hand-computed)", () => {
     expect(p.expectedDebtRepaid).toBe(500n * E6);
     expect(p.expectedProtocolFee).toBe(125n * 10n ** 13n);
     expect(p.expectedCollateralSeized).toBe(26_125n * 10n ** 13n);
+    expect(p.walletLimited).toBe(true);
     // enough in the wallet: no cap
     const full = planLiquidation(acc, snap, opts({ walletBalances: new Map([[USDC, 10_000n * E6]]) })).best!;
     expect(full.debtToCover).toBe(859_375_000n);
+    expect(full.walletLimited).toBeUndefined();
   });
 
   it("wallet cap in the collateral-capped case compares with the debt actually repaid", () => {
@@ -320,10 +322,12 @@ describe("planLiquidation (V3.0, hand-computed)", () => {
     const exact = planLiquidation(acc, snap, opts({ walletBalances: new Map([[USDC, 1_904_761_905n]]) })).best!;
     expect(exact.debtToCover).toBe(2_000_000_000n);
     expect(exact.expectedDebtRepaid).toBe(1_904_761_905n);
+    expect(exact.walletLimited).toBeUndefined();
     // 1 wei less: not capped any more. base = 1_904_761_904·1e8·1e18/(2000e8·1e6) = 0.952380952e18, ×1.05 = 0.9999999996e18
     const less = planLiquidation(acc, snap, opts({ walletBalances: new Map([[USDC, 1_904_761_904n]]) })).best!;
     expect(less.debtToCover).toBe(1_904_761_904n);
     expect(less.expectedDebtRepaid).toBe(1_904_761_904n);
+    expect(less.walletLimited).toBe(true);
     expect(less.expectedCollateralSeized + less.expectedProtocolFee).toBe(999_999_999_600_000_000n);
   });
 

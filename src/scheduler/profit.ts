@@ -241,6 +241,7 @@ function planOnePair(ctx: PairContext, collateralId: number, debtId: number): Pa
   };
 
   let debtToCover = maxDebt;
+  let walletLimited = false;
   let r: CollateralToLiquidate;
   try {
     r = amounts(debtToCover);
@@ -249,6 +250,7 @@ function planOnePair(ctx: PairContext, collateralId: number, debtId: number): Pa
       const held = wallet.get(debtId) ?? 0n;
       if (held <= 0n) return { skip: `wallet holds no ${dName}` };
       if (held < r.debtAmountNeeded) {
+        walletLimited = true;
         debtToCover = held;
         r = amounts(held);
         if (r.debtAmountNeeded > held) {
@@ -337,6 +339,7 @@ function planOnePair(ctx: PairContext, collateralId: number, debtId: number): Pa
   const plan = value(ctx, c, d, debtToCover, repaid, seized, protocolFee, receiveAToken, gasBase);
   if (otherDebtsBurned !== 0n) plan.gasUnits = gasUnits;
   if (deficits.length > 0) plan.expectedDeficits = deficits;
+  if (walletLimited) plan.walletLimited = true;
   return { plan };
 }
 

@@ -89,7 +89,17 @@ export class Scheduler {
       evaluateAccount(account, ctx.terms.snapshot);
       accounts.push(account);
     }
-    await Promise.all(this.o.sources.map((s) => s.prepare(accounts, ctx.terms)));
+    // An account the wallet can liquidate in full is not quoted for a flash loan: on the same pair a
+    // flash loan nets less (the premium, the swap's fee and impact against the oracle's price), and
+    // the wallet's plan is already its best pair. Quotes are the round's heaviest call (a swap each).
+    const wallet = this.o.sources.find((s) => s.kind === "wallet");
+    const needsQuotes = (a: CompiledAccount) => {
+      const offer = wallet?.plan(a, ctx.terms);
+      return !offer || !("plan" in offer) || offer.plan.walletLimited === true;
+    };
+    await Promise.all(
+      this.o.sources.map((s) => s.prepare(s.kind === "flashLoan" && wallet ? accounts.filter(needsQuotes) : accounts, ctx.terms)),
+    );
     const planned = planRound({
       accounts,
       sources: this.o.sources,

@@ -104,7 +104,7 @@ export class FlashLoanSource implements CapitalSource {
   plan(account: CompiledAccount, terms: RoundTerms): SourcePlan {
     const prepared = this.prepared;
     const entry = prepared?.terms === terms ? prepared.pairs.get(account.user.toLowerCase()) : undefined;
-    if (!prepared || !entry) return { skip: "flash loan: not prepared for this round" };
+    if (!prepared || !entry) return { skip: "not quoted: the wallet covers the whole liquidation" };
     if ("skip" in entry) return { skip: entry.skip };
     if (prepared.quoteError !== undefined) return { skip: prepared.quoteError };
     let best: LiquidationPlan | undefined;

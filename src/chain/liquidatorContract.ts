@@ -3,10 +3,9 @@
 // ours (its code, owner, pool and router).
 import {
   BaseError,
-  createWalletClient,
+  encodeDeployData,
   ExecutionRevertedError,
   getAddress,
-  http,
   toFunctionSelector,
   type Address,
   type Hex,
@@ -64,7 +63,6 @@ async function routerIs02(client: PublicClient, router: Address): Promise<boolea
  */
 export async function deployLiquidator(
   client: PublicClient,
-  rpcUrl: string,
   privateKey: Hex,
   contract: { pool: Address; router: Address; swapRouter02?: boolean },
   fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
@@ -72,14 +70,10 @@ export async function deployLiquidator(
 ): Promise<DeployedLiquidator> {
   const account = privateKeyToAccount(privateKey);
   const swapRouter02 = contract.swapRouter02 ?? (await routerIs02(client, contract.router));
-  const wallet = createWalletClient({ account, transport: http(rpcUrl, { timeout: 30_000 }) });
-  const hash = await wallet.deployContract({
-    abi: liquidatorAbi,
-    bytecode: liquidatorBytecode,
-    args: [contract.pool, contract.router, swapRouter02],
-    chain: null,
-    ...fees,
-  });
+  // Signed here and sent through the connection given: no client of its own.
+  const data = encodeDeployData({ abi: liquidatorAbi, bytecode: liquidatorBytecode, args: [contract.pool, contract.router, swapRouter02] });
+  const request = await client.prepareTransactionRequest({ account, data, type: "eip1559", ...fees, chain: null });
+  const hash = await client.sendRawTransaction({ serializedTransaction: await account.signTransaction(request) });
   onSent?.(hash);
   const receipt = await client.waitForTransactionReceipt({ hash, timeout: 300_000, pollingInterval: 250 });
   if (receipt.status !== "success" || receipt.contractAddress == null) {

@@ -47,7 +47,6 @@ export async function deployLiquidatorCommand(argv: string[]): Promise<number> {
   logger.info({ owner, pool, router, routerKind, chainId }, "deploying the Liquidator");
   const deployed = await deployLiquidator(
     client,
-    target.rpcUrl,
     config.executor.privateKey,
     { pool, router, swapRouter02: routerKind === "SwapRouter02" },
     { maxFeePerGas, maxPriorityFeePerGas },

@@ -30,7 +30,6 @@ export async function deploySandboxLiquidator(market: MarketDeployment): Promise
   const fees = { maxFeePerGas: 2n * (block.baseFeePerGas ?? 0n) + maxPriorityFeePerGas, maxPriorityFeePerGas };
   const { address, owner } = await deployLiquidator(
     client,
-    market.rpcUrl,
     SANDBOX_KEEPER_KEY,
     { pool: market.pool, router: market.uniswap.swapRouter },
     fees,

@@ -183,7 +183,7 @@ describe.each(["3.6", "3.0"] as const)("flash liquidations through the Executor 
     // The keeper holds ETH and no token at all.
     for (const a of market.assets) expect(await balanceOf(a.address, KEEPER)).toBe(0n);
     const fees = { maxFeePerGas: parseGwei("100"), maxPriorityFeePerGas: parseGwei("1") };
-    liquidator = (await deployLiquidator(client, market.rpcUrl, KEEPER_KEY, { pool: market.pool, router: dex.swapRouter }, fees)).address;
+    liquidator = (await deployLiquidator(client, KEEPER_KEY, { pool: market.pool, router: dex.swapRouter }, fees)).address;
 
     // WETH collateral, USDC debt: HF 0.83·100/80 = 1.0375, 0.965 after WETH -7%. WBTC collateral, DAI
     // debt (no WBTC/DAI pool: two hops): 0.78·100/72 = 1.083, 0.975 after WBTC -10%.

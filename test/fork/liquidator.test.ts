@@ -345,8 +345,8 @@ describe.each(AAVE_VERSIONS)("Liquidator on the Aave %s sandbox with Uniswap V3"
     expect(await swapRouterKind(client, dex.swapRouter02!)).toBe("SwapRouter02");
     expect(await swapRouterKind(client, dex.factory)).toBeUndefined();
     const fees = { maxFeePerGas: parseGwei("100"), maxPriorityFeePerGas: parseGwei("1") };
-    const deployed = await deployLiquidator(client, market.rpcUrl, OWNER_KEY, { pool: market.pool, router: dex.swapRouter }, fees);
-    const deployed02 = await deployLiquidator(client, market.rpcUrl, OWNER_KEY, { pool: market.pool, router: dex.swapRouter02! }, fees);
+    const deployed = await deployLiquidator(client, OWNER_KEY, { pool: market.pool, router: dex.swapRouter }, fees);
+    const deployed02 = await deployLiquidator(client, OWNER_KEY, { pool: market.pool, router: dex.swapRouter02! }, fees);
     [liquidator, liquidator02] = [deployed.address, deployed02.address];
     expect(await readLiquidator(client, liquidator)).toEqual({
       owner: OWNER,
@@ -764,7 +764,7 @@ describe.each(AAVE_VERSIONS)("Liquidator on the Aave %s sandbox with Uniswap V3"
     if (wrong) return wrong;
     const fees = { maxFeePerGas: parseGwei("100"), maxPriorityFeePerGas: parseGwei("1") };
     const router = dex.swapRouter02!;
-    wrong = (await deployLiquidator(client, market.rpcUrl, OWNER_KEY, { pool: market.pool, router, swapRouter02: false }, fees)).address;
+    wrong = (await deployLiquidator(client, OWNER_KEY, { pool: market.pool, router, swapRouter02: false }, fees)).address;
     return wrong;
   }
 

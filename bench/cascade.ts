@@ -73,7 +73,7 @@ export async function runCascade(borrowers: number, batchMaxItems: number, seed 
       {
         ...withoutLiquidator(liquidatorRunEnv(market, liquidator, join(dir, "state"))),
         BATCH_MAX_ITEMS: String(batchMaxItems),
-        LOG_LEVEL: "info",
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
         POLL_INTERVAL_MS: "50",
       },
       { cwd: dir },

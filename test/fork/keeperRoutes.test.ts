@@ -18,7 +18,7 @@ import { deploySandboxLiquidator, SANDBOX_KEEPER_ADDRESS } from "../../src/sandb
 import { movedPrice, setFeedAnswer } from "../../src/sandbox/prices.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/sandbox.js";
 import type { SandboxPair } from "../../src/sandbox/uniswap.js";
-import { liquidatorRunEnv, startKeeper, type KeeperProcess } from "../helpers/keeperProcess.js";
+import { linesAbout, liquidatorRunEnv, startKeeper, type KeeperProcess } from "../helpers/keeperProcess.js";
 import { blockGasFloors, liquidatableAt, liquidationsBy, reasonKind, STALE_VIEW, transactionsFrom, waitForBlock } from "./keeperChain.js";
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -125,10 +125,9 @@ describe("flash loans on a market with a sparse Uniswap and no known hubs", () =
       const liquidations = await liquidationsBy(client, market.pool, liquidator, at + 1n, last);
       const first = new Map<string, (typeof liquidations)[0]>();
       for (const l of liquidations) if (!first.has(l.user.toLowerCase())) first.set(l.user.toLowerCase(), l);
-      expect(
-        underWater.filter((u) => !first.has(u.toLowerCase())),
-        "every account under water was liquidated",
-      ).toEqual([]);
+      const missed = underWater.filter((u) => !first.has(u.toLowerCase()));
+      for (const user of missed) console.log(`${user} not liquidated; the keeper's lines about it:\n${linesAbout(keeper, user)}`);
+      expect(missed, "every account under water was liquidated").toEqual([]);
       // Pairs the wallet's best would not have taken, and two-hop routes: the issue's LINK/DAI, WBTC/DAI.
       const pairs = new Set(liquidations.map((l) => `${symbolOf(market, l.collateralAsset)}/${symbolOf(market, l.debtAsset)}`));
       const txs = await transactionsFrom(client, SANDBOX_KEEPER_ADDRESS, at + 1n, last);

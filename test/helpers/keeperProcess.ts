@@ -160,3 +160,12 @@ export function liquidatorRunEnv(market: MarketDeployment, liquidator: Address, 
     WRAPPED_NATIVE_TOKEN: market.assets.find((a) => a.symbol === "WETH")!.address,
   };
 }
+
+/** The keeper's log lines that mention `user`, one JSON per line: what a failing test prints about an account. */
+export function linesAbout(keeper: KeeperProcess, user: string): string {
+  const key = user.slice(2).toLowerCase();
+  return keeper.lines
+    .filter((l) => JSON.stringify(l).toLowerCase().includes(key))
+    .map((l) => JSON.stringify(l))
+    .join("\n");
+}

@@ -12,7 +12,7 @@ import type { Logger } from "../../logging.js";
 import { firstLine } from "../../errors.js";
 import type { CompiledAccount } from "../../risk/healthFactor.js";
 import type { LiquidationPlan } from "../../scheduler/plan.js";
-import { flashLiquidationGas, planFlashLoan, planLiquidation } from "../../scheduler/profit.js";
+import { flashLiquidationGas, LEFTOVER_MARGIN_DIVISOR, planFlashLoan, planLiquidation } from "../../scheduler/profit.js";
 import { cumulativeAmounts, marginalQuotes, pathRuns } from "../../scheduler/swapRuns.js";
 import type { CapitalSource, RoundTerms, SourcePlan } from "../source.js";
 
@@ -53,13 +53,16 @@ export class FlashLoanSource implements CapitalSource {
     const owners: { user: string; plans: LiquidationPlan[] }[] = [];
     for (const account of accounts) {
       const key = account.user.toLowerCase();
-      // Wallet-free: the pool's own limits only, the contract as the liquidator.
+      // Wallet-free: the pool's own limits only, the contract as the liquidator. With the wallet's margin
+      // on the 3.3+ leftover rule: a partial amount at the exact dust boundary of the planned block's
+      // balances reverts MustNotLeaveDust in a block mined earlier than planned (a backrun's is).
       const result = planLiquidation(account, terms.snapshot, {
         gas: terms.gas,
         minProfitBase: 0n,
         blockNumber: terms.blockNumber,
         symbols: terms.symbols,
         liquidator: this.options.liquidator,
+        leftoverMarginDivisor: LEFTOVER_MARGIN_DIVISOR,
       });
       // A pair whose debt reserve cannot be flash-borrowed is never planned (FlashloanDisabled).
       const borrowable = (p: LiquidationPlan) => terms.snapshot.market.reserves[p.debtReserveId]?.flashLoanEnabled !== false;

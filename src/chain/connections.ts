@@ -6,6 +6,7 @@
 import type { PublicClient } from "viem";
 import { createChainClient } from "./client.js";
 import { subscribeNewHeads, type NewHeads } from "./newHeads.js";
+import { pollPendingTransactions, subscribePendingTransactions, type PendingTransactions } from "./pendingTransactions.js";
 import { redactUrl, rpc, type RpcOptions } from "./rpc.js";
 import { rpcBatch, type RpcCall, type RpcOutcome } from "./rpcBatch.js";
 
@@ -32,7 +33,12 @@ export interface Connections {
   send: SendTarget;
   /** WS_URL's new heads, when set */
   newHeads?: NewHeads;
+  /** pending transactions (WATCH_PENDING): over WS_URL, or RPC_URL's filter polled */
+  pending?: PendingTransactions;
 }
+
+/** WATCH_PENDING: auto = over WS_URL where set; on = also by polling RPC_URL; off = never. */
+export type WatchPending = "auto" | "on" | "off";
 
 export interface ConnectionSettings {
   rpcUrl: string;
@@ -41,6 +47,8 @@ export interface ConnectionSettings {
   privateTxUrl?: string;
   /** transport-level retries of one read (default 3) */
   retryCount?: number;
+  /** default "auto" */
+  watchPending?: WatchPending;
 }
 
 export function httpEndpoint(url: string): RpcEndpoint {
@@ -59,11 +67,21 @@ export function createConnections(settings: ConnectionSettings): Connections {
   });
   const node = httpEndpoint(settings.rpcUrl);
   const relay = settings.privateTxUrl !== undefined;
+  const watch = settings.watchPending ?? "auto";
+  const pending =
+    watch === "off"
+      ? undefined
+      : settings.wsUrl !== undefined
+        ? subscribePendingTransactions(settings.wsUrl, node)
+        : watch === "on"
+          ? pollPendingTransactions(node)
+          : undefined;
   return {
     client,
     node,
     send: { endpoint: relay ? httpEndpoint(settings.privateTxUrl!) : node, relay },
     ...(settings.wsUrl !== undefined && { newHeads: subscribeNewHeads(settings.wsUrl) }),
+    ...(pending && { pending }),
   };
 }
 

@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { exitAfterOutput, exitOnError } from "./exit.js";
+import { createPublicClient, http, type Address } from "viem";
+import { poolAbi } from "../../contracts-abi/aave/index.js";
 import { createConnections } from "../chain/connections.js";
 import { defaultSettings } from "../config/settings.js";
 import { Keeper } from "../daemon/keeper.js";
@@ -170,7 +172,8 @@ async function runKeeperDemo(
   const liquidator = sandbox.liquidator!.address;
   const logger = createLogger("info");
   const keeper = new Keeper({
-    connections: createConnections({ rpcUrl: sandbox.market.rpcUrl }),
+    // The price move is a pending transaction for a block time: the keeper backruns it in its own block.
+    connections: createConnections({ rpcUrl: sandbox.market.rpcUrl, watchPending: options.blockTime > 0 ? "on" : "off" }),
     chainId: sandbox.market.chainId,
     market: {
       addressesProvider: sandbox.market.addressesProvider,
@@ -222,6 +225,7 @@ async function runKeeperDemo(
     { asset: asset.symbol, from: Number(move.oldPrice) / 1e8, to: Number(move.newPrice) / 1e8, block: Number(move.blockNumber) },
     `price shock: ${asset.symbol} ${options.shock.percent}%`,
   );
+  const sameBlock = () => liquidatedInBlock(sandbox.market.rpcUrl, sandbox.market.pool, liquidator, move.blockNumber);
   // Summarise once the keeper has nothing left to do (or after a while), then keep the chain up.
   const startedAt = Date.now();
   while (!stopping && Date.now() - startedAt < 120_000) {
@@ -235,7 +239,7 @@ async function runKeeperDemo(
       break;
   }
   if (!stopping) {
-    console.log(`\n${formatKeeperSummary(keeper)}`);
+    console.log(`\n${formatKeeperSummary(keeper, await sameBlock().catch(() => undefined))}`);
     console.log(
       `\nsandbox and keeper running: a block every ${options.blockTime ? `${options.blockTime} s` : "transaction"}; Ctrl-C stops them.`,
     );
@@ -244,7 +248,20 @@ async function runKeeperDemo(
   return 0;
 }
 
-export function formatKeeperSummary(keeper: Keeper): string {
+/** Accounts the Liquidator liquidated in `blockNumber` (the price update's own block), read from the chain. */
+async function liquidatedInBlock(rpcUrl: string, pool: Address, liquidator: Address, blockNumber: bigint): Promise<number> {
+  const client = createPublicClient({ transport: http(rpcUrl) });
+  const logs = await client.getLogs({ address: pool, event: LIQUIDATION_CALL, fromBlock: blockNumber, toBlock: blockNumber });
+  return new Set(logs.filter((l) => l.args.liquidator?.toLowerCase() === liquidator.toLowerCase()).map((l) => l.args.user)).size;
+}
+
+const LIQUIDATION_CALL = poolAbi.find((e) => e.type === "event" && e.name === "LiquidationCall") as Extract<
+  (typeof poolAbi)[number],
+  { type: "event"; name: "LiquidationCall" }
+>;
+
+/** The keeper's summary; `inUpdateBlock`: accounts liquidated in the price update's own block (a backrun). */
+export function formatKeeperSummary(keeper: Keeper, inUpdateBlock?: number): string {
   const s = keeper.summary();
   const below = keeper.watcher.book.liquidatable();
   // An account with debt and no collateral left cannot be liquidated: 3.0 leaves it as bad debt
@@ -255,6 +272,7 @@ export function formatKeeperSummary(keeper: Keeper): string {
     ["keeper summary", ""],
     [
       ["accounts liquidated", String(s.accountsLiquidated)],
+      ...(inUpdateBlock !== undefined ? [["  in the price update's own block", String(inUpdateBlock)]] : []),
       ["liquidations", String(s.liquidations)],
       ["transactions mined", `${s.mined}${s.skippedOnChain > 0 ? ` (${s.skippedOnChain} liquidations skipped in them: taken first)` : ""}`],
       ["capital used", `flash loan ${s.flashLiquidations}, wallet ${s.liquidations - s.flashLiquidations}`],

@@ -119,6 +119,7 @@ export async function connectTargetWithChainId(
     rpcUrl: target.rpcUrl,
     rpcUrlFallback: target.rpcUrlFallback,
     ...(config.chain.wsUrl !== undefined && { wsUrl: config.chain.wsUrl }),
+    watchPending: config.chain.watchPending,
     ...(config.executor.privateTxUrl !== undefined && { privateTxUrl: config.executor.privateTxUrl }),
     retryCount: 1,
   });

@@ -17,6 +17,7 @@ import {
   show,
 } from "./parse.js";
 import { redactUrl } from "../util/url.js";
+import type { WatchPending } from "../chain/connections.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -83,6 +84,14 @@ function parseProvider(name: string, raw: string): ProviderSetting {
   return { market };
 }
 
+const WATCH_PENDING_VALUES = ["auto", "on", "off"] as const;
+
+function parseWatchPending(name: string, raw: string): WatchPending {
+  const value = WATCH_PENDING_VALUES.find((v) => v === raw.toLowerCase());
+  if (value === undefined) throw new ConfigError(name, `${show(raw)} is not one of ${WATCH_PENDING_VALUES.join(", ")}`);
+  return value;
+}
+
 function parseSlippage(name: string, raw: string): number {
   const bps = parseInteger(name, raw, "non-negative");
   if (bps >= 10_000) throw new ConfigError(name, `${show(raw)} is not below 10000 (basis points: 50 = 0.5%)`);
@@ -127,6 +136,21 @@ export const SETTINGS = [
     doc: ["WebSocket endpoint, ws(s), for new-block subscriptions. Without it keeper", "polls RPC_URL every POLL_INTERVAL_MS."],
     defaultDoc: "unset (poll).",
     examples: ["# WS_URL=wss://eth-mainnet.example.com/v2/YOUR_KEY"],
+  }),
+  setting({
+    name: "WATCH_PENDING",
+    section: "chain",
+    key: "watchPending",
+    parse: parseWatchPending,
+    default: "auto" as WatchPending,
+    doc: [
+      "auto, on or off: watch pending transactions to the market's price sources and",
+      "liquidate right behind a price update, in its own block (needs the Liquidator,",
+      "LIQUIDATOR_ADDRESS). auto: over WS_URL when set; on: also by polling a",
+      "pending-transaction filter on RPC_URL; off: never. See the README's",
+      '"Same-block liquidations" for the risks.',
+    ],
+    defaultDoc: "auto",
   }),
   setting({
     name: "CHAIN_ID",

@@ -9,7 +9,6 @@ import type { FlashLoanSource } from "../capital/flashLoan/flashLoanSource.js";
 import type { WalletSource } from "../capital/wallet/walletSource.js";
 import type { Connections } from "../chain/connections.js";
 import { checkLiquidator } from "../chain/liquidatorContract.js";
-import { readSymbols } from "../chain/tokens.js";
 import { WRAPPED_NATIVE_TOKENS } from "../config/chains.js";
 import type { Settings } from "../config/settings.js";
 import type { Executor } from "../executor/executor.js";
@@ -18,10 +17,12 @@ import { rankByDebt } from "../scheduler/round.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import type { MarketInfo } from "../watcher/marketReader.js";
 import { Watcher } from "../watcher/watcher.js";
+import { Lock } from "../executor/lock.js";
 import { assembleParts, type FlashSettings } from "./assemble.js";
+import { startBackrunner, type Backrunner } from "./backrun.js";
 import { Estimator } from "./estimator.js";
 import { emitOutcome, KeeperEventBus } from "./events.js";
-import { nativeReserveId, weiToBase } from "./gas.js";
+import { weiToBase } from "./gas.js";
 import { runLoop } from "./loop.js";
 import { attachReport } from "./report.js";
 import { RoundInputs } from "./roundInputs.js";
@@ -64,6 +65,9 @@ export class Keeper {
   private stopping = false;
   /** prepare(), started by the watcher's sync once the market is discovered */
   private preparing: Promise<void> | undefined;
+  /** the block's rounds and the backruns of pending updates, one at a time */
+  private readonly rounds = new Lock();
+  private backrunner: Backrunner | undefined;
 
   constructor(private readonly options: KeeperOptions) {
     this.log = options.logger.child({ module: "keeper" });
@@ -104,26 +108,21 @@ export class Keeper {
     await this.preparing;
     this.startupMs.walletRead = sinceProcessStart();
     const wrappedNative = this.options.scheduler.wrappedNativeToken ?? WRAPPED_NATIVE_TOKENS[this.options.chainId];
-    this.inputs.nativeId = nativeReserveId(this.watcher.market, wrappedNative);
-    if (this.inputs.nativeId === undefined) {
-      this.log.warn(
-        { wrappedNativeToken: wrappedNative ?? null },
-        "the wrapped native token is not a reserve (set WRAPPED_NATIVE_TOKEN): gas is left out of the profit",
-      );
-    }
+    this.inputs.useNativeToken(this.watcher.market, wrappedNative, this.log);
     this.estimator.observeBlocks(this.watcher.head.timestamp, 1n);
     await this.round();
+    // WATCH_PENDING: backruns of pending price updates, exclusive of the block's rounds.
+    const { watcher, scheduler, executor, inputs, events } = this;
+    const exclusive = <T>(round: () => Promise<T>) => this.rounds.run(round);
+    const [flash, dryRun] = [!!this.flash, this.options.executor.dryRun];
+    this.backrunner = await startBackrunner({ ...this.options, watcher, scheduler, executor, inputs, events, exclusive, flash, dryRun });
     this.startupMs.firstBlock = sinceProcessStart();
     this.flightNonces = this.inFlightNonces();
     this.watcher.checkpoint();
-    if (!this.options.executor.dryRun) {
+    if (!dryRun) {
       // Every asset the wallet holds approved, after the first block's liquidations (which use what was approved before).
-      const assets = this.reserveAssets().map((a) => a.asset);
-      const balances = await this.executor.walletBalances(assets);
-      const held = assets.filter((a) => (balances.get(a) ?? 0n) > 0n);
-      await this.executor.ensureApprovals(held);
-      await this.refreshWallet();
-      this.log.info({ wallet: this.executor.address, assetsHeld: held.length }, "wallet ready");
+      const held = await this.wallet.approveHeld(this.executor, this.reserveAssets(), this.log);
+      this.log.info({ wallet: this.executor.address, assetsHeld: held }, "wallet ready");
     }
   }
 
@@ -140,15 +139,7 @@ export class Keeper {
     const assets = info.reservesList.flatMap((asset, id) => (asset === zeroAddress ? [] : [{ id, asset }]));
     return Promise.all([
       this.executor.start(),
-      o.connections.client.getBlock({ blockNumber: head }).then((block) => {
-        this.inputs.blockGasLimit = block.gasLimit;
-      }),
-      readSymbols(
-        o.connections.client,
-        assets.map((a) => a.asset),
-      ).then((symbols) => {
-        for (const [i, a] of assets.entries()) this.inputs.symbols.set(a.id, symbols[i]!);
-      }),
+      this.inputs.read(o.connections.client, head, assets),
       // The head's nonce: the first block's settle is then no request.
       this.executor.settle(head),
       // A dry run with a liquidator plans with the wallet's real balances (none without a key), so that
@@ -189,19 +180,25 @@ export class Keeper {
     this.flightNonces = this.inFlightNonces();
     const settled = [...before].some((n) => !this.flightNonces.has(n));
     const walletDue = (settled || head.number % 20n === 0n) && (!this.options.executor.dryRun || this.flash !== undefined);
-    const [outcomes] = await Promise.all([this.executor.onBlock(head.number, head.baseFeePerGas), walletDue && this.refreshWallet()]);
+    const [outcomes] = await Promise.all([
+      this.executor.onBlock(head.number, head.baseFeePerGas),
+      walletDue && this.refreshWallet(),
+      this.backrunner?.onBlock(head.number),
+    ]);
     for (const outcome of outcomes) emitOutcome(this.events, outcome);
   }
 
   /** The block's liquidations: every liquidatable account, planned at the next block's timestamp, ranked by debt. */
-  private async round(): Promise<void> {
+  private round(): Promise<void> {
+    return this.rounds.run(() => this.roundNow());
+  }
+
+  private async roundNow(): Promise<void> {
     const head = this.watcher.head;
     this.estimator.observeRound(head.number);
     // What was mined in this block frees its users (and its gas): one request, started first.
     const settling = this.executor.settle(head.number);
-    const liquidatable = this.watcher.liquidatable();
-    const book = this.watcher.book;
-    const candidates = liquidatable.length > 1 ? rankByDebt(liquidatable, (u) => book.debtEstimate(u)) : liquidatable;
+    const candidates = rankByDebt(this.watcher.liquidatable(), (u) => this.watcher.book.debtEstimate(u));
     await settling;
     if (candidates.length === 0) return;
     const state = { market: this.watcher.market, rules: this.watcher.rules, head, inFlightGas: this.executor.inFlightGas() };
@@ -217,6 +214,7 @@ export class Keeper {
   /** Stops taking work, waits up to `timeoutMs` for transactions in flight, writes the checkpoint. */
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
+    this.backrunner?.stop();
     const drained = await this.executor.drain(timeoutMs, async () => {
       await this.tick().catch(() => undefined);
     });

@@ -1,7 +1,8 @@
 // What a round is planned with, from the daemon's state: the market snapshot at the next block's
 // timestamp, gas priced at the fee a send would pay (gas.ts), the profit floor in base currency, the
 // gas that may still be put in flight and a transaction's share of the block.
-import type { Address } from "viem";
+import type { Address, PublicClient } from "viem";
+import { readSymbols } from "../chain/tokens.js";
 import type { Settings } from "../config/settings.js";
 import { gweiToWei } from "../executor/fees.js";
 import { snapshotMarket } from "../risk/marketSnapshot.js";
@@ -9,8 +10,9 @@ import type { ProtocolRules } from "../risk/rules.js";
 import type { MarketState } from "../risk/types.js";
 import type { GasModel } from "../scheduler/profit.js";
 import type { RoundContext } from "../scheduler/scheduler.js";
+import type { Logger } from "../logging.js";
 import type { Estimator } from "./estimator.js";
-import { gasModel } from "./gas.js";
+import { gasModel, nativeReserveId } from "./gas.js";
 
 export interface RoundState {
   market: MarketState;
@@ -30,6 +32,34 @@ export class RoundInputs {
     private readonly estimator: Estimator,
     private readonly settings: { executor: Pick<Settings["executor"], "priorityFeeGwei" | "maxFeeGwei">; scheduler: Settings["scheduler"] },
   ) {}
+
+  /** The block's gas limit at `head` and the reserves' symbols (for log lines). */
+  async read(client: PublicClient, head: bigint, assets: readonly { id: number; asset: Address }[]): Promise<void> {
+    const [block, symbols] = await Promise.all([
+      client.getBlock({ blockNumber: head }),
+      readSymbols(
+        client,
+        assets.map((a) => a.asset),
+      ),
+    ]);
+    this.blockGasLimit = block.gasLimit;
+    for (const [i, a] of assets.entries()) this.symbols.set(a.id, symbols[i]!);
+  }
+
+  /** Gas is priced in the wrapped native token's reserve; without one it is left out of the profit (warned). */
+  useNativeToken(market: MarketState, wrappedNative: Address | undefined, log: Logger): void {
+    this.nativeId = nativeReserveId(market, wrappedNative);
+    if (this.nativeId !== undefined) return;
+    log.warn(
+      { wrappedNativeToken: wrappedNative ?? null },
+      "the wrapped native token is not a reserve (set WRAPPED_NATIVE_TOKEN): gas is left out of the profit",
+    );
+  }
+
+  /** seconds the next block is expected after the head */
+  blockTime(): bigint {
+    return this.estimator.blockTime();
+  }
 
   gasModel(market: MarketState, baseFeePerGas: bigint): GasModel {
     const { priorityFeeGwei, maxFeeGwei } = this.settings.executor;

@@ -19,7 +19,7 @@ import { ConfigError } from "../config/index.js";
 import type { Logger } from "../logging.js";
 import type { LiquidationPlan } from "../scheduler/plan.js";
 import { Approvals, readBalances } from "./approvals.js";
-import { gweiToWei, initialFees, type Fees } from "./fees.js";
+import { backrunFees, gweiToWei, initialFees, type Fees } from "./fees.js";
 import { Lock } from "./lock.js";
 import { NonceTooLowError, ReplacementUnderpricedError, type SendError } from "./nodeErrors.js";
 import { NonceSequence } from "./nonces.js";
@@ -66,6 +66,22 @@ export type SubmitResult =
   | { kind: "sent"; tx: SentTx; plan: LiquidationPlan; call: PoolCall }
   | { kind: "dry-run"; simulation: SimulationResult; plan: LiquidationPlan }
   | { kind: "skipped"; reason: string };
+
+/**
+ * A round sent right behind a pending transaction (a price update): its units simulated after it, its
+ * fee terms no higher than its (fees.ts backrunFees), through the Liquidator only: a batch item skips
+ * an account someone else took first, where a pool call would revert.
+ */
+export interface Backrun {
+  /** the pending transaction's hash */
+  hash: Hex;
+  /** the pending transaction as a call from its sender */
+  call: PoolCall;
+  /** its fee terms */
+  fees: { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint };
+}
+
+const BACKRUN_NEEDS_LIQUIDATOR = "a backrun goes through the Liquidator only (a pool call would revert on an account taken first)";
 
 const DEFAULT_GAS_LIMIT_MULTIPLIER = 1.25;
 const DEFAULT_SLIPPAGE_BPS = 50;
@@ -286,11 +302,18 @@ export class Executor {
     blockNumber: bigint,
     baseFeePerGas: bigint,
     sentBefore: readonly PoolCall[] = [],
+    backrun?: Backrun,
   ): Promise<SubmitResult[][]> {
     const results: SubmitResult[][] = units.map((u) => new Array(u.plans.length));
     const todo: number[] = [];
     const reservedHere: string[] = [];
     units.forEach((unit, u) => {
+      if (backrun && unit.via === "pool") {
+        unit.plans.forEach((_, i) => {
+          results[u]![i] = { kind: "skipped", reason: BACKRUN_NEEDS_LIQUIDATOR };
+        });
+        return;
+      }
       // A user already in flight (or being submitted) is taken out of the unit.
       const busy = unit.plans.map((plan) => {
         const flight = this.tracker?.get(plan.user);
@@ -313,7 +336,7 @@ export class Executor {
     });
     const live = todo.map((u) => withoutPlans(units[u]!, results[u]!));
     try {
-      const fees = initialFees(baseFeePerGas, this.priority, this.cap);
+      const fees = backrun ? backrunFees(backrun.fees, baseFeePerGas, this.cap) : initialFees(baseFeePerGas, this.priority, this.cap);
       if ("skip" in fees) {
         for (const [k, u] of todo.entries()) {
           for (const plan of live[k]!.unit.plans) {
@@ -328,9 +351,16 @@ export class Executor {
       }
       await this.ensureStarted();
       await this.learnOwners(live.map((l) => l.unit));
-      await this.simulateAndSend(live, fees, blockNumber, sentBefore, (k, i, result) => {
-        results[todo[k]!]![live[k]!.index[i]!] = result;
-      });
+      await this.simulateAndSend(
+        live,
+        fees,
+        blockNumber,
+        sentBefore,
+        (k, i, result) => {
+          results[todo[k]!]![live[k]!.index[i]!] = result;
+        },
+        backrun,
+      );
       return results;
     } finally {
       for (const user of reservedHere) this.reserved.delete(user);
@@ -379,6 +409,13 @@ export class Executor {
     });
   }
 
+  /** Cancels what was sent behind `update` (dropped or replaced); see Tracker.cancelBackruns. */
+  cancelBackruns(update: Hex, reason: string, baseFeePerGas: bigint): Promise<TxOutcome[]> {
+    const tracker = this.tracker;
+    if (!tracker) return Promise.resolve([]);
+    return this.blockLock.run(() => tracker.cancelBackruns(update, reason, baseFeePerGas));
+  }
+
   inFlight(): SentTx[] {
     return this.tracker?.list() ?? [];
   }
@@ -388,6 +425,11 @@ export class Executor {
   }
 
   /** The Liquidator calls in flight, in nonce order: a new simulation runs after them (their swaps move the pools). */
+  /** The liquidations in flight that will run (not those being cancelled). */
+  inFlightPlans(): LiquidationPlan[] {
+    return this.tracker?.plans() ?? [];
+  }
+
   inFlightCalls(): PoolCall[] {
     return (this.tracker?.calls() ?? []).filter((c) => c.flash);
   }
@@ -463,6 +505,7 @@ export class Executor {
     blockNumber: bigint,
     before: readonly PoolCall[],
     report: (unit: number, plan: number, result: SubmitResult) => void,
+    backrun?: Backrun,
   ) {
     const batches = batchesOf(units.map((_, k) => k));
     // What is simulated: a Liquidator unit with loose guards (the simulation is its quote), a pool call as it is sent.
@@ -486,16 +529,20 @@ export class Executor {
         // At the block the plans were made from: "latest" may already hold a newer block (our own
         // liquidations in it, reserves updated after the plans' timestamp).
         blockNumber > 0n ? blockNumber : "latest",
-        batches[b]!.some((k) => swapping[k])
-          ? [
-              ...swapsBefore,
-              ...batches
-                .slice(0, b)
-                .flat()
-                .filter((k) => swapping[k])
-                .map((k) => measured[k]!),
-            ]
-          : [],
+        [
+          // A backrun runs after the pending transaction it follows, every batch of it.
+          ...(backrun ? [backrun.call] : []),
+          ...(batches[b]!.some((k) => swapping[k])
+            ? [
+                ...swapsBefore,
+                ...batches
+                  .slice(0, b)
+                  .flat()
+                  .filter((k) => swapping[k])
+                  .map((k) => measured[k]!),
+              ]
+            : []),
+        ],
         time > 0n ? time : undefined,
       ));
     const nonces = this.nonces;
@@ -561,7 +608,7 @@ export class Executor {
           report(o.k, o.planIndex[i]!, { kind: "skipped", reason: `send failed: ${o.error.message}` });
         }
       }
-      for (const o of accepted.sort((a, b) => a.signed.nonce - b.signed.nonce)) this.track(o, fees, blockNumber, report);
+      for (const o of accepted.sort((a, b) => a.signed.nonce - b.signed.nonce)) this.track(o, fees, blockNumber, report, backrun?.hash);
     };
     if (this.options.dryRun || !nonces) await send();
     else await nonces.exclusive(send);
@@ -685,9 +732,16 @@ export class Executor {
     return retry;
   }
 
-  private track(o: Outgoing, fees: Fees, blockNumber: bigint, report: (unit: number, plan: number, result: SubmitResult) => void): void {
+  private track(
+    o: Outgoing,
+    fees: Fees,
+    blockNumber: bigint,
+    report: (unit: number, plan: number, result: SubmitResult) => void,
+    backrunOf?: Hex,
+  ): void {
     const { hash, nonce } = o.signed;
     const tx: SentTx = {
+      ...(backrunOf !== undefined && { backrunOf }),
       hash,
       nonce,
       plans: [...o.unit.plans],
@@ -715,6 +769,7 @@ export class Executor {
         maxPriorityFeePerGas: formatGwei(tx.maxPriorityFeePerGas),
         expectedProfitBase: String(unitProfit(o.unit)),
         relay: this.options.connections.send.relay,
+        ...(backrunOf !== undefined && { backrunOf }),
       },
       "tx sent",
     );

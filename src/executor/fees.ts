@@ -25,6 +25,25 @@ export function initialFees(baseFeePerGas: bigint, priority: bigint, cap: bigint
   return { maxFeePerGas, maxPriorityFeePerGas };
 }
 
+/**
+ * A backrun's fees: no higher than the transaction it follows, neither max fee nor tip (a legacy
+ * transaction's gas price counts as both), so that builders ordering by fee, then by arrival, put it
+ * after; capped. Below the base fee neither could be included: the reason to skip.
+ */
+export function backrunFees(
+  update: { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint },
+  baseFeePerGas: bigint,
+  cap: bigint,
+): Fees | { skip: string } {
+  const maxFee = update.maxFeePerGas ?? update.gasPrice ?? 0n;
+  const tip = update.maxPriorityFeePerGas ?? update.gasPrice ?? 0n;
+  const maxFeePerGas = maxFee < cap ? maxFee : cap;
+  if (maxFeePerGas < baseFeePerGas) {
+    return { skip: `the update's max fee ${maxFee} wei (capped at ${cap}) is below the base fee ${baseFeePerGas} wei` };
+  }
+  return { maxFeePerGas, maxPriorityFeePerGas: tip < maxFeePerGas ? tip : maxFeePerGas };
+}
+
 /** Replacement bump: 12.5% (geth needs 10%, others up to 12.5%), rounded up, at least 1 wei. */
 export function bump(value: bigint): bigint {
   const bumped = (value * 1125n + 999n) / 1000n;

@@ -18,6 +18,10 @@ export interface PoolCall {
   from?: Address;
   /** a Liquidator call: its refunds are large (see simulation.ts), its gas limit is sized for them */
   flash?: boolean;
+  /** a call someone else sends (a pending price update simulated before ours): always run from it */
+  origin?: Address;
+  /** wei the call carries (a pending transaction's; ours carry none) */
+  value?: bigint;
 }
 
 /**

@@ -152,7 +152,12 @@ export class Simulator {
           // simulated block takes them all, each call its own gas.
           blockOverrides: { ...(time !== undefined && { time: `0x${time.toString(16)}` }), gasLimit: SIMULATED_BLOCK_GAS },
           // Without a wallet each call runs from its own sender (a flash call from the Liquidator's owner).
-          calls: calls.map((c) => ({ from: this.wallet ?? c.from ?? this.from, to: c.to, data: c.data })),
+          calls: calls.map((c) => ({
+            from: c.origin ?? this.wallet ?? c.from ?? this.from,
+            to: c.to,
+            data: c.data,
+            ...(c.value !== undefined && c.value > 0n && { value: `0x${c.value.toString(16)}` }),
+          })),
         },
       ],
       validation: false,

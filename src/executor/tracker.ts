@@ -29,6 +29,8 @@ export interface SentTx {
   simulatedGas: bigint;
   /** the gas the simulation found it uses net of refunds, when the node said (what the receipt will show) */
   simulatedNetGas?: bigint;
+  /** sent right behind this pending transaction (a price update): cancelled if it is dropped or replaced */
+  backrunOf?: Hex;
 }
 
 /** What became of one liquidation of a mined transaction. */
@@ -151,9 +153,18 @@ export class Tracker {
     return [...this.flights.values()].map((f) => copyTx(f.tx));
   }
 
-  /** The calls of the transactions not yet mined, in nonce order (the order the chain will run them). */
+  /** The calls of the transactions not yet mined and not being cancelled, in nonce order (the order the chain will run them). */
   calls(): PoolCall[] {
-    return [...this.flights.values()].sort((a, b) => a.tx.nonce - b.tx.nonce).map((f) => f.call);
+    return this.running().map((f) => f.call);
+  }
+
+  /** The plans of the transactions in flight that are not being cancelled (those will not run). */
+  plans(): LiquidationPlan[] {
+    return this.running().flatMap((f) => f.tx.plans);
+  }
+
+  private running(): Flight[] {
+    return [...this.flights.values()].filter((f) => f.cancelHashes.size === 0).sort((a, b) => a.tx.nonce - b.tx.nonce);
   }
 
   /** Gas the transactions not yet mined will take of the coming blocks. */
@@ -391,6 +402,46 @@ export class Tracker {
         },
         isCancel ? "tx replaced by a cancel" : "tx replaced",
       );
+      outcomes.push({ kind: "replaced", tx: copyTx(tx), hash: r.hash });
+    });
+    return outcomes;
+  }
+
+  /**
+   * The transactions sent behind a pending transaction that will not be mined (dropped, or replaced by
+   * another at its nonce): each replaced by a cancel at once, its accounts free to be planned again
+   * (a new update's backrun). A batch of them mined without the update would only have skipped items.
+   */
+  async cancelBackruns(update: Hex, reason: string, baseFeePerGas: bigint): Promise<TxOutcome[]> {
+    const flights = [...this.flights.values()].filter((f) => f.tx.backrunOf === update && f.cancelHashes.size === 0);
+    if (flights.length === 0) return [];
+    const sends: { flight: Flight; request: TxRequest }[] = [];
+    for (const flight of flights) {
+      flight.cancelReason = reason;
+      const previous = { maxFeePerGas: flight.tx.maxFeePerGas, maxPriorityFeePerGas: flight.tx.maxPriorityFeePerGas };
+      const fees = this.bumped(previous, baseFeePerGas, flight, usersOf(flight.tx), flight.tx.nonce);
+      if (fees) sends.push({ flight, request: { to: this.o.wallet, data: "0x", value: 0n, gas: CANCEL_GAS, fees } });
+    }
+    const results = await this.o.sendAt(sends.map((s) => ({ nonce: s.flight.tx.nonce, request: s.request })));
+    const outcomes: TxOutcome[] = [];
+    sends.forEach(({ flight, request }, i) => {
+      const r = results[i]!;
+      const { tx } = flight;
+      if ("error" in r) {
+        this.o.log.warn(
+          { user: usersOf(tx), nonce: tx.nonce, error: r.error },
+          "backrun cancel not accepted; its items skip what is not liquidatable",
+        );
+        return;
+      }
+      flight.cancelHashes.add(r.hash);
+      tx.hashes.push(r.hash);
+      tx.hash = r.hash;
+      tx.replacements += 1;
+      tx.maxFeePerGas = request.fees.maxFeePerGas;
+      tx.maxPriorityFeePerGas = request.fees.maxPriorityFeePerGas;
+      for (const p of tx.plans) if (this.byUser.get(lower(p.user)) === tx.nonce) this.byUser.delete(lower(p.user));
+      this.o.log.info({ user: usersOf(tx), nonce: tx.nonce, hash: r.hash, update, reason }, "backrun replaced by a cancel");
       outcomes.push({ kind: "replaced", tx: copyTx(tx), hash: r.hash });
     });
     return outcomes;

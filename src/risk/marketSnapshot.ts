@@ -141,3 +141,37 @@ export function reservesPricedBy(market: MarketState, asset: Address): number[] 
   }
   return [...ids].sort((x, y) => x - y);
 }
+
+/** The addresses whose oracle prices make up a market's: every reserve's asset, then each eMode price source. */
+export function pricedAssets(market: MarketState): Address[] {
+  const reserves = market.reserves.flatMap((r) => (r ? [r.asset] : []));
+  const sources = [...market.eModes.values()].map((c) => c.priceSource).filter((s) => s.toLowerCase() !== ZERO_ADDRESS);
+  return [...reserves, ...sources];
+}
+
+/**
+ * The market with the prices of `pricedAssets(market)` replaced by `prices` (same order), and the
+ * reserve ids whose health-factor price can have moved (their own, or their eMode category's source).
+ */
+export function withPrices(market: MarketState, prices: readonly bigint[]): { market: MarketState; moved: number[] } {
+  const assets = pricedAssets(market);
+  if (prices.length !== assets.length) throw new Error(`withPrices: ${prices.length} prices for ${assets.length} assets`);
+  const priceOf = new Map(assets.map((a, i) => [a.toLowerCase(), prices[i]!]));
+  const moved = new Set<number>();
+  const reserves = market.reserves.map((r) => {
+    if (r === undefined) return r;
+    const price = priceOf.get(r.asset.toLowerCase())!;
+    if (price === r.price) return r;
+    moved.add(r.id);
+    return { ...r, price };
+  });
+  const eModes = new Map(market.eModes);
+  for (const [id, c] of market.eModes) {
+    if (c.priceSource.toLowerCase() === ZERO_ADDRESS) continue;
+    const price = priceOf.get(c.priceSource.toLowerCase())!;
+    if (price === c.priceSourcePrice) continue;
+    eModes.set(id, { ...c, priceSourcePrice: price });
+    for (const r of market.reserves) if (r && r.eModeCategory === id) moved.add(r.id);
+  }
+  return { market: { ...market, reserves, eModes }, moved: [...moved].sort((a, b) => a - b) };
+}

@@ -25,6 +25,8 @@ export interface SandboxOptions {
   flashLoaning?: false | readonly string[];
   /** how to deploy it (e.g. { router: "SwapRouter02" } adds SwapRouter02) */
   uniswap?: DeployUniswapOptions;
+  /** anvil's --order: how a block orders the pool's transactions (anvil's default: fees) */
+  order?: "fees" | "fifo";
 }
 
 export interface SandboxTimings {
@@ -49,7 +51,7 @@ export const DEFAULT_SANDBOX_SEED = 1;
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   let t = performance.now();
   // Anvil's 24 KiB code size limit holds for every Aave contract deployed; no override needed.
-  const anvil = await startAnvil({ port: options.port });
+  const anvil = await startAnvil({ port: options.port, ...(options.order && { extraArgs: ["--order", options.order] }) });
   const anvilMs = performance.now() - t;
   try {
     t = performance.now();

@@ -7,7 +7,7 @@ import type { Address } from "viem";
 import type { FlashLoanSource } from "../capital/flashLoan/flashLoanSource.js";
 import type { CapitalSource, RoundTerms } from "../capital/source.js";
 import type { KeeperEventBus } from "../daemon/events.js";
-import type { Executor, SubmitResult } from "../executor/executor.js";
+import type { Backrun, Executor, SubmitResult } from "../executor/executor.js";
 import type { PoolCall } from "../executor/poolCall.js";
 import { compileAccount, evaluateAccount, type CompiledAccount } from "../risk/healthFactor.js";
 import type { AccountBook } from "../risk/accountBook.js";
@@ -30,6 +30,8 @@ export interface RoundContext {
   head: { number: bigint; baseFeePerGas: bigint };
   /** gas one transaction may take (a share of the block's) */
   maxUnitGas: bigint;
+  /** planned at the prices a pending update sets: sent right behind it */
+  backrun?: Backrun;
 }
 
 export interface SchedulerOptions {
@@ -53,11 +55,12 @@ export class Scheduler {
 
   constructor(private readonly o: SchedulerOptions) {}
 
-  async round(ctx: RoundContext): Promise<void> {
-    this.forgetShown(ctx.candidates);
+  /** Plans and sends the round; returns the plans handed to the executor. */
+  async round(ctx: RoundContext): Promise<LiquidationPlan[]> {
+    if (!ctx.backrun) this.forgetShown(ctx.candidates);
     this.choices.clear();
     const eligible = ctx.candidates.filter((u) => !this.o.executor.hasInFlight(u));
-    if (eligible.length === 0 || ctx.gasBudget < ctx.gasPerLiquidation) return;
+    if (eligible.length === 0 || ctx.gasBudget < ctx.gasPerLiquidation) return [];
     // Planning costs ~0.1-1 ms an account: in a cascade only about as many as the gas budget takes.
     const wanted = ctx.gasBudget / ctx.gasPerLiquidation;
     const enough = Number(wanted + wanted / 2n + 4n);
@@ -74,10 +77,11 @@ export class Scheduler {
     const left = ctx.gasBudget - used;
     // The rest is planned while the first transactions' simulation is on the way; its swaps are put in
     // sequence after theirs and those in flight (the first group, a handful, takes its own quotes).
-    const earlier = [...this.o.executor.inFlight().flatMap((t) => t.plans), ...plansOf(firstPlans.units)];
+    const earlier = [...this.o.executor.inFlightPlans(), ...plansOf(firstPlans.units)];
     const restPlans = rest.length > 0 && left >= ctx.gasPerLiquidation ? await this.plan(rest, ctx, left, earlier) : undefined;
     const sent = await firstSent;
     if (restPlans) await this.submit(restPlans.units, ctx, [...inFlight, ...sent]);
+    return [...plansOf(firstPlans.units), ...(restPlans ? plansOf(restPlans.units) : [])];
   }
 
   private async plan(users: readonly Address[], ctx: RoundContext, gasBudget: bigint, earlier?: readonly LiquidationPlan[]) {
@@ -143,7 +147,7 @@ export class Scheduler {
     const plans = plansOf(units);
     let results: SubmitResult[][];
     try {
-      results = await this.o.executor.submitUnits(units, ctx.head.number, ctx.head.baseFeePerGas, before);
+      results = await this.o.executor.submitUnits(units, ctx.head.number, ctx.head.baseFeePerGas, before, ctx.backrun);
     } catch (err) {
       for (const plan of plans) this.sourceOf(plan).giveBack(plan);
       throw err;

@@ -66,6 +66,15 @@ export class WalletSource implements CapitalSource {
     );
   }
 
+  /** Every asset the wallet holds approved (awaited), then its balances read again; how many it holds. */
+  async approveHeld(wallet: WalletAccess, assets: readonly { id: number; asset: Address }[], log: Logger): Promise<number> {
+    const balances = await wallet.walletBalances(assets.map((a) => a.asset));
+    const held = assets.filter((a) => (balances.get(a.asset) ?? 0n) > 0n).map((a) => a.asset);
+    await wallet.ensureApprovals(held);
+    await this.refresh(wallet, assets, true, log);
+    return held.length;
+  }
+
   covers(plan: LiquidationPlan): boolean {
     return this.inventory.covers(plan);
   }

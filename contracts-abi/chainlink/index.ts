@@ -1,0 +1,1 @@
+export { capoAdapterAbi, feedProxyAbi } from "./priceFeeds.js";

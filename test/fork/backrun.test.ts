@@ -243,8 +243,20 @@ describe("same-block liquidations behind a pending price update (public pool, WA
     expect(txs.filter((t) => t.status !== "success")).toEqual([]);
     const left = (await liquidatableAt(s.client, market.pool, users, block)).filter((u) => !taken.has(u.toLowerCase()));
     for (const user of left) console.log(`${user} left; the keeper's lines about it:\n${linesAbout(s.keeper, user)}`);
-    if (left.length > 0) console.log(`what the block's keeper transactions did:\n${await itemsOf(s, txs.map((t) => t.hash))}`);
-    if (left.length > 0) console.log(s.keeper.lines.filter((l) => l.module === "backrun" || l.msg === "tx sent" || l.msg === "backrun replaced by a cancel").map((l) => JSON.stringify(l)).join("\n"));
+    if (left.length > 0)
+      console.log(
+        `what the block's keeper transactions did:\n${await itemsOf(
+          s,
+          txs.map((t) => t.hash),
+        )}`,
+      );
+    if (left.length > 0)
+      console.log(
+        s.keeper.lines
+          .filter((l) => l.module === "backrun" || l.msg === "tx sent" || l.msg === "backrun replaced by a cancel")
+          .map((l) => JSON.stringify(l))
+          .join("\n"),
+      );
     expect(left, "no account under water left untouched").toEqual([]);
   }, 600_000);
 });

@@ -58,7 +58,7 @@ describe("loadConfig defaults", () => {
   it("fills every default from an empty environment", () => {
     // undefined fields (settings without a default) are left out by toEqual
     expect(load({})).toEqual({
-      chain: { pollIntervalMs: 1000 },
+      chain: { pollIntervalMs: 1000, watchPending: "auto" },
       watcher: { stateDir: path.resolve(".keeper/state"), logChunkBlocks: 2000 },
       log: { logLevel: "info" },
       executor: { dryRun: false, maxFeeGwei: 200, priorityFeeGwei: 1, txTimeoutBlocks: 3 },
@@ -471,6 +471,12 @@ describe(".env file", () => {
     expect(c.chain.chainId).toBe(10);
     expect(c.log.logLevel).toBe("debug");
     expect(c.executor.dryRun).toBe(true);
+  });
+
+  it("WATCH_PENDING: auto, on or off in any case; anything else named in one line", () => {
+    expect(load({ WATCH_PENDING: "ON" }).chain.watchPending).toBe("on");
+    expect(load({ WATCH_PENDING: "off" }).chain.watchPending).toBe("off");
+    expect(() => load({ WATCH_PENDING: "yes" })).toThrow('WATCH_PENDING: "yes" is not one of auto, on, off');
   });
 
   it("reports bad values from the file like any other", () => {
